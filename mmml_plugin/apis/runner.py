@@ -1,0 +1,205 @@
+"""Train and test entry points shared by ``tools/train.py`` and ``tools/test.py``.
+
+They take an OpenMMLab config of either scope (``default_scope='mmpretrain'`` for
+classification, ``'mmdet'`` for detection), apply the usual command-line overrides and run
+mmengine's :class:`~mmengine.runner.Runner`.
+"""
+import json
+import os
+import os.path as osp
+from copy import deepcopy
+from typing import Optional
+
+from mmengine.config import Config, ConfigDict
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
+
+
+def load_config(config: str,
+                cfg_options: Optional[dict] = None,
+                work_dir: Optional[str] = None,
+                launcher: str = 'none') -> Config:
+    """Read ``config``, merge ``cfg_options`` and fill ``work_dir``/``launcher``.
+
+    The work dir is, in order of priority: ``work_dir``, the config's ``work_dir``,
+    ``./work_dirs/<config name>``.
+    """
+    if not osp.isfile(config):
+        raise FileNotFoundError(f'{config}: config file not found.')
+    if launcher not in LAUNCHERS:
+        raise ValueError(f'launcher must be one of {LAUNCHERS}, got {launcher!r}.')
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    cfg.launcher = launcher
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config))[0])
+    return cfg
+
+
+def _scope(cfg: Config) -> str:
+    return cfg.get('default_scope') or 'mmengine'
+
+
+def _set_dataloader_defaults(cfg: Config) -> None:
+    """Fill the dataloader defaults mmpretrain's own ``tools/train.py`` uses.
+
+    Only for classification: detection images differ in size, so mmdet configs keep their
+    ``pseudo_collate``.
+    """
+    for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(field)
+        if loader is None:
+            continue
+        defaults = ConfigDict(pin_memory=True,
+                              persistent_workers=loader.get('num_workers', 0) > 0)
+        if _scope(cfg) == 'mmpretrain':
+            defaults.collate_fn = dict(type='default_collate')
+        defaults.update(loader)
+        cfg[field] = defaults
+
+
+def _enable_amp(cfg: Config) -> None:
+    import torch
+    if not torch.cuda.is_available():
+        raise RuntimeError('--amp needs a CUDA GPU: mmengine\'s AmpOptimWrapper does not run on '
+                           'the CPU. Drop --amp to train in fp32.')
+    if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
+        return
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+
+def build_runner(cfg: Config) -> Runner:
+    """Build the runner named by ``cfg.runner_type`` (default: mmengine's Runner)."""
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    return RUNNERS.build(cfg)
+
+
+def train(config: str,
+          work_dir: Optional[str] = None,
+          resume: Optional[str] = None,
+          amp: bool = False,
+          auto_scale_lr: bool = False,
+          cfg_options: Optional[dict] = None,
+          launcher: str = 'none') -> Runner:
+    """Train a model from a config file.
+
+    Args:
+        config (str): config path.
+        work_dir (str, optional): where logs and checkpoints go.
+        resume (str, optional): ``'auto'`` resumes from the latest checkpoint in the work dir,
+            a path resumes from that checkpoint, None trains from scratch.
+        amp (bool): mixed precision (needs a CUDA GPU).
+        auto_scale_lr (bool): scale the learning rate by the actual total batch size.
+        cfg_options (dict, optional): overrides, as from ``--cfg-options``.
+        launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
+
+    Returns:
+        Runner: the runner after training.
+    """
+    cfg = load_config(config, cfg_options, work_dir, launcher)
+    if amp:
+        _enable_amp(cfg)
+    if resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif resume is not None:
+        if not osp.isfile(resume):
+            raise FileNotFoundError(f'{resume}: checkpoint to resume from not found.')
+        cfg.resume, cfg.load_from = True, resume
+    if auto_scale_lr:
+        if 'auto_scale_lr' not in cfg or 'base_batch_size' not in cfg.auto_scale_lr:
+            raise KeyError(f'{config}: --auto-scale-lr needs `auto_scale_lr = dict('
+                           'base_batch_size=...)` in the config.')
+        cfg.auto_scale_lr.enable = True
+    _set_dataloader_defaults(cfg)
+    runner = build_runner(cfg)
+    runner.train()
+    return runner
+
+
+def test(config: str,
+         checkpoint: str,
+         work_dir: Optional[str] = None,
+         out: Optional[str] = None,
+         dump: Optional[str] = None,
+         show_dir: Optional[str] = None,
+         cfg_options: Optional[dict] = None,
+         launcher: str = 'none') -> dict:
+    """Evaluate ``checkpoint`` on the config's test set.
+
+    Args:
+        config (str): config path.
+        checkpoint (str): checkpoint to evaluate.
+        work_dir (str, optional): where logs go.
+        out (str, optional): write the metrics as JSON to this file.
+        dump (str, optional): dump every sample's predictions to this ``.pkl`` (mmengine's
+            ``DumpResults``), for offline analysis.
+        show_dir (str, optional): draw predictions into this folder (under the work dir).
+        cfg_options (dict, optional): overrides, as from ``--cfg-options``.
+        launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
+
+    Returns:
+        dict: the metrics.
+    """
+    if not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'{checkpoint}: checkpoint not found.')
+    cfg = load_config(config, cfg_options, work_dir, launcher)
+    cfg.load_from = checkpoint
+    if show_dir is not None:
+        _enable_visualization(cfg, show_dir)
+    _set_dataloader_defaults(cfg)
+    runner = build_runner(cfg)
+    if dump is not None:
+        from mmengine.evaluator import DumpResults
+        if not dump.endswith(('.pkl', '.pickle')):
+            raise ValueError(f'{dump}: --dump writes a pickle; use a .pkl file name.')
+        runner.test_evaluator.metrics.append(DumpResults(out_file_path=dump))
+    metrics = runner.test()
+    if out is not None and runner.rank == 0:
+        write_results_json(out, metrics, config=config, checkpoint=checkpoint)
+    return metrics
+
+
+def _enable_visualization(cfg: Config, show_dir: str) -> None:
+    hook = cfg.default_hooks.get('visualization')
+    if hook is None:
+        raise KeyError('--show-dir needs a `visualization` entry in `default_hooks`.')
+    hook.enable = True
+    if _scope(cfg) == 'mmdet':
+        hook.draw = True
+        hook.test_out_dir = show_dir
+    else:
+        hook.out_dir = show_dir
+
+
+def write_results_json(path: str, metrics: dict, **info) -> None:
+    """Write ``{'metrics': ..., **info}`` as JSON (numbers as floats, lists kept)."""
+
+    def plain(value):
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if hasattr(value, 'tolist'):
+            return plain(value.tolist())
+        return value
+
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(dict(metrics=plain(metrics), **info), f, indent=2)
+
+
+def parse_launcher_env(local_rank: Optional[int]) -> None:
+    """Export ``LOCAL_RANK`` when a launcher passed ``--local-rank`` instead of the env var."""
+    if local_rank is not None and 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(local_rank)
+
+
+__all__ = ['load_config', 'build_runner', 'train', 'test', 'write_results_json',
+                          'parse_launcher_env', 'LAUNCHERS']
