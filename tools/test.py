@@ -3,7 +3,7 @@ import argparse
 
 from mmengine.config import DictAction
 
-from mmml_plugin.apis import test
+from mmml_plugin.apis import run_test
 from mmml_plugin.apis.runner import LAUNCHERS, parse_launcher_env
 
 
@@ -26,8 +26,8 @@ def parse_args():
 def main():
     args = parse_args()
     parse_launcher_env(args.local_rank)
-    test(args.config, args.checkpoint, work_dir=args.work_dir, out=args.out, dump=args.dump,
-         show_dir=args.show_dir, cfg_options=args.cfg_options, launcher=args.launcher)
+    run_test(args.config, args.checkpoint, work_dir=args.work_dir, out=args.out, dump=args.dump,
+             show_dir=args.show_dir, cfg_options=args.cfg_options, launcher=args.launcher)
 
 
 if __name__ == '__main__':

@@ -3,7 +3,7 @@ import argparse
 
 from mmengine.config import DictAction
 
-from mmml_plugin.apis import train
+from mmml_plugin.apis import run_train
 from mmml_plugin.apis.runner import LAUNCHERS, parse_launcher_env
 
 
@@ -29,9 +29,9 @@ def parse_args():
 def main():
     args = parse_args()
     parse_launcher_env(args.local_rank)
-    train(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
-          auto_scale_lr=args.auto_scale_lr, cfg_options=args.cfg_options,
-          launcher=args.launcher)
+    run_train(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
+              auto_scale_lr=args.auto_scale_lr, cfg_options=args.cfg_options,
+              launcher=args.launcher)
 
 
 if __name__ == '__main__':

@@ -1,3 +1,3 @@
-from .runner import build_runner, load_config, test, train, write_results_json
+from .runner import build_runner, load_config, run_test, run_train, write_results_json
 
-__all__ = ['build_runner', 'load_config', 'test', 'train', 'write_results_json']
+__all__ = ['build_runner', 'load_config', 'run_test', 'run_train', 'write_results_json']

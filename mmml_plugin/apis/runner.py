@@ -81,7 +81,7 @@ def build_runner(cfg: Config) -> Runner:
     return RUNNERS.build(cfg)
 
 
-def train(config: str,
+def run_train(config: str,
           work_dir: Optional[str] = None,
           resume: Optional[str] = None,
           amp: bool = False,
@@ -123,7 +123,7 @@ def train(config: str,
     return runner
 
 
-def test(config: str,
+def run_test(config: str,
          checkpoint: str,
          work_dir: Optional[str] = None,
          out: Optional[str] = None,
@@ -201,5 +201,5 @@ def parse_launcher_env(local_rank: Optional[int]) -> None:
         os.environ['LOCAL_RANK'] = str(local_rank)
 
 
-__all__ = ['load_config', 'build_runner', 'train', 'test', 'write_results_json',
+__all__ = ['load_config', 'build_runner', 'run_train', 'run_test', 'write_results_json',
                           'parse_launcher_env', 'LAUNCHERS']
