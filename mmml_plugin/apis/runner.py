@@ -32,13 +32,40 @@ def load_config(config: str,
         raise ValueError(f'launcher must be one of {LAUNCHERS}, got {launcher!r}.')
     cfg = Config.fromfile(config)
     if cfg_options:
+        old_root = cfg.get('data_root')
         cfg.merge_from_dict(cfg_options)
+        new_root = cfg.get('data_root')
+        if old_root and new_root != old_root:
+            if old_root.endswith('/') and not new_root.endswith('/'):
+                new_root += '/'
+            for key in list(cfg.keys()):
+                if isinstance(cfg[key], (dict, list)):
+                    _reroot(cfg[key], old_root, new_root)
+            cfg.data_root = new_root
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config))[0])
     return cfg
+
+
+def _reroot(node, old_root: str, new_root: str):
+    """Move every path under ``old_root`` to ``new_root`` (in place, recursively).
+
+    Dataset configs copy ``data_root`` into their own fields when the config file is read, so
+    ``--cfg-options data_root=X`` alone would change nothing. With this, it re-roots the
+    datasets, evaluators and label files that lived under the old root.
+    """
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for key, value in list(items):
+        if isinstance(value, str) and value.startswith(old_root):
+            node[key] = new_root + value[len(old_root):] if value != old_root else new_root
+        elif isinstance(value, (dict, list)):
+            _reroot(value, old_root, new_root)
+        elif isinstance(value, tuple):
+            node[key] = type(value)(_reroot(list(value), old_root, new_root))
+    return node
 
 
 def _scope(cfg: Config) -> str:
@@ -60,6 +87,8 @@ def _set_dataloader_defaults(cfg: Config) -> None:
         if _scope(cfg) == 'mmpretrain':
             defaults.collate_fn = dict(type='default_collate')
         defaults.update(loader)
+        if defaults.get('num_workers', 0) == 0:
+            defaults.persistent_workers = False  # torch refuses persistent workers without any
         cfg[field] = defaults
 
 

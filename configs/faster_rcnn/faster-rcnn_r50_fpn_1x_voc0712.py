@@ -1,0 +1,12 @@
+# mmdet's Faster R-CNN R50-FPN on VOC07+12 (80.4 box mAP on VOC2007 test in the mmdet zoo),
+# unchanged, plus the plugin's image-level multi-label evaluation so that the detector and the
+# SSGRL classifiers are compared on the same VOC2007 classification mAP.
+_base_ = 'mmdet::pascal_voc/faster-rcnn_r50_fpn_1x_voc0712.py'
+
+custom_imports = dict(imports=['mmml_plugin'], allow_failed_imports=False)
+
+val_evaluator = [
+    dict(type='VOCMetric', metric='mAP', eval_mode='11points'),
+    dict(type='DetectionMultiLabelMetric'),
+]
+test_evaluator = val_evaluator
