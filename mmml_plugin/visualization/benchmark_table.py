@@ -1,0 +1,92 @@
+"""Our results next to the published ones, as a Markdown table.
+
+Published figures live in the model zoo metafiles (``configs/*/metafile.yml``, listed by the root
+``model-index.yml``): every model's ``Results`` are the paper's or OpenMMLab's numbers, and its
+``Metadata.Results Source`` says where they come from. They are never numbers measured here.
+"""
+import math
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import yaml
+
+from .results import short_metric_name
+
+
+def load_model_zoo(model_index: str) -> List[dict]:
+    """Read every model entry of the metafiles that ``model_index`` imports.
+
+    Returns:
+        list[dict]: the ``Models`` entries (``Name``, ``Config``, ``Results``, ``Metadata``...).
+    """
+    if not osp.isfile(model_index):
+        raise FileNotFoundError(f'{model_index}: model index not found; pass the repository\'s '
+                                'model-index.yml.')
+    with open(model_index) as f:
+        index = yaml.safe_load(f) or {}
+    root = osp.dirname(osp.abspath(model_index))
+    models = []
+    for metafile in index.get('Import', []):
+        path = osp.join(root, metafile)
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{model_index}: imports {metafile}, which does not exist.')
+        with open(path) as f:
+            meta = yaml.safe_load(f) or {}
+        models.extend(meta.get('Models', []))
+    return models
+
+
+def find_model(models: Sequence[dict], name_or_config: str) -> dict:
+    """The zoo entry named ``name_or_config`` or whose ``Config`` has the same file name."""
+    stem = osp.splitext(osp.basename(name_or_config))[0]
+    for model in models:
+        if model['Name'] == name_or_config or \
+                osp.splitext(osp.basename(model.get('Config', '')))[0] == stem:
+            return model
+    raise KeyError(f'no model "{name_or_config}" in the model zoo; known: '
+                   f'{[m["Name"] for m in models]}.')
+
+
+def published_metrics(model: dict) -> Tuple[str, Dict[str, float]]:
+    """``(dataset, {metric: value})`` of a zoo entry's first result."""
+    results = model.get('Results') or []
+    if not results:
+        raise KeyError(f'model "{model["Name"]}" has no published Results in its metafile.')
+    return results[0]['Dataset'], dict(results[0]['Metrics'])
+
+
+def benchmark_rows(ours: Dict[str, float],
+                   published: Dict[str, float]) -> List[Tuple[str, Optional[float],
+                                                             Optional[float], Optional[float]]]:
+    """``(metric, ours, published, ours - published)`` for every published metric.
+
+    ``ours`` keys may carry the evaluator prefix (``multi-label/mAP``); a metric we did not
+    measure has ``None`` for ours and the difference.
+    """
+    measured = {short_metric_name(k): v for k, v in ours.items()
+                if isinstance(v, (int, float))}
+    rows = []
+    for metric, value in published.items():
+        mine = measured.get(metric)
+        diff = None if mine is None else float(mine) - float(value)
+        rows.append((metric, None if mine is None else float(mine), float(value), diff))
+    return rows
+
+
+def _fmt(value: Optional[float], signed: bool = False) -> str:
+    if value is None:
+        return '-'
+    if math.isnan(value):
+        return 'n/a'
+    return f'{value:+.2f}' if signed else f'{value:.2f}'
+
+
+def markdown_table(entries: Sequence[Tuple[str, str, list]]) -> str:
+    """Render ``(model, dataset, rows)`` entries as one Markdown table."""
+    lines = ['| Model | Dataset | Metric | Ours | Published | Difference |',
+             '|---|---|---|---:|---:|---:|']
+    for model, dataset, rows in entries:
+        for metric, mine, published, diff in rows:
+            lines.append(f'| {model} | {dataset} | {metric} | {_fmt(mine)} | {_fmt(published)} '
+                         f'| {_fmt(diff, signed=True)} |')
+    return '\n'.join(lines) + '\n'

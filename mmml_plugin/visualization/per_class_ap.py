@@ -1,0 +1,63 @@
+"""Bar chart of the average precision of every class."""
+from typing import Optional, Sequence, Tuple
+
+import numpy as np
+
+from ._figure import new_figure, save_figure
+
+
+def default_bar_chart_size(num_classes: int) -> Tuple[int, int]:
+    """(width, height) in pixels: 18 px per class row plus margins."""
+    return 800, 120 + 18 * num_classes
+
+
+def plot_per_class_ap(ap: Sequence[float],
+                      class_names: Sequence[str],
+                      out_file: str,
+                      title: Optional[str] = None,
+                      sort: bool = True,
+                      size: Optional[Tuple[int, int]] = None) -> str:
+    """Write a horizontal bar chart of per-class AP (percent) with the mean as a line.
+
+    Classes whose AP is NaN (no positive sample, excluded from mAP by the metric) are listed as
+    "no positives" instead of drawn as a zero bar.
+
+    Args:
+        ap (Sequence[float]): (C,) AP in percent.
+        class_names (Sequence[str]): (C,) names.
+        out_file (str): the ``.png`` to write.
+        title (str, optional): figure title; default ``"per-class AP (mAP = x)"``.
+        sort (bool): order bars by AP, best on top.
+        size (tuple, optional): (width, height) pixels; default
+            :func:`default_bar_chart_size`.
+
+    Returns:
+        str: ``out_file``.
+    """
+    ap = np.asarray(ap, dtype=np.float64)
+    if ap.ndim != 1 or len(ap) != len(class_names):
+        raise ValueError(f'need one AP per class: got AP shape {ap.shape} for '
+                         f'{len(class_names)} class names.')
+    valid = ~np.isnan(ap)
+    if not valid.any():
+        raise ValueError('every class AP is NaN: no class has a positive sample.')
+    mean_ap = ap[valid].mean()
+    order = np.argsort(np.where(valid, ap, -np.inf), kind='stable') if sort else \
+        np.arange(len(ap))[::-1]
+    fig = new_figure(size or default_bar_chart_size(len(ap)))
+    ax = fig.add_subplot()
+    rows = np.arange(len(order))
+    values = np.where(valid[order], ap[order], 0.0)
+    ax.barh(rows, values, color=np.where(valid[order], 'tab:blue', 'lightgray'))
+    for row, k in zip(rows, order):
+        text = f'{ap[k]:.1f}' if valid[k] else 'no positives'
+        ax.text(values[row] + 0.5, row, text, va='center', fontsize=7)
+    ax.axvline(mean_ap, color='tab:red', linestyle='--', label=f'mAP {mean_ap:.2f}')
+    ax.set_yticks(rows, [class_names[k] for k in order], fontsize=8)
+    ax.set_xlim(0, 108)
+    ax.set_ylim(-0.6, len(order) - 0.4)
+    ax.set_xlabel('AP (%)')
+    ax.set_title(title or f'per-class AP (mAP = {mean_ap:.2f})')
+    ax.legend(loc='lower right', fontsize=8)
+    fig.tight_layout()
+    return save_figure(fig, out_file)

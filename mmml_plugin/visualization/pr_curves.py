@@ -1,0 +1,85 @@
+"""Precision-recall curves of chosen classes."""
+from typing import Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from ._figure import new_figure, save_figure
+
+
+def precision_recall_points(scores: np.ndarray,
+                            targets: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Precision and recall at every distinct score threshold of one class.
+
+    Tied scores form one threshold (one point), so the curve does not depend on sample order.
+    Samples with target -1 are ignored.
+
+    Args:
+        scores (np.ndarray): (N,) scores.
+        targets (np.ndarray): (N,) 1 positive, 0 negative, -1 ignored.
+
+    Returns:
+        tuple: ``precision`` and ``recall``, both (T,) for T distinct scores, high to low.
+    """
+    keep = targets >= 0
+    scores, targets = scores[keep], targets[keep]
+    num_pos = int((targets == 1).sum())
+    if num_pos == 0:
+        raise ValueError('this class has no positive sample: its precision-recall curve is '
+                         'undefined.')
+    order = np.argsort(-scores, kind='stable')
+    scores, hits = scores[order], (targets[order] == 1)
+    # last index of every group of equal scores: the threshold "score >= s" takes the whole group.
+    last = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]
+    tp = np.cumsum(hits)[last]
+    precision = tp / (last + 1)  # P = TP / (TP + FP)
+    recall = tp / num_pos  # R = TP / (TP + FN)
+    return precision, recall
+
+
+def plot_pr_curves(scores: np.ndarray,
+                   targets: np.ndarray,
+                   class_names: Sequence[str],
+                   out_file: str,
+                   classes: Optional[Sequence[Union[int, str]]] = None,
+                   size: Tuple[int, int] = (640, 480)) -> str:
+    """Write the precision-recall curves of ``classes`` in one plot (step-wise, as AP integrates).
+
+    Args:
+        scores (np.ndarray): (N, C) scores.
+        targets (np.ndarray): (N, C) 1 / 0 / -1 (ignored).
+        class_names (Sequence[str]): (C,) names.
+        out_file (str): the ``.png`` to write.
+        classes (Sequence[int | str], optional): class indices or names; default the first five.
+        size (tuple): (width, height) pixels.
+
+    Returns:
+        str: ``out_file``.
+    """
+    scores, targets = np.asarray(scores), np.asarray(targets)
+    if scores.shape != targets.shape or scores.ndim != 2 or scores.shape[1] != len(class_names):
+        raise ValueError(f'scores {scores.shape}, targets {targets.shape} and '
+                         f'{len(class_names)} class names do not agree.')
+    names = list(class_names)
+    if classes is None:
+        classes = range(min(5, len(names)))
+    indices = []
+    for c in classes:
+        if isinstance(c, str):
+            if c not in names:
+                raise KeyError(f'unknown class "{c}"; known classes: {names}.')
+            c = names.index(c)
+        indices.append(int(c))
+    fig = new_figure(size)
+    ax = fig.add_subplot()
+    for c in indices:
+        precision, recall = precision_recall_points(scores[:, c], targets[:, c])
+        ax.step(np.r_[0.0, recall], np.r_[precision[0], precision], where='pre', label=names[c])
+    ax.set_xlim(0, 1.01)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel('recall')
+    ax.set_ylabel('precision')
+    ax.set_title('precision-recall')
+    ax.grid(alpha=0.3)
+    ax.legend(loc='lower left', fontsize=8)
+    fig.tight_layout()
+    return save_figure(fig, out_file)
