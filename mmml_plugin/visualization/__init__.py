@@ -5,8 +5,8 @@ from .benchmark_table import (benchmark_rows, find_model, load_model_zoo, markdo
                               published_metrics)
 from .label_graph import plot_label_graph
 from .per_class_ap import plot_per_class_ap
-from .pr_curves import plot_pr_curves, precision_recall_points
-from .results import (load_class_names, load_predictions, load_test_metrics,
+from .pr_curves import plot_pr_curves
+from .results import (load_class_names, load_predictions, load_test_metrics, per_class_ap,
                       per_class_ap_from_metrics, short_metric_name)
 from .run_comparison import plot_run_comparison
 from .tensorboard import enable_tensorboard
@@ -15,7 +15,7 @@ from .training_curves import find_scalars_file, load_scalars, plot_training_curv
 __all__ = [
     'overlay_attention', 'save_attention_grid', 'benchmark_rows', 'find_model', 'load_model_zoo',
     'markdown_table', 'published_metrics', 'plot_label_graph', 'plot_per_class_ap',
-    'plot_pr_curves', 'precision_recall_points', 'load_class_names', 'load_predictions',
+    'plot_pr_curves', 'per_class_ap', 'load_class_names', 'load_predictions',
     'load_test_metrics', 'per_class_ap_from_metrics', 'short_metric_name', 'plot_run_comparison',
     'enable_tensorboard', 'find_scalars_file', 'load_scalars', 'plot_training_curves'
 ]

@@ -3,37 +3,8 @@ from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from mmml_plugin.evaluation.functional import precision_recall_curve
 from ._figure import new_figure, save_figure
-
-
-def precision_recall_points(scores: np.ndarray,
-                            targets: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """Precision and recall at every distinct score threshold of one class.
-
-    Tied scores form one threshold (one point), so the curve does not depend on sample order.
-    Samples with target -1 are ignored.
-
-    Args:
-        scores (np.ndarray): (N,) scores.
-        targets (np.ndarray): (N,) 1 positive, 0 negative, -1 ignored.
-
-    Returns:
-        tuple: ``precision`` and ``recall``, both (T,) for T distinct scores, high to low.
-    """
-    keep = targets >= 0
-    scores, targets = scores[keep], targets[keep]
-    num_pos = int((targets == 1).sum())
-    if num_pos == 0:
-        raise ValueError('this class has no positive sample: its precision-recall curve is '
-                         'undefined.')
-    order = np.argsort(-scores, kind='stable')
-    scores, hits = scores[order], (targets[order] == 1)
-    # last index of every group of equal scores: the threshold "score >= s" takes the whole group.
-    last = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]
-    tp = np.cumsum(hits)[last]
-    precision = tp / (last + 1)  # P = TP / (TP + FP)
-    recall = tp / num_pos  # R = TP / (TP + FN)
-    return precision, recall
 
 
 def plot_pr_curves(scores: np.ndarray,
@@ -72,7 +43,10 @@ def plot_pr_curves(scores: np.ndarray,
     fig = new_figure(size)
     ax = fig.add_subplot()
     for c in indices:
-        precision, recall = precision_recall_points(scores[:, c], targets[:, c])
+        if not (targets[:, c] == 1).any():
+            raise ValueError(f'class "{names[c]}" has no positive sample: its precision-recall '
+                             'curve is undefined.')
+        precision, recall, _ = precision_recall_curve(scores[:, c], targets[:, c])[0]
         ax.step(np.r_[0.0, recall], np.r_[precision[0], precision], where='pre', label=names[c])
     ax.set_xlim(0, 1.01)
     ax.set_ylim(0, 1.05)

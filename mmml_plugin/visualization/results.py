@@ -15,6 +15,8 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from mmml_plugin.evaluation.functional import UNDEFINED_AP, average_precision
+
 
 def load_test_metrics(path: str) -> dict:
     """Read the metrics of a ``tools/test.py --out`` JSON file (a bare metrics dict works too).
@@ -87,6 +89,21 @@ def load_predictions(path: str) -> Tuple[np.ndarray, np.ndarray]:
     if not np.isfinite(scores).all():
         raise ValueError(f'{path}: predictions contain NaN or inf.')
     return scores, targets
+
+
+def per_class_ap(scores: np.ndarray, targets: np.ndarray, mode: str = 'sklearn') -> np.ndarray:
+    """Per-class AP in percent with the plugin's metric; NaN marks classes without positives.
+
+    Args:
+        scores (np.ndarray): (N, C) scores.
+        targets (np.ndarray): (N, C) 1 / 0 / -1 (ignored).
+        mode (str): ``'sklearn'``, ``'voc'`` or ``'voc11'``.
+
+    Returns:
+        np.ndarray: (C,) float64.
+    """
+    ap = average_precision(scores, targets, mode=mode)
+    return np.where(ap == UNDEFINED_AP, np.nan, 100.0 * ap)
 
 
 def load_class_names(path: Optional[str], num_classes: int) -> List[str]:

@@ -1,0 +1,43 @@
+"""Predict the labels of one image and draw SSGRL's attention map for each top label.
+
+    python tools/demo.py IMAGE CONFIG CHECKPOINT [--out-dir DIR] [--thr 0.5] [--topk K]
+
+Prints the labels with their scores and writes ``DIR/<image name>_attention.png``: the input and,
+per label, its attention map over the image (models without semantic decoupling: the input only).
+"""
+import argparse
+import os.path as osp
+
+from mmml_plugin.apis import MultiLabelInferencer
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('image', help='image file')
+    parser.add_argument('config', help='model config')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--out-dir', default='demo_out', help='where the PNG grid goes')
+    parser.add_argument('--thr', type=float, default=0.5, help='score threshold')
+    parser.add_argument('--topk', type=int, default=None,
+                        help='show the K best labels instead of thresholding')
+    parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda:0'")
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    inferencer = MultiLabelInferencer(args.config, args.checkpoint, device=args.device)
+    result = inferencer(args.image, thr=args.thr, topk=args.topk)
+    for name, score in zip(result['class_names'], result['scores']):
+        print(f'{name}: {score:.3f}')
+    if not len(result['labels']):
+        print(f'no label scores >= {args.thr}; try --topk 3')
+    stem = osp.splitext(osp.basename(args.image))[0]
+    out_file = inferencer.save_attention_grid(
+        result, osp.join(args.out_dir, f'{stem}_attention.png'))
+    print(f'attention grid written to {out_file}')
+
+
+if __name__ == '__main__':
+    main()
