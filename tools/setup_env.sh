@@ -30,7 +30,7 @@ if [[ ! -x "$VENV/bin/python" ]]; then
     log "creating $VENV with $PYTHON"
     "$PYTHON" -m venv "$VENV"
 fi
-PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
+PIP=("$VENV/bin/python" -m pip --disable-pip-version-check --no-input)
 "${PIP[@]}" install -q --upgrade pip wheel "setuptools>=77,<82" ninja
 
 log "installing torch==$TORCH_VERSION torchvision==$TORCHVISION_VERSION"
@@ -60,6 +60,7 @@ log "installing ${mmcv_wheels[0]##*/}"
 
 log "installing OpenMMLab stack and test requirements"
 "${PIP[@]}" install -q -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt"
+"${PIP[@]}" install -q --no-deps -r "$ROOT/requirements/mim.txt"
 "${PIP[@]}" install -q --no-build-isolation --no-deps -e "$ROOT"
 
 "$VENV/bin/python" - <<'PY'
