@@ -4,13 +4,26 @@ Published figures live in the model zoo metafiles (``configs/*/metafile.yml``, l
 ``model-index.yml``): every model's ``Results`` are the paper's or OpenMMLab's numbers, and its
 ``Metadata.Results Source`` says where they come from. They are never numbers measured here.
 """
+import json
 import math
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
-from .results import short_metric_name
+from .results import load_test_metrics, short_metric_name
+from .training_curves import load_scalars
+
+
+def load_run_metrics(path: str) -> Dict[str, float]:
+    """Metrics of a run: a ``tools/test.py --out`` JSON, or the last validation of a work dir."""
+    if osp.isfile(path) and path.endswith('.json') and not path.endswith('scalars.json'):
+        return load_test_metrics(path)
+    validations = [r for r in load_scalars(path)
+                   if any(short_metric_name(k) == 'mAP' for k in r)]
+    if not validations:
+        raise ValueError(f'{path}: the scalar log holds no validation with an mAP yet.')
+    return validations[-1]
 
 
 def load_model_zoo(model_index: str) -> List[dict]:
@@ -90,3 +103,43 @@ def markdown_table(entries: Sequence[Tuple[str, str, list]]) -> str:
             lines.append(f'| {model} | {dataset} | {metric} | {_fmt(mine)} | {_fmt(published)} '
                          f'| {_fmt(diff, signed=True)} |')
     return '\n'.join(lines) + '\n'
+
+
+def _run_config(path: str) -> Optional[str]:
+    """The ``config`` recorded by ``tools/test.py --out`` in a results JSON, if any."""
+    if not (osp.isfile(path) and path.endswith('.json')):
+        return None
+    with open(path) as f:
+        data = json.load(f)
+    return data.get('config') if isinstance(data, dict) else None
+
+
+def benchmark_table(results: Sequence[str],
+                    model_index: str,
+                    models: Optional[Sequence[str]] = None) -> str:
+    """Markdown table of each run's metrics against its model's published figures.
+
+    Args:
+        results (Sequence[str]): ``tools/test.py --out`` JSON files or work dirs.
+        model_index (str): the root ``model-index.yml``.
+        models (Sequence[str], optional): zoo names or config paths, one per result; default
+            the ``config`` recorded in each JSON.
+
+    Returns:
+        str: the table.
+    """
+    if models is not None and len(models) != len(results):
+        raise ValueError(f'need one model per result: {len(models)} models for '
+                         f'{len(results)} results.')
+    zoo = load_model_zoo(model_index)
+    entries = []
+    for i, path in enumerate(results):
+        key = models[i] if models is not None else _run_config(path)
+        if key is None:
+            raise ValueError(f'{path}: cannot tell which zoo model this run is; name it '
+                             '(--model NAME).')
+        model = find_model(zoo, key)
+        dataset, published = published_metrics(model)
+        entries.append((model['Name'], dataset, benchmark_rows(load_run_metrics(path),
+                                                               published)))
+    return markdown_table(entries)

@@ -137,3 +137,15 @@ def per_class_ap_from_metrics(metrics: dict, path: str = 'metrics') -> np.ndarra
 
 
 CLASSWISE_AP_KEYS: Sequence[str] = ('AP_classwise', 'classwise_AP', 'per_class_AP')
+
+
+def load_per_class_ap(path: str, mode: str = 'sklearn') -> np.ndarray:
+    """Per-class AP in percent (NaN: no positives) from a ``--dump`` .pkl or a ``--out`` JSON.
+
+    A .pkl is scored here with the plugin's metric in ``mode``; a JSON must hold the class-wise
+    AP the metric reports with ``classwise=True``.
+    """
+    if path.endswith(('.pkl', '.pickle')):
+        return per_class_ap(*load_predictions(path), mode=mode)
+    ap = per_class_ap_from_metrics(load_test_metrics(path), path)
+    return np.where(ap < 0, np.nan, ap)

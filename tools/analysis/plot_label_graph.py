@@ -1,0 +1,22 @@
+"""The label co-occurrence graph as a heat map with class names.
+
+    python tools/analysis/plot_label_graph.py GRAPH.npz --out label_graph.png
+"""
+import argparse
+
+from mmml_plugin.visualization import plot_label_graph
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('graph', help='.npz written by tools/misc/build_label_graph.py')
+    parser.add_argument('--annotate', action='store_true', default=None,
+                        help='print values in the cells (default when <= 20 classes)')
+    parser.add_argument('--out', default='label_graph.png', help='PNG to write')
+    args = parser.parse_args()
+    print(f'written {plot_label_graph(args.graph, args.out, annotate=args.annotate)}')
+
+
+if __name__ == '__main__':
+    main()
