@@ -1,0 +1,67 @@
+# Demo digits (tools/misc/make_demo_dataset.py): COCO instances format, 10 classes, 128 px images.
+# Transforms are SSGRL's scaled down by 640/128 = 5: resize to 128, random square crop of a size
+# drawn from {128, 115, 102, 77, 64}, resize to 115 (train); resize to 128, center crop 115 (test).
+dataset_type = 'CocoMultiLabelDataset'
+data_root = 'data/demo/'
+num_classes = 10
+label_graph_file = data_root + 'label_graph.npz'
+label_embedding_file = data_root + 'label_embeddings.npz'
+
+data_preprocessor = dict(
+    num_classes=num_classes,
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    to_rgb=True,
+    to_onehot=True,
+)
+
+train_pipeline = [
+    dict(type='LoadImageChecked'),
+    dict(type='Resize', scale=(128, 128), keep_ratio=False),
+    dict(type='RandomChoice',
+         transforms=[[dict(type='RandomCrop', crop_size=s)] for s in (128, 115, 102, 77, 64)]),
+    dict(type='Resize', scale=(115, 115), keep_ratio=False),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageChecked'),
+    dict(type='Resize', scale=(128, 128), keep_ratio=False),
+    dict(type='CenterCrop', crop_size=115),
+    dict(type='PackInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='annotations/instances_train.json',
+        data_prefix='train/',
+        empty_images='keep',
+        pipeline=train_pipeline),
+)
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='annotations/instances_val.json',
+        data_prefix='val/',
+        empty_images='keep',
+        test_mode=True,
+        pipeline=test_pipeline),
+)
+val_evaluator = dict(type='MultiLabelMAP')
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator
+
+# Reports images skipped with skip_bad_images=True at the end of each epoch (keep it when
+# overriding custom_hooks).
+custom_hooks = [dict(type='BadImageReportHook')]

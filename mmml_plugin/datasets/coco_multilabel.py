@@ -1,0 +1,94 @@
+"""COCO as a multi-label classification dataset (image-level labels from instance annotations)."""
+import os.path as osp
+from typing import List, Optional
+
+import numpy as np
+from mmengine.logging import print_log
+from mmpretrain.datasets import MultiLabelDataset
+from mmpretrain.registry import DATASETS
+
+from .bad_images import SkipBadImagesMixin
+from .coco_index import load_coco_label_index
+from .label_graph import class_mapping
+
+EMPTY_IMAGE_POLICIES = ('keep', 'drop')
+
+
+@DATASETS.register_module()
+class CocoMultiLabelDataset(SkipBadImagesMixin, MultiLabelDataset):
+    """Multi-label COCO (2014 or 2017) from an ``instances_*.json`` file.
+
+    ``gt_label`` holds the indices of the classes present in an image (one per category, however
+    many instances), in ascending category-id order: ``metainfo['classes']`` are the COCO names
+    in that order (``person``, ``bicycle``, ``car``, ...) unless ``classes`` / ``metainfo`` pick
+    a subset or another order by name. The label index is cached (see ``coco_index``).
+
+    Images without any annotation: ``empty_images='keep'`` keeps them as all-negative samples
+    (val2014: 40,504 images, as SSGRL and Query2Label evaluate), ``'drop'`` removes them
+    (val2014: 40,137, as ML-GCN and ASL).
+
+    Args:
+        ann_file (str): the annotation file, relative to ``data_root``.
+        empty_images (str): 'keep' or 'drop'.
+        cache_dir (str, optional): folder for the label index cache; default next to
+            ``ann_file`` (or ``~/.cache/mmml_plugin/coco_index`` if that is read-only).
+        use_cache (bool): read/write the label index cache.
+        skip_bad_images (bool): during training, skip (and count, see ``BadImageReportHook``)
+            images that are missing, empty, truncated or undecodable instead of stopping with
+            an error. Needs the ``LoadImageChecked`` transform.
+        **kwargs: mmpretrain ``BaseDataset`` arguments (``data_root``, ``data_prefix``,
+            ``pipeline``, ``test_mode``, ``classes``, ``metainfo``, ...).
+    """
+
+    def __init__(self, ann_file: str, empty_images: str = 'keep',
+                 cache_dir: Optional[str] = None, use_cache: bool = True,
+                 skip_bad_images: bool = False, **kwargs):
+        if empty_images not in EMPTY_IMAGE_POLICIES:
+            raise ValueError(f'empty_images must be one of {EMPTY_IMAGE_POLICIES}, got '
+                             f'{empty_images!r}.')
+        self.empty_images = empty_images
+        self.cache_dir = cache_dir
+        self.use_cache = use_cache
+        self.skip_bad_images = skip_bad_images
+        self.num_empty_images = 0
+        super().__init__(ann_file=ann_file, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        index, from_cache = load_coco_label_index(self.ann_file, self.cache_dir, self.use_cache)
+        file_classes = [str(c) for c in index.cat_names]
+        classes = self._metainfo.get('classes')
+        if classes is None:
+            self._metainfo['classes'] = tuple(file_classes)
+            mapping = np.arange(len(file_classes))
+        else:  # a subset / reordering chosen by name
+            mapping = np.array(class_mapping(file_classes, classes, self.ann_file))
+        labels = mapping[index.labels] if len(index.labels) else index.labels
+        offsets = index.label_offsets.tolist()
+        labels = labels.tolist()
+        names = index.file_names.tolist()
+        image_ids = index.image_ids.tolist()
+        img_prefix = self.data_prefix.get('img_path', '') or ''
+        data_list, num_empty = [], 0
+        for i, name in enumerate(names):
+            gt_label = sorted(k for k in labels[offsets[i]:offsets[i + 1]] if k >= 0)
+            if not gt_label:
+                num_empty += 1
+                if self.empty_images == 'drop':
+                    continue
+            data_list.append(dict(img_path=osp.join(img_prefix, name), gt_label=gt_label,
+                                  img_id=image_ids[i]))
+        self.num_empty_images = num_empty
+        if not data_list:
+            raise ValueError(
+                f'{self.ann_file}: no images in this split (the file lists {len(names)} images, '
+                f'{num_empty} without labels, empty_images={self.empty_images!r}). Check '
+                'ann_file and the classes in the dataset config.')
+        print_log(f'{self.__class__.__name__}: {self.ann_file}: {len(data_list)} images '
+                  f'({num_empty} without labels, {self.empty_images}), '
+                  f'{len(self._metainfo["classes"])} classes, label index '
+                  f'{"from cache" if from_cache else "built"}.', logger='current')
+        return data_list
+
+    def extra_repr(self) -> List[str]:
+        return super().extra_repr() + [f'Images without labels: \t{self.num_empty_images} '
+                                       f'({self.empty_images})']

@@ -1,0 +1,3 @@
+from .loading import BadImageError, LoadImageChecked, load_image_checked
+
+__all__ = ['BadImageError', 'LoadImageChecked', 'load_image_checked']
