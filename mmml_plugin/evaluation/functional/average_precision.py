@@ -1,0 +1,135 @@
+"""Average precision per class in three modes, and precision-recall curves, from one ranking.
+
+Notation per class: P positives; tie groups k = 1..K in descending score; at group k the
+threshold keeps every sample ranked at or above it, with ``tp_k`` positives among ``seen_k``
+non-ignored samples, precision ``p_k = tp_k / seen_k``, recall ``r_k = tp_k / P``.
+
+* ``'sklearn'``: AP = sum_k (r_k - r_{k-1}) p_k, equal to
+  :func:`sklearn.metrics.average_precision_score`.
+* ``'voc'``: all-point interpolated, AP = sum_k (r_k - r_{k-1}) max_{j >= k} p_j, the official
+  SSGRL / VOC2010+ ``voc_ap``.
+* ``'voc11'``: 11-point, AP = 1/11 sum_{t in 0, 0.1, .., 1} max_{k: r_k >= t} p_k (VOC2007).
+
+Samples with target -1 are left out. A class with no positive has no AP: it gets
+:data:`UNDEFINED_AP` (-1) and is left out of :func:`mean_average_precision`.
+"""
+from typing import Dict, List, Sequence, Tuple, Union
+
+import numpy as np
+
+from .ranking import TieGroups, rank_tie_groups
+
+AP_MODES = ('sklearn', 'voc', 'voc11')
+#: AP of a class without positives (undefined); never averaged.
+UNDEFINED_AP = -1.0
+_ELEVEN_POINTS = np.arange(11)  # recall thresholds t = i / 10, compared exactly as 10 tp >= i P
+
+
+def _check_modes(mode: Union[str, Sequence[str]]) -> Tuple[str, ...]:
+    modes = (mode, ) if isinstance(mode, str) else tuple(mode)
+    bad = [m for m in modes if m not in AP_MODES]
+    if bad or not modes:
+        raise ValueError(f'unknown AP mode(s) {bad or modes!r}: choose from {AP_MODES}.')
+    return modes
+
+
+def _interpolated_precision(groups: TieGroups, precision: np.ndarray) -> List[np.ndarray]:
+    """Per class, max_{j >= k} p_j for every group k: (G_c,) arrays."""
+    return [
+        np.maximum.accumulate(precision[a:b][::-1])[::-1]
+        for a, b in zip(groups.start[:-1], groups.start[1:])
+    ]
+
+
+def ap_from_groups(groups: TieGroups, modes: Sequence[str]) -> Dict[str, np.ndarray]:
+    """AP of every class in each mode from precomputed tie groups.
+
+    Args:
+        groups (TieGroups): output of :func:`rank_tie_groups`.
+        modes (Sequence[str]): any of ``AP_MODES``.
+
+    Returns:
+        dict: mode -> (C,) float64 AP in [0, 1], ``UNDEFINED_AP`` where a class has no positive.
+    """
+    num_pos = groups.num_pos
+    has_pos = num_pos > 0
+    denom = np.maximum(num_pos, 1)
+    cls = groups.cls
+    precision = groups.tp / np.maximum(groups.seen, 1)  # p_k = tp_k / (tp_k + fp_k)
+    out = {}
+    if 'sklearn' in modes:
+        # AP = sum_k (r_k - r_{k-1}) p_k
+        out['sklearn'] = np.bincount(cls, groups.gain * precision, len(num_pos)) / denom
+    if 'voc' in modes or 'voc11' in modes:
+        interp = _interpolated_precision(groups, precision)
+    if 'voc' in modes:
+        # AP = sum_k (r_k - r_{k-1}) max_{j >= k} p_j
+        out['voc'] = np.bincount(cls, groups.gain * np.concatenate(interp), len(num_pos)) / denom
+    if 'voc11' in modes:
+        ap11 = np.zeros(len(num_pos))
+        for c in np.flatnonzero(has_pos):
+            tp_c = groups.tp[groups.start[c]:groups.start[c + 1]]
+            first = np.searchsorted(10 * tp_c, _ELEVEN_POINTS * num_pos[c])  # first r_k >= t
+            reached = first < len(tp_c)
+            # AP = 1/11 sum_t max_{k: r_k >= t} p_k
+            ap11[c] = interp[c][first[reached]].sum() / 11
+        out['voc11'] = ap11
+    for m in out:
+        out[m][~has_pos] = UNDEFINED_AP
+    return {m: out[m] for m in modes}
+
+
+def average_precision(scores, targets, mode: Union[str, Sequence[str]] = 'sklearn'
+                      ) -> Union[np.ndarray, Dict[str, np.ndarray]]:
+    """Per-class average precision.
+
+    Args:
+        scores (array-like): (N, C) scores (or (N,) for one class).
+        targets (array-like): (N, C) targets, 1 / 0 / -1 (ignored).
+        mode (str | Sequence[str]): ``'sklearn'``, ``'voc'`` or ``'voc11'``; a sequence computes
+            several modes from a single sort.
+
+    Returns:
+        np.ndarray | dict: (C,) float64 AP in [0, 1] with ``UNDEFINED_AP`` (-1) for classes
+        without positives; a dict mode -> (C,) when ``mode`` is a sequence.
+    """
+    modes = _check_modes(mode)
+    aps = ap_from_groups(rank_tie_groups(scores, targets), modes)
+    return aps[mode] if isinstance(mode, str) else aps
+
+
+def mean_average_precision(ap: np.ndarray) -> float:
+    """Mean of the defined per-class APs (classes with ``UNDEFINED_AP`` are left out).
+
+    Args:
+        ap (np.ndarray): (C,) per-class AP from :func:`average_precision`.
+
+    Returns:
+        float: mAP in [0, 1].
+    """
+    ap = np.asarray(ap, dtype=np.float64)
+    defined = ap != UNDEFINED_AP
+    if not defined.any():
+        raise ValueError('no class has a positive sample, so mAP is undefined: the evaluation '
+                         'targets are all 0 or -1; check the annotations of the evaluation set.')
+    return float(ap[defined].mean())
+
+
+def precision_recall_curve(scores, targets) -> List[Tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Precision-recall curve of each class, one point per distinct score.
+
+    Args:
+        scores (array-like): (N, C) scores (or (N,) for one class).
+        targets (array-like): (N, C) targets, 1 / 0 / -1 (ignored).
+
+    Returns:
+        list: per class a tuple ``(precision, recall, thresholds)`` of (K_c,) arrays ordered by
+        decreasing threshold (recall non-decreasing); the point at ``thresholds[k]`` predicts
+        positive every sample with score >= that threshold. Unlike sklearn no artificial
+        (recall 0, precision 1) point is appended. A class with no positive has recall 0 throughout.
+    """
+    groups = rank_tie_groups(scores, targets)
+    precision = groups.tp / np.maximum(groups.seen, 1)
+    recall = groups.tp / np.maximum(groups.num_pos[groups.cls], 1)
+    return [(precision[a:b], recall[a:b], groups.score[a:b])
+            for a, b in zip(groups.start[:-1], groups.start[1:])]

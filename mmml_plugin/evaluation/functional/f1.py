@@ -1,0 +1,103 @@
+"""Per-class (CP, CR, CF1) and overall (OP, OR, OF1) precision / recall / F1 of ML-GCN and SSGRL.
+
+A label is predicted when its score is >= ``thr``; with ``topk`` it must also be among the k
+highest scores of its sample (ML-GCN's top-k protocol keeps the threshold). Per class c, over the
+samples whose target is not -1: ``Np_c`` predicted, ``Nc_c`` predicted and positive, ``Ng_c``
+positive.
+"""
+from typing import Dict, Optional
+
+import numpy as np
+
+from .inputs import IGNORED, POSITIVE, check_scores_targets
+
+
+def topk_mask(scores: np.ndarray, k: int) -> np.ndarray:
+    """The k highest scores of each sample; ties at the k-th score go to the lower class index.
+
+    Args:
+        scores (np.ndarray): (N, C) scores.
+        k (int): labels kept per sample (all C when k >= C).
+
+    Returns:
+        np.ndarray: (N, C) bool, exactly min(k, C) True per row.
+    """
+    n, c = scores.shape
+    if k < 1:
+        raise ValueError(f'topk must be a positive integer, got {k}.')
+    if k >= c:
+        return np.ones((n, c), dtype=bool)
+    kth = np.partition(scores, c - k, axis=1)[:, c - k:c - k + 1]  # (N, 1) k-th highest score
+    above = scores > kth
+    tied = scores == kth
+    room = k - above.sum(axis=1, keepdims=True)  # how many tied labels still fit
+    return above | (tied & (np.cumsum(tied, axis=1) <= room))
+
+
+def predict_labels(scores: np.ndarray, thr: float, topk: Optional[int] = None) -> np.ndarray:
+    """Labels predicted positive: score >= thr and, with ``topk``, among the k highest.
+
+    Args:
+        scores (np.ndarray): (N, C) scores.
+        thr (float): score threshold.
+        topk (int, optional): keep at most k labels per sample (see :func:`topk_mask`).
+
+    Returns:
+        np.ndarray: (N, C) bool.
+    """
+    pred = scores >= thr
+    if topk is None:
+        return pred
+    if topk < 1:
+        raise ValueError(f'topk must be a positive integer, got {topk}.')
+    crowded = np.flatnonzero(pred.sum(axis=1) > topk)  # only these rows can lose a label
+    pred[crowded] &= topk_mask(scores[crowded], topk)
+    return pred
+
+
+def _safe_ratio(num, den) -> np.ndarray:
+    """num / den, and 0 where den is 0 (no prediction: precision 0, as in ML-GCN)."""
+    num = np.asarray(num, dtype=np.float64)
+    return np.divide(num, den, out=np.zeros_like(num), where=np.asarray(den) > 0)
+
+
+def _f1(p: float, r: float) -> float:
+    return float(2 * p * r / (p + r)) if p + r > 0 else 0.0  # F1 = 2PR / (P + R), 0 when P = R = 0
+
+
+def multilabel_f1(scores, targets, thr: float = 0.5, topk: Optional[int] = None
+                  ) -> Dict[str, float]:
+    """CP, CR, CF1, OP, OR, OF1 at a score threshold, optionally restricted to the top-k labels.
+
+    Classes without a positive are left out of the per-class means (their recall is undefined)
+    but their false positives still count in OP. The -1 targets are left out everywhere.
+
+    Args:
+        scores (array-like): (N, C) scores (probabilities for the default ``thr``).
+        targets (array-like): (N, C) targets, 1 / 0 / -1 (ignored).
+        thr (float): a label is predicted when its score >= thr.
+        topk (int, optional): also require the label to be among the sample's k highest scores.
+
+    Returns:
+        dict: ``CP, CR, CF1, OP, OR, OF1`` as fractions in [0, 1], and ``num_classes_evaluated``.
+    """
+    scores, targets = check_scores_targets(scores, targets)
+    return f1_from_predictions(predict_labels(scores, thr, topk), targets)
+
+
+def f1_from_predictions(pred: np.ndarray, targets: np.ndarray) -> Dict[str, float]:
+    """:func:`multilabel_f1` from (N, C) bool predictions and checked (N, C) int8 targets."""
+    pos = targets == POSITIVE
+    n_pred = (pred & (targets != IGNORED)).sum(axis=0)  # Np_c
+    n_correct = (pred & pos).sum(axis=0)  # Nc_c
+    n_gt = pos.sum(axis=0)  # Ng_c
+    has_pos = n_gt > 0
+    if not has_pos.any():
+        raise ValueError('no class has a positive sample, so recall is undefined: the evaluation '
+                         'targets are all 0 or -1; check the annotations of the evaluation set.')
+    cp = _safe_ratio(n_correct, n_pred)[has_pos].mean()  # CP = 1/C sum_c Nc_c / Np_c
+    cr = (n_correct / np.maximum(n_gt, 1))[has_pos].mean()  # CR = 1/C sum_c Nc_c / Ng_c
+    op = float(_safe_ratio(n_correct.sum(), n_pred.sum()))  # OP = sum Nc / sum Np
+    o_r = n_correct.sum() / n_gt.sum()  # OR = sum Nc / sum Ng
+    return dict(CP=float(cp), CR=float(cr), CF1=_f1(cp, cr), OP=op, OR=float(o_r),
+                OF1=_f1(op, o_r), num_classes_evaluated=int(has_pos.sum()))

@@ -1,0 +1,54 @@
+"""Validation of the (N, C) score and target arrays every multi-label metric takes."""
+from typing import Tuple
+
+import numpy as np
+
+#: Target values: positive, negative, and ignored (difficult / not annotated).
+POSITIVE, NEGATIVE, IGNORED = 1, 0, -1
+
+
+def check_scores_targets(scores, targets) -> Tuple[np.ndarray, np.ndarray]:
+    """Check and convert multi-label scores and targets.
+
+    Args:
+        scores (array-like): (N, C) or (N,) real scores, higher = more confident. Any floating or
+            integer dtype; floating inputs keep their dtype so that ties stay exactly as given.
+        targets (array-like): same shape; 1 = positive, 0 = negative, -1 = ignored (difficult).
+            Bool, integer or floating (e.g. one-hot ``gt_score``) arrays are accepted.
+
+    Returns:
+        tuple: ``scores`` (N, C) floating array and ``targets`` (N, C) int8 array. A 1-D input is
+        returned as a single column (N, 1).
+    """
+    scores = np.asarray(scores)
+    targets = np.asarray(targets)
+    if scores.ndim == 1:
+        scores = scores[:, None]
+    if targets.ndim == 1:
+        targets = targets[:, None]
+    if scores.ndim != 2 or scores.shape != targets.shape:
+        raise ValueError(
+            f'scores and targets must both be (N, C) arrays of the same shape, got scores '
+            f'{scores.shape} and targets {targets.shape}: pass one row per sample and one column '
+            'per class.')
+    if scores.shape[0] == 0:
+        raise ValueError('no samples to evaluate (N = 0): the evaluation set is empty; check the '
+                         'dataset annotation file and the val/test dataloader.')
+    if not (np.issubdtype(scores.dtype, np.floating) or np.issubdtype(scores.dtype, np.integer)):
+        raise TypeError(f'scores must be a real-valued array, got dtype {scores.dtype}.')
+    if not np.issubdtype(scores.dtype, np.floating):
+        scores = scores.astype(np.float64)
+    if not np.isfinite(scores).all():
+        bad = np.argwhere(~np.isfinite(scores))[:5].tolist()
+        raise ValueError(
+            f'scores contain NaN or inf at (sample, class) {bad}: the model produced non-finite '
+            'outputs (diverged training or a bad checkpoint); fix the model before evaluating.')
+    if targets.dtype == np.bool_:
+        return scores, targets.astype(np.int8)
+    allowed = (targets == POSITIVE) | (targets == NEGATIVE) | (targets == IGNORED)
+    if not allowed.all():
+        bad = np.unique(targets[~allowed])[:5].tolist()
+        raise ValueError(
+            f'targets must be 1 (positive), 0 (negative) or -1 (ignored/difficult), found values '
+            f'{bad}: binarise soft labels (e.g. label smoothing) before evaluation.')
+    return scores, targets.astype(np.int8)

@@ -1,0 +1,51 @@
+"""Every multi-label number of the plugin from one validation and one ranking of the scores."""
+from typing import Dict, Optional, Sequence, Union
+
+import numpy as np
+
+from .average_precision import UNDEFINED_AP, _check_modes, ap_from_groups
+from .f1 import f1_from_predictions, predict_labels
+from .inputs import check_scores_targets
+from .ranking import rank_checked
+
+
+def multilabel_metrics(scores, targets, ap_mode: Union[str, Sequence[str]] = 'sklearn',
+                       thr: float = 0.5, topk: Optional[int] = 3) -> Dict[str, object]:
+    """mAP (one or several AP modes), CP/CR/CF1/OP/OR/OF1 at ``thr`` and at top-k.
+
+    Args:
+        scores (array-like): (N, C) scores (probabilities for the default ``thr``).
+        targets (array-like): (N, C) targets, 1 / 0 / -1 (ignored).
+        ap_mode (str | Sequence[str]): AP mode(s), see
+            :func:`~mmml_plugin.evaluation.functional.average_precision`.
+        thr (float): score threshold of the F1 family.
+        topk (int, optional): k of the top-k F1 family; None skips it.
+
+    Returns:
+        dict: fractions in [0, 1]. ``mAP`` and ``AP`` ((C,) per class, -1 where undefined) for a
+        single mode, ``mAP_<mode>`` and ``AP_<mode>`` for a sequence of modes;
+        ``CP, CR, CF1, OP, OR, OF1``; with top-k the same six with suffix ``_top<k>``;
+        ``no_positive_classes``: (M,) indices of the classes left out of every class mean.
+    """
+    modes = _check_modes(ap_mode)
+    scores, targets = check_scores_targets(scores, targets)
+    aps = ap_from_groups(rank_checked(scores, targets), modes)
+    undefined = aps[modes[0]] == UNDEFINED_AP
+    if undefined.all():
+        raise ValueError('no class has a positive sample, so mAP is undefined: the evaluation '
+                         'targets are all 0 or -1; check the annotations of the evaluation set.')
+    out = {}
+    for m, ap in aps.items():
+        suffix = '' if isinstance(ap_mode, str) else f'_{m}'
+        out[f'mAP{suffix}'] = float(ap[~undefined].mean())  # mAP = mean over classes with P > 0
+        out[f'AP{suffix}'] = ap
+    out.update(_without_count(f1_from_predictions(predict_labels(scores, thr), targets)))
+    if topk is not None:
+        top = f1_from_predictions(predict_labels(scores, thr, topk), targets)
+        out.update({f'{k}_top{topk}': v for k, v in _without_count(top).items()})
+    out['no_positive_classes'] = np.flatnonzero(undefined)
+    return out
+
+
+def _without_count(f1: Dict[str, float]) -> Dict[str, float]:
+    return {k: v for k, v in f1.items() if k != 'num_classes_evaluated'}

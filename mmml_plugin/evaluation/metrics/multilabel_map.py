@@ -1,0 +1,133 @@
+"""``MultiLabelMAP``: mAP, CP/CR/CF1/OP/OR/OF1 and their top-k variants, in percent."""
+import logging
+from typing import Dict, List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
+from mmpretrain.registry import METRICS
+
+from ..functional import AP_MODES, UNDEFINED_AP, multilabel_metrics
+
+
+def to_numpy(value) -> np.ndarray:
+    """A tensor, array or sequence as a numpy array (tensors are detached and moved to CPU)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def sample_targets(data_sample: dict, num_classes: int) -> np.ndarray:
+    """The (C,) int8 targets (1 / 0 / -1) of an mmpretrain data sample.
+
+    Uses ``gt_score`` when present (one-hot, -1 allowed), otherwise the ``gt_label`` class
+    indices; indices in ``gt_label_difficult`` that are not also in ``gt_label`` become -1 (as
+    mmpretrain's VOC dataset stores difficult objects).
+    """
+    if 'gt_score' in data_sample:
+        target = to_numpy(data_sample['gt_score']).reshape(-1)
+        if target.shape != (num_classes, ):
+            raise ValueError(f'gt_score has {target.shape} entries but pred_score has '
+                             f'{num_classes}: the dataset classes and the head num_classes differ.')
+        return target  # values are checked by check_scores_targets
+    if 'gt_label' not in data_sample:
+        raise KeyError('the data sample has neither gt_score nor gt_label: the evaluation dataset '
+                       'must provide ground truth (set test_mode data with annotations).')
+    target = np.zeros(num_classes, dtype=np.int8)
+    labels = to_numpy(data_sample['gt_label']).reshape(-1).astype(np.int64)
+    difficult = to_numpy(data_sample.get('gt_label_difficult', [])).reshape(-1).astype(np.int64)
+    for name, idx in (('gt_label', labels), ('gt_label_difficult', difficult)):
+        if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
+            raise ValueError(f'{name} {idx.tolist()} is out of range for {num_classes} classes: '
+                             'the dataset classes and the head num_classes differ.')
+    target[difficult] = -1
+    target[labels] = 1  # a class with a normal and a difficult object counts as positive
+    return target
+
+
+@METRICS.register_module()
+class MultiLabelMAP(BaseMetric):
+    """Multi-label mAP and the CP/CR/CF1/OP/OR/OF1 family of ML-GCN / SSGRL, in percent.
+
+    Reports ``mAP`` (``mAP_<mode>`` for each mode when ``ap_mode`` is a list), ``CP, CR, CF1, OP,
+    OR, OF1`` at ``score >= thr`` and ``CP_top<k> .. OF1_top<k>`` for labels that are also among
+    the sample's k highest scores, plus ``AP_classwise`` with ``classwise=True``. Targets of -1
+    (difficult) are ignored; classes without positives are left out of every class mean and named
+    in a warning. Definitions: docs/metrics.md.
+
+    Args:
+        ap_mode (str | Sequence[str]): ``'sklearn'`` (step-wise, default), ``'voc'`` (all-point
+            interpolated, SSGRL's official code) or ``'voc11'`` (11-point), or a list of them.
+        thr (float): score threshold of the F1 family (scores are probabilities).
+        topk (int, optional): k of the top-k F1 family; None to skip it.
+        classwise (bool): also report per-class AP (of the first mode), -1 for classes without
+            positives.
+        collect_device (str): device used to gather results across ranks.
+        prefix (str, optional): key prefix; ``'multi-label'`` by default.
+    """
+    default_prefix: Optional[str] = 'multi-label'
+
+    def __init__(self,
+                 ap_mode: Union[str, Sequence[str]] = 'sklearn',
+                 thr: float = 0.5,
+                 topk: Optional[int] = 3,
+                 classwise: bool = False,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        modes = [ap_mode] if isinstance(ap_mode, str) else list(ap_mode)
+        if not modes or any(m not in AP_MODES for m in modes):
+            raise ValueError(f'ap_mode={ap_mode!r} is not supported: choose from {AP_MODES} or a '
+                             'list of them.')
+        if topk is not None and (not isinstance(topk, int) or topk < 1):
+            raise ValueError(f'topk must be a positive int or None, got {topk!r}.')
+        self.ap_mode = ap_mode if isinstance(ap_mode, str) else tuple(ap_mode)
+        self.thr = float(thr)
+        self.topk = topk
+        self.classwise = classwise
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        """Keep each sample's (C,) ``pred_score`` and (C,) int8 targets."""
+        for data_sample in data_samples:
+            if 'pred_score' not in data_sample:
+                raise KeyError('the data sample has no pred_score: MultiLabelMAP needs a '
+                               'classifier whose head predicts scores (mode="predict").')
+            score = to_numpy(data_sample['pred_score']).reshape(-1)
+            self.results.append(
+                dict(pred_score=score, gt_target=sample_targets(data_sample, score.size)))
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, object]:
+        """Stack the collected samples and compute every metric."""
+        scores = np.stack([r['pred_score'] for r in results])
+        targets = np.stack([r['gt_target'] for r in results])
+        return self.summarize(scores, targets)
+
+    def summarize(self, scores: np.ndarray, targets: np.ndarray) -> Dict[str, object]:
+        """The reported metrics of (N, C) scores and targets, in percent."""
+        values = multilabel_metrics(scores, targets, self.ap_mode, self.thr, self.topk)
+        missing = values.pop('no_positive_classes')
+        if missing.size:
+            print_log(
+                f'{type(self).__name__}: {missing.size} class(es) have no positive sample in the '
+                f'{len(scores)} evaluated samples and are left out of mAP, CP and CR: '
+                f'{self._class_names(missing)}', logger='current', level=logging.WARNING)
+        metrics = {}
+        for key, value in values.items():
+            if key.startswith('AP'):
+                if self.classwise and key in ('AP', f'AP_{self._first_mode}'):
+                    metrics['AP_classwise'] = [
+                        v if v == UNDEFINED_AP else 100 * v for v in value.tolist()]
+                continue
+            metrics[key] = 100 * value
+        return metrics
+
+    @property
+    def _first_mode(self) -> str:
+        return self.ap_mode if isinstance(self.ap_mode, str) else self.ap_mode[0]
+
+    def _class_names(self, indices: np.ndarray) -> List[str]:
+        classes = (self.dataset_meta or {}).get('classes')
+        if classes is None or len(classes) <= indices.max():
+            return [str(i) for i in indices.tolist()]
+        return [f'{i}:{classes[i]}' for i in indices.tolist()]
