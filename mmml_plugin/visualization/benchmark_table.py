@@ -68,6 +68,25 @@ def published_metrics(model: dict) -> Tuple[str, Dict[str, float]]:
     return results[0]['Dataset'], dict(results[0]['Metrics'])
 
 
+#: Published metric name -> (our metric key, factor): mmdet's ``VOCMetric`` reports the box mAP
+#: that the mmdet zoo prints as "box AP" (percent) as a fraction.
+METRIC_ALIASES = {'box AP': ('pascal_voc/mAP', 100.0)}
+
+
+def _measured(ours: Dict[str, float], metric: str) -> Optional[float]:
+    """Our value of the published ``metric``: an alias, a full key, or a unique short name."""
+    if metric in METRIC_ALIASES:
+        key, factor = METRIC_ALIASES[metric]
+        return None if key not in ours else factor * float(ours[key])
+    if metric in ours:
+        return float(ours[metric])
+    matches = [k for k in ours if short_metric_name(k) == metric]
+    if len(matches) > 1:
+        raise ValueError(f'metric "{metric}" is ambiguous in the results ({matches}); name the '
+                         'full key in the metafile.')
+    return float(ours[matches[0]]) if matches else None
+
+
 def benchmark_rows(ours: Dict[str, float],
                    published: Dict[str, float]) -> List[Tuple[str, Optional[float],
                                                              Optional[float], Optional[float]]]:
@@ -76,13 +95,11 @@ def benchmark_rows(ours: Dict[str, float],
     ``ours`` keys may carry the evaluator prefix (``multi-label/mAP``); a metric we did not
     measure has ``None`` for ours and the difference.
     """
-    measured = {short_metric_name(k): v for k, v in ours.items()
-                if isinstance(v, (int, float))}
     rows = []
     for metric, value in published.items():
-        mine = measured.get(metric)
-        diff = None if mine is None else float(mine) - float(value)
-        rows.append((metric, None if mine is None else float(mine), float(value), diff))
+        mine = _measured(ours, metric)
+        diff = None if mine is None else mine - float(value)
+        rows.append((metric, mine, float(value), diff))
     return rows
 
 
