@@ -1,0 +1,28 @@
+# SSGRL on the generated demo digits (`make demo`): a narrow ResNet-18 (base width 32, last stage
+# stride 1 -> 8x8 maps of 256 channels at 115 px) trained from scratch on the CPU in minutes.
+# It runs the whole pipeline end to end; it is not a benchmark.
+_base_ = [
+    '../_base_/models/ssgrl_r101.py',
+    '../_base_/datasets/demo_multilabel.py',
+    '../_base_/schedules/adam_1e-3_demo.py',
+    '../_base_/default_runtime.py',
+]
+data_root = 'data/demo/'
+classes = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine')
+
+model = dict(
+    backbone=dict(depth=18, base_channels=32, strides=(1, 2, 2, 1), frozen_stages=-1,
+                  init_cfg=None),
+    head=dict(
+        num_classes=len(classes),
+        classes=classes,
+        embedding_file=data_root + 'label_embeddings.npz',
+        graph_file=data_root + 'label_graph.npz',
+        in_channels=256,
+        embed_dims=50,
+        inter_channels=128,
+        pool=False,
+        out_channels=256))
+train_dataloader = dict(batch_size=16)
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(max_keep_ckpts=1))
+randomness = dict(seed=0)
