@@ -8,12 +8,12 @@ from .label_embeddings import (build_label_embeddings_from_glove, import_embeddi
                                read_word_vectors)
 from .label_graph import (build_label_graph, build_label_graph_from_coco, import_ml_gcn_adj,
                           import_ssgrl_prob)
-from .transforms import BadImageError, LoadImageChecked
+from .transforms import BadImageError, LoadImageChecked, RandomSquareCropResize
 
 __all__ = [
     'BadImageReportHook', 'SkipBadImagesMixin', 'COCO_CATEGORY_IDS', 'COCO_CLASSES',
     'VOC_CLASSES', 'WORD_ALIASES', 'CocoLabelIndex', 'load_coco_label_index',
     'CocoMultiLabelDataset', 'make_demo_dataset', 'build_label_embeddings_from_glove',
     'import_embeddings', 'read_word_vectors', 'build_label_graph', 'build_label_graph_from_coco',
-    'import_ml_gcn_adj', 'import_ssgrl_prob', 'BadImageError', 'LoadImageChecked'
+    'import_ml_gcn_adj', 'import_ssgrl_prob', 'BadImageError', 'LoadImageChecked', 'RandomSquareCropResize'
 ]

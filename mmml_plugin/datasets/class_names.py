@@ -38,3 +38,17 @@ WORD_ALIASES = {
 }
 
 CLASS_LISTS = {'coco': COCO_CLASSES, 'voc': VOC_CLASSES}
+
+
+def class_list(spec: str) -> list:
+    """Class names from ``'coco'``, ``'voc'`` or a text file with one name per line."""
+    if spec in CLASS_LISTS:
+        return list(CLASS_LISTS[spec])
+    with open(spec) as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+def source_class_order(order: str, classes) -> list:
+    """Class names in the row order of an imported file: ``'alphabetical'`` (ML-GCN's COCO
+    files: ``sorted(classes)``) or anything :func:`class_list` accepts."""
+    return sorted(classes) if order == 'alphabetical' else class_list(order)

@@ -243,3 +243,31 @@ def import_ssgrl_prob(npy_file: str, source_classes: Sequence[str], out_file: Op
     if out_file is not None:
         save_label_graph(out_file, prob, classes, source=osp.basename(npy_file))
     return dict(adj=prob.astype(np.float32), classes=classes)
+
+
+def build_label_graph_from_dataset(dataset_cfg: dict, out_file: Optional[str] = None,
+                                   diagonal: float = 0.0, tau: Optional[float] = None,
+                                   p: Optional[float] = None, allow_non_train: bool = False,
+                                   default_scope: str = 'mmpretrain') -> dict:
+    """The graph of any registered multi-label dataset (e.g. a config's
+    ``train_dataloader.dataset``), from its ``get_cat_ids``; images are not read.
+
+    Args:
+        dataset_cfg (dict): dataset config (its pipeline is ignored).
+        default_scope (str): registry scope to build it in.
+    """
+    from mmengine.registry import DATASETS, init_default_scope
+    init_default_scope(default_scope)
+    cfg = dict(dataset_cfg, pipeline=[])
+    if cfg.get('test_mode'):
+        raise ValueError('the dataset config has test_mode=True: build the label graph from the '
+                         'training dataset (train_dataloader.dataset).')
+    for key in ('ann_file', 'split', 'image_set_path'):
+        if cfg.get(key):
+            check_training_split(str(cfg[key]), allow_non_train)
+    dataset = DATASETS.build(cfg)
+    classes = dataset.metainfo['classes']
+    label_sets = [dataset.get_cat_ids(i) for i in range(len(dataset))]
+    source = cfg.get('ann_file') or cfg.get('data_root', '')
+    return build_label_graph(label_sets, classes, out_file, diagonal, tau, p,
+                             source=str(source))

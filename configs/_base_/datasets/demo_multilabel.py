@@ -17,10 +17,8 @@ data_preprocessor = dict(
 
 train_pipeline = [
     dict(type='LoadImageChecked'),
-    dict(type='Resize', scale=(128, 128), keep_ratio=False),
-    dict(type='RandomChoice',
-         transforms=[[dict(type='RandomCrop', crop_size=s)] for s in (128, 115, 102, 77, 64)]),
-    dict(type='Resize', scale=(115, 115), keep_ratio=False),
+    dict(type='RandomSquareCropResize', scale=128, crop_sizes=(128, 115, 102, 77, 64),
+         out_size=115),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]

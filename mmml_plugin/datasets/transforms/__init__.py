@@ -1,3 +1,4 @@
 from .loading import BadImageError, LoadImageChecked, load_image_checked
+from .random_square_crop_resize import RandomSquareCropResize
 
-__all__ = ['BadImageError', 'LoadImageChecked', 'load_image_checked']
+__all__ = ['BadImageError', 'LoadImageChecked', 'load_image_checked', 'RandomSquareCropResize']

@@ -1,0 +1,68 @@
+"""Build the class-name embeddings (C x E ``.npz`` with names) from a GloVe / word2vec text file,
+or convert ML-GCN's ``*_glove_word2vec.pkl`` / SSGRL's ``vectors.npy`` (rows reordered by name).
+
+    # GloVe (streamed; glove.840B.300d.txt is read line by line)
+    python tools/misc/build_label_embeddings.py --glove glove.840B.300d.txt --classes coco \
+        --out data/coco/label_embeddings_glove.npz
+    python tools/misc/build_label_embeddings.py --glove glove.840B.300d.txt --classes voc \
+        --out data/voc/label_embeddings_glove.npz
+    # classes from an annotation file (e.g. the demo set); extra aliases
+    python tools/misc/build_label_embeddings.py --glove data/demo/word_vectors.txt \
+        --ann-file data/demo/annotations/instances_train.json --out data/demo/label_embeddings.npz
+    # ML-GCN (alphabetical COCO order) and SSGRL (category-id order) files
+    python tools/misc/build_label_embeddings.py --ml-gcn coco_glove_word2vec.pkl \
+        --source-order alphabetical --classes coco --out data/coco/label_embeddings_mlgcn.npz
+    python tools/misc/build_label_embeddings.py --ssgrl-vectors vectors.npy \
+        --category-json category.json --classes coco --out data/coco/label_embeddings_ssgrl.npz
+"""
+import argparse
+import json
+
+from mmml_plugin.datasets.class_names import class_list, source_class_order
+from mmml_plugin.datasets.label_embeddings import (build_label_embeddings_from_glove,
+                                                   import_embeddings, ssgrl_source_classes)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    src = parser.add_mutually_exclusive_group(required=True)
+    src.add_argument('--glove', help='GloVe / word2vec text file')
+    src.add_argument('--ml-gcn', help="ML-GCN's *_glove_word2vec.pkl")
+    src.add_argument('--ssgrl-vectors', help="SSGRL's vectors.npy")
+    parser.add_argument('--out', required=True, help='output .npz')
+    names = parser.add_mutually_exclusive_group()
+    names.add_argument('--classes', help="'coco', 'voc' or a text file with one name per line")
+    names.add_argument('--ann-file', help='take the classes from a COCO annotation file '
+                       '(category-id order)')
+    parser.add_argument('--source-order', default='coco',
+                        help="row order of an --ml-gcn file: 'alphabetical' (COCO), 'coco', "
+                        "'voc' or a text file")
+    parser.add_argument('--category-json', help="SSGRL's category.json (category id -> row)")
+    parser.add_argument('--alias', action='append', default=[], metavar='NAME=WORDS',
+                        help='extra alias, e.g. --alias "tvmonitor=tv monitor"')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.ann_file:
+        from mmml_plugin.datasets.coco_index import load_coco_label_index
+        classes = [str(c) for c in load_coco_label_index(args.ann_file)[0].cat_names]
+    elif args.classes:
+        classes = class_list(args.classes)
+    else:
+        classes = class_list('voc' if args.source_order == 'voc' else 'coco')
+    if args.glove:
+        aliases = dict(a.split('=', 1) for a in args.alias)
+        emb = build_label_embeddings_from_glove(args.glove, classes, args.out, aliases)
+    elif args.ml_gcn:
+        emb = import_embeddings(args.ml_gcn, source_class_order(args.source_order, classes),
+                                classes, args.out)
+    else:
+        emb = import_embeddings(args.ssgrl_vectors, ssgrl_source_classes(args.category_json),
+                                classes, args.out)
+    print(json.dumps(dict(out=args.out, classes=emb.shape[0], dim=emb.shape[1])))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,77 @@
+"""Build the label co-occurrence graph M[i, j] = N(i and j) / N(i) from the training labels, or
+convert ML-GCN's ``*_adj.pkl`` / SSGRL's ``prob_*.npy`` (names attached, no unsafe unpickling).
+
+    # from a COCO training annotation file (classes in category-id order)
+    python tools/misc/build_label_graph.py --ann-file data/coco/annotations/instances_train2014.json \
+        --out data/coco/label_graph_train2014.npz
+    # from a config's training dataset (e.g. VOC2007 trainval)
+    python tools/misc/build_label_graph.py --config configs/_base_/datasets/voc07_multilabel_576px.py \
+        --out data/voc/label_graph_voc07trainval.npz
+    # ML-GCN's file (alphabetical COCO order) -> our file in category-id order
+    python tools/misc/build_label_graph.py --ml-gcn-adj coco_adj.pkl --source-order alphabetical \
+        --classes coco --out data/coco/label_graph_mlgcn.npz
+
+Options: --diagonal 0|1, ML-GCN thresholding --tau 0.4 and re-weighting --p 0.25.
+"""
+import argparse
+import json
+
+from mmml_plugin.datasets.class_names import class_list, source_class_order
+from mmml_plugin.datasets.label_graph import (build_label_graph_from_coco,
+                                              build_label_graph_from_dataset, import_ml_gcn_adj,
+                                              import_ssgrl_prob)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    src = parser.add_mutually_exclusive_group(required=True)
+    src.add_argument('--ann-file', help='COCO instances JSON of the training split')
+    src.add_argument('--config', help='config whose train_dataloader.dataset is used')
+    src.add_argument('--ml-gcn-adj', help="ML-GCN's *_adj.pkl")
+    src.add_argument('--ssgrl-prob', help="SSGRL's prob_*.npy")
+    parser.add_argument('--out', required=True, help='output .npz')
+    parser.add_argument('--classes', default=None,
+                        help="target class order: 'coco', 'voc' or a text file (default: the "
+                        "dataset's / the source order)")
+    parser.add_argument('--source-order', default='coco',
+                        help="order of an imported file: 'alphabetical' (ML-GCN COCO), 'coco' "
+                        "(category-id order), 'voc' or a text file")
+    parser.add_argument('--diagonal', type=float, default=0.0, help='diagonal value (0 or 1)')
+    parser.add_argument('--tau', type=float, default=None, help='ML-GCN binarisation threshold')
+    parser.add_argument('--p', type=float, default=None, help='ML-GCN re-weighting (needs tau)')
+    parser.add_argument('--allow-non-train', action='store_true',
+                        help='accept a file whose name looks like a val/test split')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    classes = class_list(args.classes) if args.classes else None
+    graph_opts = dict(diagonal=args.diagonal, tau=args.tau, p=args.p)
+    if args.ann_file:
+        result = build_label_graph_from_coco(args.ann_file, args.out, classes,
+                                             allow_non_train=args.allow_non_train, **graph_opts)
+    elif args.config:
+        from mmengine.config import Config
+        cfg = Config.fromfile(args.config)
+        dataset_cfg = cfg.train_dataloader.dataset.to_dict()
+        if classes:
+            dataset_cfg['classes'] = classes
+        result = build_label_graph_from_dataset(
+            dataset_cfg, args.out, allow_non_train=args.allow_non_train,
+            default_scope=cfg.get('default_scope', 'mmpretrain'), **graph_opts)
+    else:
+        target = classes or class_list('voc' if args.source_order == 'voc' else 'coco')
+        src = source_class_order(args.source_order, target)
+        if args.ml_gcn_adj:
+            result = import_ml_gcn_adj(args.ml_gcn_adj, src, args.out, target, **graph_opts)
+        else:
+            if args.tau is not None or args.p is not None:
+                raise SystemExit('--tau/--p need counts; a prob_*.npy has only probabilities.')
+            result = import_ssgrl_prob(args.ssgrl_prob, src, args.out, target, args.diagonal)
+    print(json.dumps(dict(out=args.out, classes=len(result['classes']),
+                          num_images=result.get('num_images'))))
+
+
+if __name__ == '__main__':
+    main()
