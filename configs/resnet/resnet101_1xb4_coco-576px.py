@@ -1,0 +1,8 @@
+# Baseline: ResNet-101 + global average pooling + linear classifier, with SSGRL's recipe and data
+# (COCO-2014 at 576 px, Adam 1e-5, batch 4, stages 1-3 frozen, BCE).
+_base_ = [
+    '../_base_/models/resnet101_multilabel.py',
+    '../_base_/datasets/coco2014_multilabel_576px.py',
+    '../_base_/schedules/adam_1e-5_bs4.py',
+    '../_base_/default_runtime.py',
+]

@@ -1,0 +1,18 @@
+# Ablation "without semantic decoupling": every graph node starts from the same globally
+# average-pooled image feature instead of its class-specific attention-pooled feature; the
+# graph interaction, classifier and recipe are unchanged.
+_base_ = './ssgrl_r101_1xb4_coco-576px.py'
+
+model = dict(
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        _delete_=True,
+        type='GraphInteractionHead',
+        num_classes=80,
+        graph_file='data/coco/label_graph_train2014.npz',
+        in_channels=2048,
+        out_channels=2048,
+        num_steps=3,
+        reset_gate='official',
+        loss=dict(type='CrossEntropyLoss', use_sigmoid=True),
+        avg_over_classes=True))

@@ -1,0 +1,20 @@
+# Ablation "without semantic interaction": the class-specific features of the semantic
+# decoupling go straight to the per-class classifiers (no label graph, no gated graph network).
+_base_ = './ssgrl_r101_1xb4_coco-576px.py'
+
+model = dict(
+    neck=dict(
+        type='SemanticDecouplingNeck',
+        in_channels=2048,
+        embedding_file='data/coco/label_embeddings_glove.npz',
+        num_classes=80,
+        embed_dims=300,
+        inter_channels=1024,
+        pool=True),
+    head=dict(
+        _delete_=True,
+        type='PerClassLinearClsHead',
+        num_classes=80,
+        in_channels=2048,
+        loss=dict(type='CrossEntropyLoss', use_sigmoid=True),
+        avg_over_classes=True))

@@ -1,0 +1,60 @@
+"""Semantic interaction (SSGRL Sec. 3.3): a gated graph network over the label graph."""
+from typing import Optional, Sequence
+
+import torch
+import torch.nn as nn
+from mmpretrain.registry import MODELS
+
+from mmml_plugin.utils import load_label_graph
+from ..class_counts import check_class_counts, label_file_counts
+from ..layers import GatedGraphNetwork
+from .per_class_linear_head import Feats, PerClassLinearClsHead
+
+
+@MODELS.register_module()
+class GraphInteractionHead(PerClassLinearClsHead):
+    """Per-class features h_0 (B, C, D) -> T steps of a GGNN -> ``o_c = tanh(W[h_T; h_0])`` ->
+    per-class linear classifier -> logits (B, C).
+
+    Args:
+        num_classes (int): C.
+        graph_file (str): the label graph M (C, C), ``.npz`` (``adj`` + ``classes``) or
+            ``.npy``; A_in = M, A_out = Mᵀ. A fixed, non-persistent buffer.
+        in_channels (int): D of the node states. Defaults to 2048.
+        out_channels (int): size of o_c. Defaults to 2048.
+        num_steps (int): T. Defaults to 3.
+        reset_gate (str): ``'official'`` (the reset gate reuses ``U_z``, as the official code;
+            no unused parameter) or ``'paper'`` (its own ``U_r``). Defaults to 'official'.
+        classes (Sequence[str], optional): dataset classes, checked against the file's names.
+        **kwargs: ``avg_over_classes``, ``loss``, ``thr``, ``topk``, ``init_cfg`` of
+            :class:`PerClassLinearClsHead`.
+
+    Shapes:
+        feats: tuple whose last item is (B, C, D) (or (B, D), given to every node);
+        output logits (B, C).
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 graph_file: Optional[str] = None,
+                 in_channels: int = 2048,
+                 out_channels: int = 2048,
+                 num_steps: int = 3,
+                 reset_gate: str = 'official',
+                 classes: Optional[Sequence[str]] = None,
+                 **kwargs):
+        if graph_file is None:
+            raise ValueError(f'{type(self).__name__} needs graph_file: the label co-occurrence '
+                             'graph (.npz), built by tools/misc/build_label_graph.py.')
+        check_class_counts(label_file_counts(num_classes, graph_file=graph_file, classes=classes))
+        super().__init__(num_classes=num_classes, in_channels=out_channels, **kwargs)
+        self.in_channels = in_channels  # node size; the classifier sees out_channels
+        self.graph_file = graph_file
+        adjacency = torch.from_numpy(load_label_graph(graph_file, classes))
+        self.ggnn = GatedGraphNetwork(adjacency, in_channels, num_steps, reset_gate)
+        self.out_proj = nn.Linear(2 * in_channels, out_channels)
+
+    def pre_logits(self, feats: Feats) -> torch.Tensor:
+        """(B, C, out_channels) outputs o_c of the graph network."""
+        h0 = self.class_features(feats)
+        return torch.tanh(self.out_proj(torch.cat([self.ggnn(h0), h0], dim=-1)))  # tanh(W[h_T; h_0])

@@ -1,0 +1,58 @@
+"""The complete SSGRL head: semantic decoupling followed by semantic interaction."""
+from typing import Optional, Sequence
+
+import torch
+from mmpretrain.registry import MODELS
+
+from ..class_counts import check_class_counts, label_file_counts
+from ..necks import SemanticDecouplingNeck
+from .graph_interaction_head import GraphInteractionHead
+from .per_class_linear_head import Feats
+
+
+@MODELS.register_module()
+class SSGRLHead(GraphInteractionHead):
+    """:class:`SemanticDecouplingNeck` + :class:`GraphInteractionHead` for any backbone giving
+    a 4-D map; the decoupling module is ``self.decoupling``.
+
+    Args:
+        num_classes (int): C; must equal the class count of both label files.
+        embedding_file (str): class embeddings (see :class:`SemanticDecouplingNeck`).
+        graph_file (str): label graph (see :class:`GraphInteractionHead`).
+        in_channels (int): D, channels of the backbone map. Defaults to 2048.
+        embed_dims (int): E. Defaults to 300.
+        inter_channels (int): I. Defaults to 1024.
+        pool (bool): 2x2/s2 average pooling of the map first. Defaults to True.
+        out_channels, num_steps, reset_gate: see :class:`GraphInteractionHead`.
+        classes (Sequence[str], optional): dataset classes, checked against both files.
+        max_chunk_elements (int): see :class:`SemanticDecouplingNeck`.
+        **kwargs: ``avg_over_classes``, ``loss``, ``thr``, ``topk``, ``init_cfg``.
+
+    Shapes:
+        feats: tuple whose last item is (B, D, H, W); output logits (B, C).
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 embedding_file: Optional[str] = None,
+                 graph_file: Optional[str] = None,
+                 in_channels: int = 2048,
+                 embed_dims: int = 300,
+                 inter_channels: int = 1024,
+                 pool: bool = True,
+                 out_channels: int = 2048,
+                 num_steps: int = 3,
+                 reset_gate: str = 'official',
+                 classes: Optional[Sequence[str]] = None,
+                 max_chunk_elements: int = 1 << 20,
+                 **kwargs):
+        check_class_counts(label_file_counts(num_classes, embedding_file, graph_file, classes))
+        super().__init__(num_classes, graph_file, in_channels, out_channels, num_steps,
+                         reset_gate, classes, **kwargs)
+        self.decoupling = SemanticDecouplingNeck(in_channels, embedding_file, classes, embed_dims,
+                                                 inter_channels, pool, num_classes,
+                                                 max_chunk_elements)
+
+    def pre_logits(self, feats: Feats) -> torch.Tensor:
+        """Backbone maps -> (B, C, out_channels) outputs o_c."""
+        return super().pre_logits(self.decoupling(feats))

@@ -1,0 +1,81 @@
+"""Gated graph network of SSGRL's semantic interaction (Li et al. 2016; paper Eq. 4-6).
+
+Per step, with A_in = M and A_out = Mᵀ (M the label graph):
+
+    a = [A_in h ; A_out h]                  z = σ(W_z a + U_z h)
+    r = σ(W_r a + U_r h)                    h~ = tanh(W_h a + U_h (r ⊙ h))
+    h <- (1 - z) ⊙ h + z ⊙ h~
+
+Since ``W a = W^in (A_in h) + W^out (A_out h) = A_in (h W^inᵀ) + A_out (h W^outᵀ)``, the six
+message projections of all three gates are one GEMM on ``h`` (then two tiny (C, C) products),
+the recurrent gate projections are a second GEMM, and ``U_h`` a third: three GEMMs per step.
+"""
+import math
+
+import torch
+import torch.nn as nn
+
+RESET_GATE_MODES = ('official', 'paper')
+
+
+class GatedGraphNetwork(nn.Module):
+    """Propagate per-class node states over a fixed label graph for ``num_steps`` steps.
+
+    Args:
+        adjacency (Tensor): the label graph M, (C, C); kept as a fixed, non-persistent buffer.
+        channels (int): D, the node state size.
+        num_steps (int): T. Defaults to 3.
+        reset_gate (str): ``'official'`` reuses ``U_z`` (with its bias) for the reset gate, as
+            the official SSGRL code does; ``'paper'`` gives the reset gate its own ``U_r``.
+
+    Parameters (official name in brackets):
+        msg_proj.weight (6D, D): rows ``[W_z^in, W_r^in, W_h^in, W_z^out, W_r^out, W_h^out]``
+            (``fc_eq{3,4,5}_w.weight`` split into their A_in and A_out halves).
+        msg_bias (3D,): ``[b_z, b_r, b_h]`` of the message projections (``fc_eq{3,4,5}_w.bias``).
+        gate_proj (D -> D, or D -> 2D for 'paper'): ``U_z`` [, ``U_r``] (``fc_eq3_u``[, ``fc_eq4_u``]).
+        cand_proj (D -> D): ``U_h`` (``fc_eq5_u``).
+    """
+
+    def __init__(self, adjacency: torch.Tensor, channels: int, num_steps: int = 3,
+                 reset_gate: str = 'official'):
+        super().__init__()
+        if reset_gate not in RESET_GATE_MODES:
+            raise ValueError(f'reset_gate must be one of {RESET_GATE_MODES}, got {reset_gate!r}.')
+        if num_steps < 1:
+            raise ValueError(f'num_steps must be >= 1, got {num_steps}.')
+        self.channels = channels
+        self.num_steps = num_steps
+        self.reset_gate = reset_gate
+        self.register_buffer('adjacency', adjacency.float(), persistent=False)
+        num_gate = 1 if reset_gate == 'official' else 2
+        self.msg_proj = nn.Linear(channels, 6 * channels, bias=False)
+        self.msg_bias = nn.Parameter(torch.empty(3 * channels))
+        self.gate_proj = nn.Linear(channels, num_gate * channels)
+        self.cand_proj = nn.Linear(channels, channels)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default init of the official ``nn.Linear(2D, D)`` message layers."""
+        bound = 1 / math.sqrt(2 * self.channels)
+        nn.init.uniform_(self.msg_proj.weight, -bound, bound)
+        nn.init.uniform_(self.msg_bias, -bound, bound)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        """(B, C, D) initial node states h_0 -> (B, C, D) states h_T."""
+        D = self.channels
+        adj = self.adjacency.to(h.dtype)
+        for _ in range(self.num_steps):
+            m = self.msg_proj(h)  # [h W^inᵀ, h W^outᵀ]: (B, C, 6D)
+            msg = adj @ m[..., :3 * D] + adj.t() @ m[..., 3 * D:] + self.msg_bias  # W a + b
+            gates = self.gate_proj(h)  # U_z h [, U_r h]
+            gate_z = gates[..., :D]
+            gate_r = gate_z if self.reset_gate == 'official' else gates[..., D:]
+            z = torch.sigmoid(msg[..., :D] + gate_z)  # z = σ(W_z a + U_z h)
+            r = torch.sigmoid(msg[..., D:2 * D] + gate_r)  # r = σ(W_r a + U_r h)
+            cand = torch.tanh(msg[..., 2 * D:] + self.cand_proj(r * h))  # h~ = tanh(W_h a + U_h(r⊙h))
+            h = torch.lerp(h, cand, z)  # h = (1 - z) ⊙ h + z ⊙ h~
+        return h
+
+    def extra_repr(self) -> str:
+        return (f'channels={self.channels}, num_classes={self.adjacency.shape[0]}, '
+                f'num_steps={self.num_steps}, reset_gate={self.reset_gate!r}')

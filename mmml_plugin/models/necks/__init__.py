@@ -1,0 +1,3 @@
+from .semantic_decoupling_neck import SemanticDecouplingNeck
+
+__all__ = ['SemanticDecouplingNeck']

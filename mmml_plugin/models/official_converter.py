@@ -1,0 +1,96 @@
+"""Convert state dicts of the official SSGRL code (HCPLab-SYSU/SSGRL) to this plugin's model.
+
+Official key -> plugin key (``backbone.``/``head.`` prefixes of ``ImageClassifier`` + ``SSGRLHead``):
+
+===========================================  ================================================
+``resnet_101.*`` (torchvision names)         ``backbone.*`` (mmpretrain ``ResNet``, same names)
+``word_semantic.fc_1.weight`` (U)            ``head.decoupling.img_proj.weight``
+``word_semantic.fc_2.weight`` (V)            ``head.decoupling.word_proj.weight``
+``word_semantic.fc_3.*`` (P)                 ``head.decoupling.joint_proj.*``
+``word_semantic.fc_a.*`` (f_a)               ``head.decoupling.attn_fc.*``
+``graph_net.fc_eq{3,4,5}_w.weight``          ``head.ggnn.msg_proj.weight`` (A_in / A_out halves)
+``graph_net.fc_eq{3,4,5}_w.bias``            ``head.ggnn.msg_bias``
+``graph_net.fc_eq3_u.*`` [+ ``fc_eq4_u.*``]  ``head.ggnn.gate_proj.*`` (``fc_eq4_u``: 'paper' only)
+``graph_net.fc_eq5_u.*``                     ``head.ggnn.cand_proj.*``
+``fc_output.*``                              ``head.out_proj.*``
+``classifiers.weight`` / ``.bias``           ``head.classifier.weight`` / ``.bias``
+===========================================  ================================================
+
+The official forward never uses ``graph_net.fc_eq4_u`` (its reset gate reuses ``fc_eq3_u``), so
+with ``reset_gate='official'`` that layer is reported as dropped.
+"""
+from collections import OrderedDict
+from typing import Dict, List, Tuple
+
+import torch
+
+_DIRECT = {
+    'word_semantic.fc_1.weight': 'decoupling.img_proj.weight',
+    'word_semantic.fc_2.weight': 'decoupling.word_proj.weight',
+    'word_semantic.fc_3.weight': 'decoupling.joint_proj.weight',
+    'word_semantic.fc_3.bias': 'decoupling.joint_proj.bias',
+    'word_semantic.fc_a.weight': 'decoupling.attn_fc.weight',
+    'word_semantic.fc_a.bias': 'decoupling.attn_fc.bias',
+    'graph_net.fc_eq5_u.weight': 'ggnn.cand_proj.weight',
+    'graph_net.fc_eq5_u.bias': 'ggnn.cand_proj.bias',
+    'fc_output.weight': 'out_proj.weight',
+    'fc_output.bias': 'out_proj.bias',
+    'classifiers.weight': 'classifier.weight',
+    'classifiers.bias': 'classifier.bias',
+}
+_GATES = ('fc_eq3', 'fc_eq4', 'fc_eq5')  # z, r, h
+OFFICIAL_HEAD_KEYS = tuple(_DIRECT) + tuple(
+    f'graph_net.{g}_{p}.{t}' for g in _GATES for p in 'wu' for t in ('weight', 'bias'))
+
+
+def convert_official_ssgrl(state_dict: Dict[str, torch.Tensor],
+                           reset_gate: str = 'official',
+                           backbone_prefix: str = 'backbone.',
+                           head_prefix: str = 'head.') -> Tuple[OrderedDict, List[str]]:
+    """Map an official SSGRL state dict onto ``ImageClassifier(ResNet, SSGRLHead)``.
+
+    Args:
+        state_dict (dict): the official ``checkpoint['state_dict']`` (a ``module.`` prefix from
+            ``DataParallel`` is accepted).
+        reset_gate (str): the ``reset_gate`` of the target head.
+        backbone_prefix, head_prefix (str): target prefixes.
+
+    Returns:
+        tuple: the converted state dict and the official keys deliberately dropped.
+
+    Raises:
+        KeyError: if an official key is missing or a key is not an SSGRL key.
+    """
+    if reset_gate not in ('official', 'paper'):
+        raise ValueError(f"reset_gate must be 'official' or 'paper', got {reset_gate!r}.")
+    sd = {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state_dict.items()}
+    missing = [k for k in OFFICIAL_HEAD_KEYS if k not in sd]
+    unknown = [k for k in sd if k not in OFFICIAL_HEAD_KEYS and not k.startswith('resnet_101.')]
+    if missing or unknown:
+        raise KeyError(f'not an official SSGRL state dict: missing {missing}, unexpected '
+                       f'{unknown[:10]}{" ..." if len(unknown) > 10 else ""}; expected the '
+                       'keys of HCPLab-SYSU/SSGRL models.py (resnet_101.*, word_semantic.*, '
+                       'graph_net.*, fc_output.*, classifiers.*).')
+
+    out = OrderedDict()
+    for key, value in sd.items():
+        if key.startswith('resnet_101.'):
+            name = backbone_prefix + key[len('resnet_101.'):]
+            out[name] = value
+            if name.endswith('.running_mean') and key.replace(
+                    'running_mean', 'num_batches_tracked') not in sd:  # torch < 0.4.1 files
+                out[name.replace('running_mean', 'num_batches_tracked')] = torch.tensor(0)
+    out.update((head_prefix + new, sd[old]) for old, new in _DIRECT.items())
+
+    D = sd['graph_net.fc_eq3_u.weight'].shape[0]
+    weights = [sd[f'graph_net.{g}_w.weight'] for g in _GATES]  # (D, 2D) each: [A_in | A_out]
+    out[head_prefix + 'ggnn.msg_proj.weight'] = torch.cat(
+        [w[:, :D] for w in weights] + [w[:, D:] for w in weights])
+    out[head_prefix + 'ggnn.msg_bias'] = torch.cat([sd[f'graph_net.{g}_w.bias'] for g in _GATES])
+    gates = ['fc_eq3'] if reset_gate == 'official' else ['fc_eq3', 'fc_eq4']
+    for t in ('weight', 'bias'):
+        out[head_prefix + f'ggnn.gate_proj.{t}'] = torch.cat(
+            [sd[f'graph_net.{g}_u.{t}'] for g in gates])
+    dropped = [f'graph_net.fc_eq4_u.{t}' for t in ('weight', 'bias')
+               ] if reset_gate == 'official' else []
+    return out, dropped
