@@ -1,0 +1,14 @@
+"""Training-time reliability: crash-safe checkpoints, NaN stops, deterministic resumption,
+weights-only checkpoint loading, CPU distributed training. Hooks and the runner register into
+mmengine's root registries, visible from the mmpretrain and mmdet scopes."""
+from .atomic_file_backend import AtomicLocalBackend, atomic_write_bytes, atomic_write_text
+from .dist import init_cpu_dist, slurm_to_torch_env
+from .hooks import AtomicCheckpointHook, EpochSeedHook, NonFiniteLossError, NonFiniteLossHook
+from .runner import MMMLRunner
+from .safe_checkpoint_loader import UnsafeCheckpointError, load_from_local_weights_only
+
+__all__ = [
+    'AtomicLocalBackend', 'atomic_write_bytes', 'atomic_write_text', 'init_cpu_dist',
+    'slurm_to_torch_env', 'AtomicCheckpointHook', 'EpochSeedHook', 'NonFiniteLossError',
+    'NonFiniteLossHook', 'MMMLRunner', 'UnsafeCheckpointError', 'load_from_local_weights_only'
+]

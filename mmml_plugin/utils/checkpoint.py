@@ -5,6 +5,8 @@ does not know; mmengine 0.10.7 stores a few of its own objects (the message hub'
 ``HistoryBuffer``) and numpy arrays/scalars in ``meta``, so ``--resume`` fails with an
 ``UnpicklingError``. Instead of turning the safety off we allow-list exactly those classes.
 """
+import pickle
+
 import numpy as np
 import torch
 
@@ -20,11 +22,29 @@ def _numpy_globals():
     return [_reconstruct, scalar, np.ndarray, np.dtype, *dtypes]
 
 
+def _history_buffer_getattr(obj, name):
+    """The only ``getattr`` an mmengine checkpoint needs: a ``HistoryBuffer`` statistics method.
+
+    The message hub pickles ``HistoryBuffer._statistics_methods`` (``min``, ``max``, ``current``,
+    ``mean``, plus any registered ones) as ``getattr(HistoryBuffer, name)``. Allowing the builtin
+    ``getattr`` would let a crafted file reach any attribute of any allowed object, so the
+    checkpoint's ``builtins.getattr`` is bound to this narrow version instead.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    if obj is HistoryBuffer and (name in ('min', 'max', 'current', 'mean')
+                                 or name in HistoryBuffer._statistics_methods):
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'getattr({obj!r}, {name!r}) is not allowed: only HistoryBuffer statistics methods may be '
+        'looked up by a checkpoint.')
+
+
 def checkpoint_safe_globals():
-    """The exact list of non-tensor classes found in mmengine 0.10.7 checkpoints."""
+    """The exact list of non-tensor globals found in mmengine 0.10.7 checkpoints."""
     from mmengine.logging.history_buffer import HistoryBuffer
     from mmengine.config.config import ConfigDict
-    return [HistoryBuffer, ConfigDict, *_numpy_globals()]
+    return [HistoryBuffer, ConfigDict, (_history_buffer_getattr, 'builtins.getattr'),
+            *_numpy_globals()]
 
 
 def register_checkpoint_safe_globals() -> None:
