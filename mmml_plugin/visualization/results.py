@@ -136,7 +136,8 @@ def per_class_ap_from_metrics(metrics: dict, path: str = 'metrics') -> np.ndarra
                    'with `--cfg-options test_evaluator.classwise=True` or use a `--dump` .pkl.')
 
 
-CLASSWISE_AP_KEYS: Sequence[str] = ('AP_classwise', 'classwise_AP', 'per_class_AP')
+#: Key of the per-class AP list that ``MultiLabelMAP(classwise=True)`` reports (-1: no positives).
+CLASSWISE_AP_KEYS: Sequence[str] = ('AP_classwise', )
 
 
 def load_per_class_ap(path: str, mode: str = 'sklearn') -> np.ndarray:

@@ -39,6 +39,6 @@ def demo_run(demo_data, repo_root, tmp_path_factory):
     assert osp.isfile(checkpoint)
     results_json, preds = str(work_dir / 'results.json'), str(work_dir / 'preds.pkl')
     metrics = run_test(config, checkpoint, work_dir=str(work_dir / 'test'), out=results_json,
-                       dump=preds, cfg_options=options)
+                       dump=preds, cfg_options={**options, 'test_evaluator.classwise': True})
     return dict(config=config, checkpoint=checkpoint, work_dir=str(work_dir), metrics=metrics,
                 results_json=results_json, preds=preds, options=options)

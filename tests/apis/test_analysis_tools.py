@@ -39,6 +39,8 @@ def test_dump_scored_here_equals_the_metric(demo_run):
     assert set(np.unique(targets)) <= {-1, 0, 1}
     ap = load_per_class_ap(demo_run['preds'])
     assert np.nanmean(ap) == pytest.approx(_metric(demo_run['metrics'], 'mAP'), abs=1e-6)
+    # the metric's own class-wise AP, read back from the --out JSON, is the same
+    np.testing.assert_allclose(load_per_class_ap(demo_run['results_json']), ap, atol=1e-6)
 
 
 def test_per_class_ap_tool(demo_run, demo_data, repo_root, tmp_path):

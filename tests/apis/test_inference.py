@@ -7,7 +7,6 @@ import sys
 
 import numpy as np
 import pytest
-from mmengine.config import Config
 from PIL import Image
 
 from mmml_plugin.apis import MultiLabelInferencer, inference_multilabel, init_model
@@ -83,15 +82,13 @@ def test_functions_and_attention_grid(demo_run, dumped, tmp_path):
         assert image.size == (4 * 128, math.ceil(6 / 4) * 128)
 
 
-def test_baseline_has_no_attention(demo_run, dumped, demo_data):
-    cfg = Config.fromfile(demo_run['config'])
-    cfg.merge_from_dict(demo_run['options'])
-    cfg.model.head = dict(type='MultiLabelLinearClsHead', num_classes=10, in_channels=512)
-    cfg.model.neck = dict(type='GlobalAveragePooling')
-    model = init_model(cfg, classes=demo_data['classes'])
+def test_baseline_has_no_attention(repo_root, dumped, demo_data):
+    model = init_model(str(repo_root / 'configs/demo/resnet18_demo.py'),
+                       classes=demo_data['classes'])
     assert not has_attention(model)
     result = inference_multilabel(model, dumped[0]['img_path'], topk=2)
     assert result['attention'] is None and len(result['labels']) == 2
+    assert result['class_names'] == [demo_data['classes'][i] for i in result['labels']]
 
 
 def test_bad_inputs(demo_run, inferencer, tmp_path):
