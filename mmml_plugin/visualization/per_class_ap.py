@@ -6,6 +6,12 @@ import numpy as np
 from ._figure import new_figure, save_figure
 
 
+def undefined_as_nan(ap: Sequence[float]) -> np.ndarray:
+    """(C,) float64 AP with the metric's "undefined" value (-1, no positives) turned into NaN."""
+    ap = np.asarray(ap, dtype=np.float64)
+    return np.where(ap < 0, np.nan, ap)
+
+
 def default_bar_chart_size(num_classes: int) -> Tuple[int, int]:
     """(width, height) in pixels: 18 px per class row plus margins."""
     return 800, 120 + 18 * num_classes
@@ -19,8 +25,8 @@ def plot_per_class_ap(ap: Sequence[float],
                       size: Optional[Tuple[int, int]] = None) -> str:
     """Write a horizontal bar chart of per-class AP (percent) with the mean as a line.
 
-    Classes whose AP is NaN (no positive sample, excluded from mAP by the metric) are listed as
-    "no positives" instead of drawn as a zero bar.
+    Classes without a positive sample (AP NaN, or -1 as ``MultiLabelMAP``'s ``AP_classwise``
+    reports them; left out of mAP) are listed as "no positives" instead of drawn as a bar.
 
     Args:
         ap (Sequence[float]): (C,) AP in percent.
@@ -34,7 +40,7 @@ def plot_per_class_ap(ap: Sequence[float],
     Returns:
         str: ``out_file``.
     """
-    ap = np.asarray(ap, dtype=np.float64)
+    ap = undefined_as_nan(ap)
     if ap.ndim != 1 or len(ap) != len(class_names):
         raise ValueError(f'need one AP per class: got AP shape {ap.shape} for '
                          f'{len(class_names)} class names.')

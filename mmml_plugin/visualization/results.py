@@ -16,6 +16,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from mmml_plugin.evaluation.functional import UNDEFINED_AP, average_precision
+from .per_class_ap import undefined_as_nan
 
 
 def load_test_metrics(path: str) -> dict:
@@ -148,5 +149,4 @@ def load_per_class_ap(path: str, mode: str = 'sklearn') -> np.ndarray:
     """
     if path.endswith(('.pkl', '.pickle')):
         return per_class_ap(*load_predictions(path), mode=mode)
-    ap = per_class_ap_from_metrics(load_test_metrics(path), path)
-    return np.where(ap < 0, np.nan, ap)
+    return undefined_as_nan(per_class_ap_from_metrics(load_test_metrics(path), path))

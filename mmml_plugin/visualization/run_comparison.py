@@ -4,7 +4,7 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 
 from ._figure import new_figure, save_figure
-from .per_class_ap import default_bar_chart_size
+from .per_class_ap import default_bar_chart_size, undefined_as_nan
 
 
 def plot_run_comparison(ap_a: Sequence[float],
@@ -15,7 +15,7 @@ def plot_run_comparison(ap_a: Sequence[float],
                         size: Optional[Tuple[int, int]] = None) -> str:
     """Write the per-class AP difference ``A - B`` as bars, sorted, coloured by the winner.
 
-    Classes with NaN AP in either run (no positives) are left out and counted in the title.
+    Classes without positives (AP NaN or -1) in either run are left out and counted in the title.
 
     Args:
         ap_a, ap_b (Sequence[float]): (C,) AP in percent of each run, same class order.
@@ -27,7 +27,7 @@ def plot_run_comparison(ap_a: Sequence[float],
     Returns:
         str: ``out_file``.
     """
-    ap_a, ap_b = np.asarray(ap_a, dtype=np.float64), np.asarray(ap_b, dtype=np.float64)
+    ap_a, ap_b = undefined_as_nan(ap_a), undefined_as_nan(ap_b)
     if ap_a.shape != ap_b.shape or ap_a.ndim != 1 or len(ap_a) != len(class_names):
         raise ValueError(f'runs must have one AP per class in the same order: got {ap_a.shape}, '
                          f'{ap_b.shape} and {len(class_names)} names.')

@@ -56,6 +56,7 @@ def test_per_class_ap_plot(scores_targets, demo_data, tmp_path):
     out = plot_per_class_ap(ap, names, str(tmp_path / 'sub' / 'ap.png'))
     assert _size(out) == default_bar_chart_size(len(names))
     ap[2] = np.nan  # a class without positives is labelled, not drawn as zero
+    ap[3] = -1.0  # ... also in the metric's AP_classwise convention
     assert _size(plot_per_class_ap(ap, names, str(tmp_path / 'ap2.png'), size=(500, 400))) == \
         (500, 400)
     with pytest.raises(ValueError, match='one AP per class'):
