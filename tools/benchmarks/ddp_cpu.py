@@ -1,0 +1,106 @@
+"""Training throughput of the demo SSGRL with 1 process vs 2 processes (torchrun, gloo) on the CPU.
+
+Generates the demo data in a temp dir, then trains ``configs/demo/ssgrl_r18_demo.py`` twice with
+the same per-process batch size:
+
+* 1 process (``tools/train.py``), torch using all ``--threads`` cores;
+* 2 processes (``torchrun --nproc_per_node=2 tools/train.py --launcher pytorch``), each with
+  half of the cores; every iteration then sees twice the images.
+
+Throughput is images per second from the per-iteration times mmengine logs (rank 0, which waits
+for the gradient all-reduce), the first ``--warmup`` iterations left out. Validation and
+checkpoints are off. On a 2-core machine the result is informational: both runs share the cores.
+
+    python tools/benchmarks/ddp_cpu.py [--num-train 96] [--batch-size 8] [--epochs 2]
+
+Prints one JSON line:
+{"bench": "ddp_cpu", "scaling": <2-process / 1-process images/s>, "images_per_s_1proc": ...,
+ "images_per_s_2proc": ..., ...}
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+from mmml_plugin.apis.demo import prepare_demo_data
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG = osp.join(ROOT, 'configs/demo/ssgrl_r18_demo.py')
+TRAIN = osp.join(ROOT, 'tools/train.py')
+
+
+def cfg_options(data_root: str, batch_size: int, epochs: int) -> list:
+    options = {
+        'data_root': data_root.rstrip('/') + '/',
+        'model.backbone.init_cfg': None,
+        'train_dataloader.batch_size': batch_size,
+        'train_dataloader.num_workers': 0,
+        'train_dataloader.persistent_workers': False,
+        'train_cfg.max_epochs': epochs,
+        'train_cfg.val_interval': epochs + 1,
+        'param_scheduler.T_max': epochs,
+        'default_hooks.logger.interval': 1,
+        'default_hooks.checkpoint': None,
+        'runner_type': 'MMMLRunner',
+        'env_cfg.dist_cfg.backend': 'gloo',
+        'randomness.seed': 0,
+    }
+    return ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
+
+
+def train(cmd: list, work_dir: str, threads: int, label: str) -> list:
+    """Run a training command, echoing its iteration lines to stderr; return iteration times."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads),
+               PYTHONPATH=ROOT, PYTHONUNBUFFERED='1')
+    proc = subprocess.Popen(cmd + ['--work-dir', work_dir], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    tail = []
+    for line in proc.stdout:
+        tail = (tail + [line])[-40:]
+        if 'Epoch(train)' in line:
+            print(f'[ddp_cpu {label}] {line.strip()[-110:]}', file=sys.stderr, flush=True)
+    if proc.wait() != 0:
+        raise RuntimeError(f'{label} training failed:\n' + ''.join(tail))
+    scalars = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))[-1]
+    with open(scalars) as f:
+        rows = [json.loads(line) for line in f]
+    return [r['time'] for r in rows if 'time' in r and 'loss' in r]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--num-train', type=int, default=96)
+    parser.add_argument('--batch-size', type=int, default=8, help='per process')
+    parser.add_argument('--epochs', type=int, default=2)
+    parser.add_argument('--warmup', type=int, default=2, help='iterations left out')
+    parser.add_argument('--threads', type=int, default=os.cpu_count(), help='cores in total')
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data_root = osp.join(tmp, 'data')
+        prepare_demo_data(data_root, num_train=args.num_train, num_val=8)
+        options = cfg_options(data_root, args.batch_size, args.epochs)
+        single = train([sys.executable, TRAIN, CONFIG] + options, osp.join(tmp, 'p1'),
+                       args.threads, '1 process')
+        torchrun = osp.join(osp.dirname(sys.executable), 'torchrun')
+        double = train([torchrun, '--nproc_per_node=2', '--master_port=29517', TRAIN, CONFIG,
+                        '--launcher', 'pytorch'] + options, osp.join(tmp, 'p2'),
+                       max(1, args.threads // 2), '2 processes')
+
+    ips1 = args.batch_size / float(np.mean(single[args.warmup:]))
+    ips2 = 2 * args.batch_size / float(np.mean(double[args.warmup:]))
+    print(json.dumps(dict(bench='ddp_cpu', scaling=round(ips2 / ips1, 3),
+                          images_per_s_1proc=round(ips1, 2), images_per_s_2proc=round(ips2, 2),
+                          iterations_1proc=len(single), iterations_2proc=len(double),
+                          batch_size_per_process=args.batch_size, threads=args.threads,
+                          image_size=128, model='SSGRL narrow ResNet-18 (demo)')))
+
+
+if __name__ == '__main__':
+    main()
