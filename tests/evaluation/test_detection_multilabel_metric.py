@@ -93,3 +93,16 @@ def test_num_classes_is_required_without_dataset_meta():
         metric = DET_METRICS.build(dict(type='DetectionMultiLabelMetric', num_classes=2))
     with pytest.raises(ValueError, match='out of range'):
         metric.process({}, [det_sample(*IMAGES[0]).to_dict()])
+
+
+def test_difficult_only_classes_follow_the_policy():
+    for policy, value in ((None, -1), (True, 1), (False, 0)):
+        with DefaultScope.overwrite_default_scope('mmdet'):
+            metric = DET_METRICS.build(
+                dict(type='DetectionMultiLabelMetric', difficult_as_positive=policy))
+        metric.dataset_meta = dict(classes=CLASSES)
+        metric.process({}, [det_sample(*IMAGES[2]).to_dict(), det_sample(*IMAGES[1]).to_dict()])
+        assert metric.results[0]['gt_target'].tolist() == [0, 0, 1, 1]  # 3 has a normal box
+        assert metric.results[1]['gt_target'].tolist() == [0, 1, value, 0]
+        np.testing.assert_array_equal(metric.results[1]['pred_score'],
+                                      np.float32([0, 0.6, 0.8, 0.2]))

@@ -76,8 +76,8 @@ def test_no_prediction_gives_zero_not_nan():
 
 def test_topk_ties_go_to_the_lower_class_index():
     scores = np.array([[0.6, 0.6, 0.6, 0.1], [0.2, 0.9, 0.9, 0.9], [0.5, 0.4, 0.3, 0.2]])
-    np.testing.assert_array_equal(topk_mask(scores, 2), [[1, 1, 0, 0], [0, 1, 1, 0],
-                                                          [1, 1, 0, 0]])
+    expected = [[1, 1, 0, 0], [0, 1, 1, 0], [1, 1, 0, 0]]
+    np.testing.assert_array_equal(topk_mask(scores, 2), expected)
     assert topk_mask(scores, 9).all()
 
 
@@ -112,3 +112,21 @@ def test_random_against_direct_loop(topk):
 def test_bad_topk():
     with pytest.raises(ValueError, match='topk'):
         multilabel_f1(SCORES, TARGETS, topk=0)
+
+
+@pytest.mark.parametrize('dtype', [np.float16, np.float32, np.float64])
+def test_summary_counts_from_tie_groups_equal_direct_counting(dtype):
+    rng = np.random.default_rng(11)
+    scores = (np.round(rng.random((300, 12)) * 20) / 20).astype(dtype)  # ties at the threshold
+    targets = (rng.random((300, 12)) < 0.3).astype(int)
+    targets[rng.random((300, 12)) < 0.1] = -1
+    targets[:, 5] = 0  # a class without positives
+    for thr in (0.3, 0.5, 0.05, 1.0):
+        for topk in (1, 3, 11, None):
+            summary = multilabel_metrics(scores, targets, thr=thr, topk=topk)
+            direct = multilabel_f1(scores, targets, thr=thr)
+            suffix = ''
+            if topk is not None:
+                direct, suffix = multilabel_f1(scores, targets, thr=thr, topk=topk), f'_top{topk}'
+            for key in ('CP', 'CR', 'CF1', 'OP', 'OR', 'OF1'):
+                assert summary[key + suffix] == pytest.approx(direct[key], abs=1e-15), key

@@ -103,3 +103,13 @@ def test_clear_errors():
     nan = DataSample().set_pred_score(torch.tensor([float('nan')] * 5)).set_gt_label([1])
     with pytest.raises(ValueError, match='NaN'):
         evaluate(dict(type='MultiLabelMAP'), [nan])
+
+
+@pytest.mark.parametrize('policy,value', [(None, -1), (True, 1), (False, 0)])
+def test_difficult_policy(policy, value):
+    metric = METRICS.build(dict(type='MultiLabelMAP', difficult_as_positive=policy))
+    sample = DataSample().set_pred_score(torch.rand(5)).set_gt_label([0, 3])
+    sample.set_field([0, 1], 'gt_label_difficult', field_type='metainfo')
+    metric.process({}, [sample.to_dict()])
+    # class 0 also has a normal object: positive whatever the policy; class 1 is difficult-only
+    assert metric.results[0]['gt_target'].tolist() == [1, value, 0, 1, 0]

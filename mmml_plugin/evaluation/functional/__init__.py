@@ -1,6 +1,6 @@
 """Pure numpy multi-label metrics on (N, C) score and target arrays (targets 1 / 0 / -1)."""
-from .average_precision import (AP_MODES, UNDEFINED_AP, average_precision,
-                                mean_average_precision, precision_recall_curve)
+from .average_precision import (AP_MODES, UNDEFINED_AP, average_precision, mean_average_precision,
+                                precision_recall_curve)
 from .f1 import multilabel_f1, predict_labels, topk_mask
 from .inputs import check_scores_targets
 from .ranking import TieGroups, rank_tie_groups

@@ -22,7 +22,9 @@ from .ranking import TieGroups, rank_tie_groups
 AP_MODES = ('sklearn', 'voc', 'voc11')
 #: AP of a class without positives (undefined); never averaged.
 UNDEFINED_AP = -1.0
-_ELEVEN_POINTS = np.arange(11)  # recall thresholds t = i / 10, compared exactly as 10 tp >= i P
+# Recall thresholds 0, 0.1, .., 1 as the VOC devkit and mmdet compute them (np.arange, so the
+# fourth is 0.30000000000000004): the same float comparisons give the same numbers as theirs.
+_ELEVEN_POINTS = np.arange(0, 1 + 1e-3, 0.1)
 
 
 def _check_modes(mode: Union[str, Sequence[str]]) -> Tuple[str, ...]:
@@ -68,9 +70,9 @@ def ap_from_groups(groups: TieGroups, modes: Sequence[str]) -> Dict[str, np.ndar
     if 'voc11' in modes:
         ap11 = np.zeros(len(num_pos))
         for c in np.flatnonzero(has_pos):
-            tp_c = groups.tp[groups.start[c]:groups.start[c + 1]]
-            first = np.searchsorted(10 * tp_c, _ELEVEN_POINTS * num_pos[c])  # first r_k >= t
-            reached = first < len(tp_c)
+            recall = groups.tp[groups.start[c]:groups.start[c + 1]] / num_pos[c]
+            first = np.searchsorted(recall, _ELEVEN_POINTS)  # first group with r_k >= t
+            reached = first < len(recall)
             # AP = 1/11 sum_t max_{k: r_k >= t} p_k
             ap11[c] = interp[c][first[reached]].sum() / 11
         out['voc11'] = ap11
@@ -91,10 +93,13 @@ def average_precision(scores, targets, mode: Union[str, Sequence[str]] = 'sklear
 
     Returns:
         np.ndarray | dict: (C,) float64 AP in [0, 1] with ``UNDEFINED_AP`` (-1) for classes
-        without positives; a dict mode -> (C,) when ``mode`` is a sequence.
+        without positives (a float for (N,) inputs); a dict mode -> AP when ``mode`` is a
+        sequence.
     """
     modes = _check_modes(mode)
     aps = ap_from_groups(rank_tie_groups(scores, targets), modes)
+    if np.ndim(scores) == 1:
+        aps = {m: ap[0] for m, ap in aps.items()}
     return aps[mode] if isinstance(mode, str) else aps
 
 

@@ -5,11 +5,12 @@ highest scores of its sample (ML-GCN's top-k protocol keeps the threshold). Per 
 samples whose target is not -1: ``Np_c`` predicted, ``Nc_c`` predicted and positive, ``Ng_c``
 positive.
 """
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 
 from .inputs import IGNORED, POSITIVE, check_scores_targets
+from .ranking import TieGroups
 
 
 def topk_mask(scores: np.ndarray, k: int) -> np.ndarray:
@@ -27,11 +28,14 @@ def topk_mask(scores: np.ndarray, k: int) -> np.ndarray:
         raise ValueError(f'topk must be a positive integer, got {k}.')
     if k >= c:
         return np.ones((n, c), dtype=bool)
-    kth = np.partition(scores, c - k, axis=1)[:, c - k:c - k + 1]  # (N, 1) k-th highest score
-    above = scores > kth
-    tied = scores == kth
-    room = k - above.sum(axis=1, keepdims=True)  # how many tied labels still fit
-    return above | (tied & (np.cumsum(tied, axis=1) <= room))
+    mask = np.zeros((n, c), dtype=bool)
+    rest = np.array(scores, dtype=np.promote_types(scores.dtype, np.float32))  # picks -> -inf
+    rows = np.arange(n)
+    for _ in range(k):  # k passes of argmax: the first maximum is the lowest class index
+        best = rest.argmax(axis=1)
+        mask[rows, best] = True
+        rest[rows, best] = -np.inf
+    return mask
 
 
 def predict_labels(scores: np.ndarray, thr: float, topk: Optional[int] = None) -> np.ndarray:
@@ -45,7 +49,7 @@ def predict_labels(scores: np.ndarray, thr: float, topk: Optional[int] = None) -
     Returns:
         np.ndarray: (N, C) bool.
     """
-    pred = scores >= thr
+    pred = scores >= scores.dtype.type(thr)
     if topk is None:
         return pred
     if topk < 1:
@@ -75,7 +79,7 @@ def multilabel_f1(scores, targets, thr: float = 0.5, topk: Optional[int] = None
     Args:
         scores (array-like): (N, C) scores (probabilities for the default ``thr``).
         targets (array-like): (N, C) targets, 1 / 0 / -1 (ignored).
-        thr (float): a label is predicted when its score >= thr.
+        thr (float): a label is predicted when its score >= thr (compared in the scores' dtype).
         topk (int, optional): also require the label to be among the sample's k highest scores.
 
     Returns:
@@ -88,9 +92,23 @@ def multilabel_f1(scores, targets, thr: float = 0.5, topk: Optional[int] = None
 def f1_from_predictions(pred: np.ndarray, targets: np.ndarray) -> Dict[str, float]:
     """:func:`multilabel_f1` from (N, C) bool predictions and checked (N, C) int8 targets."""
     pos = targets == POSITIVE
-    n_pred = (pred & (targets != IGNORED)).sum(axis=0)  # Np_c
-    n_correct = (pred & pos).sum(axis=0)  # Nc_c
-    n_gt = pos.sum(axis=0)  # Ng_c
+    n_pred = (pred & (targets != IGNORED)).sum(axis=0)
+    n_correct = (pred & pos).sum(axis=0)
+    return f1_from_counts(n_pred, n_correct, pos.sum(axis=0))
+
+
+def f1_from_counts(n_pred: np.ndarray, n_correct: np.ndarray, n_gt: np.ndarray
+                   ) -> Dict[str, float]:
+    """CP, CR, CF1, OP, OR, OF1 from per-class counts.
+
+    Args:
+        n_pred (np.ndarray): (C,) Np_c, predicted labels (targets -1 excluded).
+        n_correct (np.ndarray): (C,) Nc_c, predicted labels that are positive.
+        n_gt (np.ndarray): (C,) Ng_c, positive labels.
+
+    Returns:
+        dict: fractions in [0, 1], and ``num_classes_evaluated`` (classes with Ng_c > 0).
+    """
     has_pos = n_gt > 0
     if not has_pos.any():
         raise ValueError('no class has a positive sample, so recall is undefined: the evaluation '
@@ -101,3 +119,38 @@ def f1_from_predictions(pred: np.ndarray, targets: np.ndarray) -> Dict[str, floa
     o_r = n_correct.sum() / n_gt.sum()  # OR = sum Nc / sum Ng
     return dict(CP=float(cp), CR=float(cr), CF1=_f1(cp, cr), OP=op, OR=float(o_r),
                 OF1=_f1(op, o_r), num_classes_evaluated=int(has_pos.sum()))
+
+
+def counts_at_threshold(groups: TieGroups, thr) -> Tuple[np.ndarray, np.ndarray]:
+    """Np_c and Nc_c at ``score >= thr`` read off the tie groups (no pass over the samples).
+
+    Args:
+        groups (TieGroups): from :func:`rank_tie_groups`.
+        thr: threshold, compared in the dtype of the scores.
+
+    Returns:
+        tuple: (C,) int64 ``n_pred`` and (C,) int64 ``n_correct``.
+    """
+    num_cls = len(groups.num_pos)
+    at_or_above = np.bincount(groups.cls[groups.score >= groups.score.dtype.type(thr)],
+                              minlength=num_cls)  # groups with score >= thr, per class
+    reached = at_or_above > 0
+    last = groups.start[:-1][reached] + at_or_above[reached] - 1  # lowest such group
+    n_pred = np.zeros(num_cls, dtype=np.int64)
+    n_correct = np.zeros(num_cls, dtype=np.int64)
+    n_pred[reached] = groups.seen[last]
+    n_correct[reached] = groups.tp[last]
+    return n_pred, n_correct
+
+
+def topk_dropped_counts(scores: np.ndarray, targets: np.ndarray, thr, k: int
+                        ) -> Tuple[np.ndarray, np.ndarray]:
+    """Per class, how many labels at ``score >= thr`` the top-k rule drops: (C,) Np, (C,) Nc.
+
+    Only samples with more than k labels above the threshold are looked at.
+    """
+    above = scores >= scores.dtype.type(thr)
+    crowded = np.flatnonzero(np.count_nonzero(above, axis=1) > k)
+    dropped = above[crowded] & ~topk_mask(scores[crowded], k)
+    t = targets[crowded]
+    return (dropped & (t != IGNORED)).sum(axis=0), (dropped & (t == POSITIVE)).sum(axis=0)

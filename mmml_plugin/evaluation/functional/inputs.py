@@ -11,14 +11,15 @@ def check_scores_targets(scores, targets) -> Tuple[np.ndarray, np.ndarray]:
     """Check and convert multi-label scores and targets.
 
     Args:
-        scores (array-like): (N, C) or (N,) real scores, higher = more confident. Any floating or
-            integer dtype; floating inputs keep their dtype so that ties stay exactly as given.
+        scores (array-like): (N, C) or (N,) real scores, higher = more confident. float32 and
+            float64 are kept as they are (ties stay exactly as given); float16 becomes float32 and
+            integers float64, both exactly.
         targets (array-like): same shape; 1 = positive, 0 = negative, -1 = ignored (difficult).
             Bool, integer or floating (e.g. one-hot ``gt_score``) arrays are accepted.
 
     Returns:
-        tuple: ``scores`` (N, C) floating array and ``targets`` (N, C) int8 array. A 1-D input is
-        returned as a single column (N, 1).
+        tuple: ``scores`` (N, C) float32 or float64 array and ``targets`` (N, C) int8 array. A
+        1-D input is returned as a single column (N, 1).
     """
     scores = np.asarray(scores)
     targets = np.asarray(targets)
@@ -38,6 +39,8 @@ def check_scores_targets(scores, targets) -> Tuple[np.ndarray, np.ndarray]:
         raise TypeError(f'scores must be a real-valued array, got dtype {scores.dtype}.')
     if not np.issubdtype(scores.dtype, np.floating):
         scores = scores.astype(np.float64)
+    elif scores.dtype.itemsize < 4:
+        scores = scores.astype(np.float32)  # float16 is exact in float32, and sorts faster
     if not np.isfinite(scores).all():
         bad = np.argwhere(~np.isfinite(scores))[:5].tolist()
         raise ValueError(

@@ -1,14 +1,17 @@
 """Rank every class's samples once and group tied scores: the shared core of all AP modes.
 
-One sort of the (C, N) score matrix along the samples gives, per class, the samples in
-descending score order (for float32 scores a value sort of packed score/target keys, otherwise an
-``argsort``). Samples with equal scores form one *tie group*; a group is one threshold
-of the precision-recall curve, so no result depends on the order of tied samples. The groups of
-all classes are kept in flat arrays (class-major, descending score within a class); the counts are
-cumulative sums taken once over the flattened matrix, which never mix classes because the last
-sample of a class always closes a group.
+Samples with equal scores form one *tie group*; a group is one threshold of the precision-recall
+curve, so no result depends on the order of tied samples. Only counts per group are needed, not
+which sample sits where, so no ``argsort`` (and no gather of the targets) is required:
+
+1. one in-place *value* sort of the negated (C, N) scores (numpy's SIMD sort, several times
+   cheaper than ``argsort``) gives each class's distinct scores in descending order and, from
+   the positions of the group ends, the number of samples at or above each group;
+2. a ``searchsorted`` of the few positives (and ignored entries) of each class into its group
+   scores tells the group of each of them; cumulative sums of these counts give, per group, the
+   positives at or above it.
 """
-from typing import NamedTuple, Tuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -18,15 +21,16 @@ from .inputs import IGNORED, POSITIVE, check_scores_targets
 class TieGroups(NamedTuple):
     """The tie groups of every class; G = total number of groups over all classes.
 
-    Groups made only of ignored (-1) samples are dropped: they are no threshold of the curve.
+    Groups are stored class-major, by decreasing score within a class. Groups made only of
+    ignored (-1) samples are dropped: they are no threshold of the curve.
 
     Attributes:
-        score (np.ndarray): (G,) the common score of each group.
-        tp (np.ndarray): (G,) int64, positives ranked at or above the group (true positives when
-            the group's score is the threshold).
-        seen (np.ndarray): (G,) int64, non-ignored samples ranked at or above the group
-            (predicted positives at that threshold: tp + fp).
-        gain (np.ndarray): (G,) int64, positives inside the group (tp minus the previous group's).
+        score (np.ndarray): (G,) the common score of each group (dtype of the scores).
+        tp (np.ndarray): (G,) int64, positives with a score >= the group's (the true positives
+            when the group's score is the threshold).
+        seen (np.ndarray): (G,) int64, non-ignored samples with a score >= the group's (the
+            predicted positives at that threshold: tp + fp).
+        gain (np.ndarray): (G,) int64, positives inside the group.
         start (np.ndarray): (C + 1,) int64, class c owns the groups ``start[c]:start[c + 1]``.
         num_pos (np.ndarray): (C,) int64, positives of each class.
     """
@@ -59,93 +63,83 @@ def rank_tie_groups(scores, targets) -> TieGroups:
 def rank_checked(scores: np.ndarray, targets: np.ndarray) -> TieGroups:
     """:func:`rank_tie_groups` on arrays already returned by ``check_scores_targets``."""
     n, c = scores.shape
-    in_dtype = scores.dtype
-    if in_dtype.itemsize < 4:
-        scores = scores.astype(np.float32)  # float16: exact in float32
-    elif in_dtype != np.float32:
-        with np.errstate(over='ignore'):
-            as32 = scores.astype(np.float32)
-        if np.array_equal(as32, scores):  # e.g. torch float32 outputs stored as float64
-            scores = as32
-    if scores.dtype == np.float32:
-        key, t_sorted = _sort_by_packed_key(scores, targets)
-    else:
-        key, t_sorted = _sort_by_argsort(scores, targets)
+    neg = np.empty((c, n), dtype=scores.dtype)  # (C, N): each class's samples contiguous
+    np.subtract(0, scores.T, out=neg)  # -score; 0 - x also turns -0.0 into +0.0 (equal scores)
+    pos_neg, pos_start = _entries_by_class(scores, targets, POSITIVE)
+    num_pos = np.diff(pos_start)
+    has_ignored = bool((targets == IGNORED).any())
+    if has_ignored:
+        ign_neg, ign_start = _entries_by_class(scores, targets, IGNORED)
 
+    neg.sort(axis=1)  # ascending -score = descending score
+    flat = neg.ravel()
     is_end = np.empty(n * c, dtype=bool)  # last sample of its tie group (flat (C, N) index)
-    np.not_equal(key[1:], key[:-1], out=is_end[:-1])
+    np.not_equal(flat[1:], flat[:-1], out=is_end[:-1])
     is_end[n - 1::n] = True  # a class's last sample always closes a group
     ends = np.flatnonzero(is_end)
-
-    count_dtype = np.int32 if n * c < 2**31 else np.int64
-    cls_last = np.arange(1, c + 1) * n - 1  # flat index of each class's last sample
-    pos_cum = np.cumsum(t_sorted == POSITIVE, dtype=count_dtype)  # over the flattened (C, N)
-    pos_before = np.concatenate(([0], pos_cum[cls_last[:-1]])).astype(np.int64)
-    num_pos = pos_cum[cls_last] - pos_before  # positives of each class
     group_cls = ends // n
-    pos_end = pos_cum[ends].astype(np.int64)
-    if (t_sorted == IGNORED).any():
-        val_cum = np.cumsum(t_sorted != IGNORED, dtype=count_dtype)
-        val_before = np.concatenate(([0], val_cum[cls_last[:-1]])).astype(np.int64)
-        val_end = val_cum[ends].astype(np.int64)
-        keep = np.diff(val_end, prepend=0) > 0  # drop groups of ignored samples only
-        ends, group_cls, pos_end, val_end = ends[keep], group_cls[keep], pos_end[keep], val_end[keep]
-        seen = val_end - val_before[group_cls]
-    else:
-        seen = ends - group_cls * n + 1
-    tp = pos_end - pos_before[group_cls]
-    gain = np.diff(pos_end, prepend=0)  # groups never span two classes, so this is per class
+    group_neg = flat[ends]
     start = np.concatenate(([0], np.cumsum(np.bincount(group_cls, minlength=c))))
-    if scores.dtype == np.float32:
-        threshold = _unpack_float32(key[ends]).astype(in_dtype)
-    else:
-        threshold = key[ends]
-    return TieGroups(score=threshold, tp=tp, seen=seen, gain=gain, start=start,
+    seen = ends - group_cls * n + 1  # samples with score >= the group's
+    gain = _per_group(group_neg, start, pos_neg, pos_start)  # positives in each group
+    tp = _cumsum_per_class(gain, start, group_cls)
+    if has_ignored:
+        seen -= _cumsum_per_class(_per_group(group_neg, start, ign_neg, ign_start), start,
+                                  group_cls)
+        first = np.zeros(len(ends), dtype=bool)
+        first[_heads(start)] = True
+        keep = first & (seen > 0) | ~first & (np.diff(seen, prepend=0) > 0)  # drop ignored-only
+        group_cls, group_neg, seen, tp, gain = (group_cls[keep], group_neg[keep], seen[keep],
+                                                tp[keep], gain[keep])
+        start = np.concatenate(([0], np.cumsum(np.bincount(group_cls, minlength=c))))
+    return TieGroups(score=np.subtract(0, group_neg), tp=tp, seen=seen, gain=gain, start=start,
                      num_pos=num_pos)
 
 
-def _sort_by_packed_key(scores: np.ndarray, targets: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """Sort float32 scores by a value sort of 64-bit keys: score bits above, target below.
+def _heads(start: np.ndarray) -> np.ndarray:
+    """Index of the first group of every class that has groups."""
+    return start[:-1][np.diff(start) > 0]
 
-    The high 32 bits map the float to an unsigned integer in *descending* score order (flip the
-    magnitude bits of non-negative floats); the low bits hold target + 1. One ``np.sort`` of the
-    keys (a SIMD value sort, far cheaper than ``argsort`` plus two gathers) then yields each
-    class's samples in descending score order with their targets.
+
+def _entries_by_class(scores: np.ndarray, targets: np.ndarray, value: int):
+    """The -scores of the entries with target ``value``, class-major, and (C + 1,) offsets.
 
     Args:
-        scores (np.ndarray): (N, C) float32.
-        targets (np.ndarray): (N, C) int8.
+        scores (np.ndarray): (N, C) scores.
+        targets (np.ndarray): (N, C) int8 targets.
+        value (int): target value to collect.
+    """
+    c = targets.shape[1]
+    idx = np.flatnonzero(targets == value)  # sample-major
+    cls = (idx % c).astype(np.uint16 if c < 2**16 else np.int64)
+    idx = idx[np.argsort(cls, kind='stable')]  # class-major (a radix sort for small ints)
+    counts = np.bincount(cls, minlength=c)
+    return np.subtract(0, scores.ravel()[idx]), np.concatenate(([0], np.cumsum(counts)))
+
+
+def _per_group(group_neg: np.ndarray, start: np.ndarray, entry_neg: np.ndarray,
+               entry_start: np.ndarray) -> np.ndarray:
+    """How many of the given entries fall in each tie group (their score is the group's).
+
+    Args:
+        group_neg (np.ndarray): (G,) -score of each group, ascending within a class.
+        start (np.ndarray): (C + 1,) group offsets per class.
+        entry_neg (np.ndarray): (M,) -score of the entries, class-major, any order in a class.
+        entry_start (np.ndarray): (C + 1,) entry offsets per class.
 
     Returns:
-        tuple: (C * N,) uint32 descending-order score keys (equal keys = equal scores) and
-        (C * N,) int8 targets, flat in class-major order.
+        np.ndarray: (G,) int64.
     """
-    n, c = scores.shape
-    bits = np.ascontiguousarray(scores.T) + np.float32(0)  # (C, N); + 0 turns -0.0 into +0.0
-    bits = bits.view(np.int32)
-    desc = bits >> 31  # -1 for negative floats, 0 otherwise
-    np.invert(desc, out=desc)
-    desc &= 0x7FFFFFFF
-    desc ^= bits  # non-negative: magnitude bits flipped; negative: unchanged
-    packed = np.empty((c, n, 2), dtype=np.uint32)  # little-endian uint64 = (high << 32) | low
-    packed[..., 1] = desc.view(np.uint32)
-    np.add(targets.T, 1, out=packed[..., 0], casting='unsafe')
-    packed = np.sort(packed.view(np.uint64)[..., 0], axis=1).view(np.uint32).reshape(c, n, 2)
-    t_sorted = (packed[..., 0].astype(np.int8) - 1).ravel()
-    return packed[..., 1].ravel(), t_sorted
+    group_of = np.empty(len(entry_neg), dtype=np.int64)
+    for k in np.flatnonzero(np.diff(entry_start)):
+        a, b = entry_start[k], entry_start[k + 1]
+        group_of[a:b] = start[k] + np.searchsorted(  # the exact match; sorted keys search faster
+            group_neg[start[k]:start[k + 1]], np.sort(entry_neg[a:b]))
+    return np.bincount(group_of, minlength=len(group_neg))
 
 
-def _unpack_float32(key: np.ndarray) -> np.ndarray:
-    """Inverse of the score part of the packed key: (K,) uint32 -> (K,) float32."""
-    negative = (key >> 31).astype(bool)
-    return np.where(negative, key, key ^ np.uint32(0x7FFFFFFF)).view(np.float32)
-
-
-def _sort_by_argsort(scores: np.ndarray, targets: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """Sort scores of any float dtype by ``argsort``; same outputs as the packed-key sort except
-    that the keys are the sorted scores themselves."""
-    n, c = scores.shape
-    s = np.ascontiguousarray(scores.T)  # (C, N): each class's samples contiguous
-    order = np.argsort(s, axis=1)[:, ::-1]  # descending; the order inside a tie is irrelevant
-    flat = (order + (np.arange(c) * n)[:, None]).ravel()
-    return s.ravel()[flat], np.ascontiguousarray(targets.T).ravel()[flat]
+def _cumsum_per_class(x: np.ndarray, start: np.ndarray, cls: np.ndarray) -> np.ndarray:
+    """Cumulative sum of (G,) ``x`` restarted at every class's first group."""
+    total = np.cumsum(x)
+    before = np.concatenate(([0], total))[start[:-1]]  # sum over the earlier classes
+    return total - before[cls]

@@ -4,7 +4,7 @@ from typing import Dict, Optional, Sequence, Union
 import numpy as np
 
 from .average_precision import UNDEFINED_AP, _check_modes, ap_from_groups
-from .f1 import f1_from_predictions, predict_labels
+from .f1 import counts_at_threshold, f1_from_counts, topk_dropped_counts
 from .inputs import check_scores_targets
 from .ranking import rank_checked
 
@@ -29,7 +29,8 @@ def multilabel_metrics(scores, targets, ap_mode: Union[str, Sequence[str]] = 'sk
     """
     modes = _check_modes(ap_mode)
     scores, targets = check_scores_targets(scores, targets)
-    aps = ap_from_groups(rank_checked(scores, targets), modes)
+    groups = rank_checked(scores, targets)
+    aps = ap_from_groups(groups, modes)
     undefined = aps[modes[0]] == UNDEFINED_AP
     if undefined.all():
         raise ValueError('no class has a positive sample, so mAP is undefined: the evaluation '
@@ -39,9 +40,13 @@ def multilabel_metrics(scores, targets, ap_mode: Union[str, Sequence[str]] = 'sk
         suffix = '' if isinstance(ap_mode, str) else f'_{m}'
         out[f'mAP{suffix}'] = float(ap[~undefined].mean())  # mAP = mean over classes with P > 0
         out[f'AP{suffix}'] = ap
-    out.update(_without_count(f1_from_predictions(predict_labels(scores, thr), targets)))
+    n_pred, n_correct = counts_at_threshold(groups, thr)
+    out.update(_without_count(f1_from_counts(n_pred, n_correct, groups.num_pos)))
     if topk is not None:
-        top = f1_from_predictions(predict_labels(scores, thr, topk), targets)
+        if topk < 1:
+            raise ValueError(f'topk must be a positive integer, got {topk}.')
+        d_pred, d_correct = topk_dropped_counts(scores, targets, thr, topk)
+        top = f1_from_counts(n_pred - d_pred, n_correct - d_correct, groups.num_pos)
         out.update({f'{k}_top{topk}': v for k, v in _without_count(top).items()})
     out['no_positive_classes'] = np.flatnonzero(undefined)
     return out

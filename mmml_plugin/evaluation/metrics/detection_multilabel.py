@@ -4,7 +4,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 from mmdet.registry import METRICS as DET_METRICS
 
-from .multilabel_map import MultiLabelMAP, to_numpy
+from .multilabel_map import MultiLabelMAP, difficult_value, to_numpy
 
 
 def detections_to_scores(labels: np.ndarray, scores: np.ndarray, num_classes: int) -> np.ndarray:
@@ -28,15 +28,16 @@ def detections_to_scores(labels: np.ndarray, scores: np.ndarray, num_classes: in
     return image_scores
 
 
-def instances_to_targets(gt_labels: np.ndarray, ignored_labels: np.ndarray,
-                         num_classes: int) -> np.ndarray:
+def instances_to_targets(gt_labels: np.ndarray, ignored_labels: np.ndarray, num_classes: int,
+                         difficult_as_positive: Optional[bool] = None) -> np.ndarray:
     """Image-level targets: 1 for classes with a box, -1 for classes with only ignored
-    (VOC difficult) boxes, 0 otherwise.
+    (VOC difficult) boxes (1 / 0 with ``difficult_as_positive`` True / False), 0 otherwise.
 
     Args:
         gt_labels (np.ndarray): (K,) labels of the ``gt_instances``.
         ignored_labels (np.ndarray): (M,) labels of the ``ignored_instances``.
         num_classes (int): C.
+        difficult_as_positive (bool, optional): see :class:`MultiLabelMAP`.
 
     Returns:
         np.ndarray: (C,) int8.
@@ -46,8 +47,8 @@ def instances_to_targets(gt_labels: np.ndarray, ignored_labels: np.ndarray,
         if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
             raise ValueError(f'{name} labels {np.unique(labels).tolist()} are out of range for '
                              f'{num_classes} classes: check the dataset classes.')
-    targets[ignored_labels] = -1
-    targets[gt_labels] = 1
+    targets[ignored_labels] = difficult_value(difficult_as_positive)
+    targets[gt_labels] = 1  # a class with a normal box is positive
     return targets
 
 
@@ -69,8 +70,8 @@ class DetectionMultiLabelMetric(MultiLabelMAP):
                          dict(type='DetectionMultiLabelMetric')]
 
     Args:
-        ap_mode, thr, topk, classwise, collect_device, prefix: as in :class:`MultiLabelMAP`
-            (``thr`` applies to the detection scores).
+        ap_mode, thr, topk, classwise, difficult_as_positive, collect_device, prefix: as in
+            :class:`MultiLabelMAP` (``thr`` applies to the detection scores).
         num_classes (int, optional): number of classes; by default ``len(dataset_meta['classes'])``.
     """
 
@@ -79,10 +80,12 @@ class DetectionMultiLabelMetric(MultiLabelMAP):
                  thr: float = 0.5,
                  topk: Optional[int] = 3,
                  classwise: bool = False,
+                 difficult_as_positive: Optional[bool] = None,
                  num_classes: Optional[int] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(ap_mode=ap_mode, thr=thr, topk=topk, classwise=classwise,
+                         difficult_as_positive=difficult_as_positive,
                          collect_device=collect_device, prefix=prefix)
         self.num_classes = num_classes
 
@@ -109,4 +112,5 @@ class DetectionMultiLabelMetric(MultiLabelMAP):
                               np.zeros(0, dtype=np.int64))
             self.results.append(
                 dict(pred_score=scores,
-                     gt_target=instances_to_targets(gt_labels, ignored_labels, num_classes)))
+                     gt_target=instances_to_targets(gt_labels, ignored_labels, num_classes,
+                                                    self.difficult_as_positive)))

@@ -18,32 +18,46 @@ def to_numpy(value) -> np.ndarray:
     return np.asarray(value)
 
 
-def sample_targets(data_sample: dict, num_classes: int) -> np.ndarray:
+def difficult_value(difficult_as_positive: Optional[bool]) -> int:
+    """Target of a difficult-only class: -1 (ignored) for None, 1 for True, 0 for False."""
+    return {None: -1, True: 1, False: 0}[difficult_as_positive]
+
+
+def sample_targets(data_sample: dict, num_classes: int,
+                   difficult_as_positive: Optional[bool] = None) -> np.ndarray:
     """The (C,) int8 targets (1 / 0 / -1) of an mmpretrain data sample.
 
     Uses ``gt_score`` when present (one-hot, -1 allowed), otherwise the ``gt_label`` class
-    indices; indices in ``gt_label_difficult`` that are not also in ``gt_label`` become -1 (as
-    mmpretrain's VOC dataset stores difficult objects).
+    indices. Classes listed in ``gt_label_difficult`` (mmpretrain's VOC dataset) that are not
+    positive become -1, or 1 / 0 with ``difficult_as_positive`` True / False.
     """
     if 'gt_score' in data_sample:
         target = to_numpy(data_sample['gt_score']).reshape(-1)
         if target.shape != (num_classes, ):
-            raise ValueError(f'gt_score has {target.shape} entries but pred_score has '
+            raise ValueError(f'gt_score has {target.size} entries but pred_score has '
                              f'{num_classes}: the dataset classes and the head num_classes differ.')
-        return target  # values are checked by check_scores_targets
-    if 'gt_label' not in data_sample:
+        target = target.astype(np.int8) if np.isin(target, (-1, 0, 1)).all() else target
+    elif 'gt_label' in data_sample:
+        target = np.zeros(num_classes, dtype=np.int8)
+        labels = _indices(data_sample['gt_label'], 'gt_label', num_classes)
+        target[labels] = 1
+    else:
         raise KeyError('the data sample has neither gt_score nor gt_label: the evaluation dataset '
-                       'must provide ground truth (set test_mode data with annotations).')
-    target = np.zeros(num_classes, dtype=np.int8)
-    labels = to_numpy(data_sample['gt_label']).reshape(-1).astype(np.int64)
-    difficult = to_numpy(data_sample.get('gt_label_difficult', [])).reshape(-1).astype(np.int64)
-    for name, idx in (('gt_label', labels), ('gt_label_difficult', difficult)):
-        if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
-            raise ValueError(f'{name} {idx.tolist()} is out of range for {num_classes} classes: '
-                             'the dataset classes and the head num_classes differ.')
-    target[difficult] = -1
-    target[labels] = 1  # a class with a normal and a difficult object counts as positive
-    return target
+                       'must provide ground truth (annotations in test_mode).')
+    difficult = data_sample.get('gt_label_difficult')
+    if difficult is not None:
+        difficult = _indices(difficult, 'gt_label_difficult', num_classes)
+        difficult = difficult[target[difficult] != 1]  # a class with a normal object: positive
+        target[difficult] = difficult_value(difficult_as_positive)
+    return target  # other values (soft labels) are rejected by check_scores_targets
+
+
+def _indices(value, name: str, num_classes: int) -> np.ndarray:
+    idx = to_numpy(value).reshape(-1).astype(np.int64)
+    if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
+        raise ValueError(f'{name} {idx.tolist()} is out of range for {num_classes} classes: the '
+                         'dataset classes and the head num_classes differ.')
+    return idx
 
 
 @METRICS.register_module()
@@ -63,6 +77,9 @@ class MultiLabelMAP(BaseMetric):
         topk (int, optional): k of the top-k F1 family; None to skip it.
         classwise (bool): also report per-class AP (of the first mode), -1 for classes without
             positives.
+        difficult_as_positive (bool, optional): classes with only difficult objects count as
+            ignored (None, the standard), positive (True) or negative (False, the official SSGRL
+            evaluation), like mmpretrain's VOC metrics.
         collect_device (str): device used to gather results across ranks.
         prefix (str, optional): key prefix; ``'multi-label'`` by default.
     """
@@ -73,6 +90,7 @@ class MultiLabelMAP(BaseMetric):
                  thr: float = 0.5,
                  topk: Optional[int] = 3,
                  classwise: bool = False,
+                 difficult_as_positive: Optional[bool] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -86,6 +104,7 @@ class MultiLabelMAP(BaseMetric):
         self.thr = float(thr)
         self.topk = topk
         self.classwise = classwise
+        self.difficult_as_positive = difficult_as_positive
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Keep each sample's (C,) ``pred_score`` and (C,) int8 targets."""
@@ -95,7 +114,9 @@ class MultiLabelMAP(BaseMetric):
                                'classifier whose head predicts scores (mode="predict").')
             score = to_numpy(data_sample['pred_score']).reshape(-1)
             self.results.append(
-                dict(pred_score=score, gt_target=sample_targets(data_sample, score.size)))
+                dict(pred_score=score,
+                     gt_target=sample_targets(data_sample, score.size,
+                                              self.difficult_as_positive)))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, object]:
         """Stack the collected samples and compute every metric."""
