@@ -1,12 +1,15 @@
 """Predict the labels of one image and draw SSGRL's attention map for each top label.
 
-    python tools/demo.py IMAGE CONFIG CHECKPOINT [--out-dir DIR] [--thr 0.5] [--topk K]
+    python tools/demo.py IMAGE CONFIG CHECKPOINT [--out-dir DIR] [--thr 0.5] [--topk K] \
+        [--cfg-options data_root=...]
 
 Prints the labels with their scores and writes ``DIR/<image name>_attention.png``: the input and,
 per label, its attention map over the image (models without semantic decoupling: the input only).
 """
 import argparse
 import os.path as osp
+
+from mmengine.config import DictAction
 
 from mmml_plugin.apis import MultiLabelInferencer
 
@@ -22,12 +25,16 @@ def parse_args():
     parser.add_argument('--topk', type=int, default=None,
                         help='show the K best labels instead of thresholding')
     parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda:0'")
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, e.g. data_root=/path/ (where SSGRL\'s label files are)')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    inferencer = MultiLabelInferencer(args.config, args.checkpoint, device=args.device)
+    inferencer = MultiLabelInferencer(args.config, args.checkpoint, device=args.device,
+                                      cfg_options=args.cfg_options)
     result = inferencer(args.image, thr=args.thr, topk=args.topk)
     for name, score in zip(result['class_names'], result['scores']):
         print(f'{name}: {score:.3f}')

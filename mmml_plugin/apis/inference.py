@@ -11,6 +11,7 @@ In the spirit of mmpretrain's inferencers::
 or with functions: ``model = init_model(config, checkpoint)`` then
 ``inference_multilabel(model, image)``.
 """
+import copy
 import os.path as osp
 from typing import List, Optional, Sequence, Union
 
@@ -24,6 +25,7 @@ from mmpretrain.registry import TRANSFORMS
 
 from mmml_plugin.models import extract_attention, find_decoupling_module
 from mmml_plugin.visualization import save_attention_grid
+from .runner import load_config
 
 ImageType = Union[str, np.ndarray]
 
@@ -37,7 +39,8 @@ def _config_classes(cfg: Config) -> Optional[List[str]]:
 def init_model(config: Union[str, Config],
                checkpoint: Optional[str] = None,
                device: str = 'cpu',
-               classes: Optional[Sequence[str]] = None) -> torch.nn.Module:
+               classes: Optional[Sequence[str]] = None,
+               cfg_options: Optional[dict] = None) -> torch.nn.Module:
     """Build a multi-label classifier from its config and load a checkpoint.
 
     Class names come from, in order: ``classes``, the config's
@@ -49,17 +52,21 @@ def init_model(config: Union[str, Config],
         checkpoint (str, optional): weights; None keeps the random initialisation.
         device (str): ``'cpu'`` or ``'cuda:0'``...
         classes (Sequence[str], optional): class names, overriding the other sources.
+        cfg_options (dict, optional): overrides, as ``--cfg-options`` of ``tools/train.py``
+            (``data_root=...`` re-roots every path, e.g. the label files SSGRL reads when built).
 
     Returns:
         nn.Module: the model in eval mode, with ``dataset_meta = {'classes': [...]}`` and its
         config in ``_config`` (as mmpretrain's ``get_model`` leaves it).
     """
-    if isinstance(config, str) and not osp.isfile(config):
-        raise FileNotFoundError(f'{config}: config file not found.')
     if checkpoint is not None and not osp.isfile(checkpoint):
         raise FileNotFoundError(f'{checkpoint}: checkpoint not found; train one with '
                                 '`python tools/train.py CONFIG` or download it.')
-    cfg = Config.fromfile(config) if isinstance(config, str) else config
+    if isinstance(config, str):
+        cfg = load_config(config, cfg_options)
+    else:
+        cfg = copy.deepcopy(config)
+        cfg.merge_from_dict(cfg_options or {})
     model = get_model(cfg, pretrained=checkpoint or False, device=device)
     names = classes or _config_classes(cfg) or model._dataset_meta.get('classes')
     num_classes = model.head.num_classes
@@ -158,14 +165,16 @@ class MultiLabelInferencer:
         checkpoint (str, optional): weights.
         device (str): ``'cpu'`` or ``'cuda:0'``...
         classes (Sequence[str], optional): class names (see :func:`init_model`).
+        cfg_options (dict, optional): config overrides (see :func:`init_model`).
     """
 
     def __init__(self,
                  config: Union[str, Config],
                  checkpoint: Optional[str] = None,
                  device: str = 'cpu',
-                 classes: Optional[Sequence[str]] = None):
-        self.model = init_model(config, checkpoint, device, classes)
+                 classes: Optional[Sequence[str]] = None,
+                 cfg_options: Optional[dict] = None):
+        self.model = init_model(config, checkpoint, device, classes, cfg_options)
         self.pipeline = build_test_pipeline(self.model._config)
 
     @property

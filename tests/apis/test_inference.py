@@ -15,7 +15,8 @@ from mmml_plugin.apis.inference import has_attention, select_labels
 
 @pytest.fixture(scope='module')
 def inferencer(demo_run):
-    return MultiLabelInferencer(demo_run['config'], demo_run['checkpoint'])
+    return MultiLabelInferencer(demo_run['config'], demo_run['checkpoint'],
+                                cfg_options=demo_run['options'])
 
 
 @pytest.fixture(scope='module')
@@ -73,7 +74,8 @@ def test_array_input_equals_file_input(inferencer, dumped):
 
 
 def test_functions_and_attention_grid(demo_run, dumped, tmp_path):
-    model = init_model(demo_run['config'], demo_run['checkpoint'])
+    model = init_model(demo_run['config'], demo_run['checkpoint'],
+                       cfg_options=demo_run['options'])
     assert has_attention(model)
     result = inference_multilabel(model, dumped[0]['img_path'], topk=5)
     out = MultiLabelInferencer.save_attention_grid(result, str(tmp_path / 'grid.png'),
@@ -101,14 +103,16 @@ def test_bad_inputs(demo_run, inferencer, tmp_path):
     with pytest.raises(FileNotFoundError, match='missing.pth'):
         init_model(demo_run['config'], str(tmp_path / 'missing.pth'))
     with pytest.raises(ValueError, match='3 class names for a head with 10 classes'):
-        init_model(demo_run['config'], demo_run['checkpoint'], classes=['a', 'b', 'c'])
+        init_model(demo_run['config'], demo_run['checkpoint'], classes=['a', 'b', 'c'],
+                   cfg_options=demo_run['options'])
 
 
 def test_demo_tool(demo_run, dumped, repo_root, tmp_path):
     image = dumped[0]['img_path']
     proc = subprocess.run(
         [sys.executable, 'tools/demo.py', image, demo_run['config'], demo_run['checkpoint'],
-         '--out-dir', str(tmp_path), '--topk', '3'],
+         '--out-dir', str(tmp_path), '--topk', '3', '--cfg-options',
+         f"data_root={demo_run['options']['data_root']}"],
         cwd=repo_root, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = tmp_path / f'{osp.splitext(osp.basename(image))[0]}_attention.png'
