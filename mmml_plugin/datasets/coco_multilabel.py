@@ -1,5 +1,4 @@
 """COCO as a multi-label classification dataset (image-level labels from instance annotations)."""
-import os.path as osp
 from typing import List, Optional
 
 import numpy as np
@@ -59,28 +58,28 @@ class CocoMultiLabelDataset(SkipBadImagesMixin, MultiLabelDataset):
         classes = self._metainfo.get('classes')
         if classes is None:
             self._metainfo['classes'] = tuple(file_classes)
-            mapping = np.arange(len(file_classes))
+            labels, offsets = index.labels, index.label_offsets
         else:  # a subset / reordering chosen by name
             mapping = np.array(class_mapping(file_classes, classes, self.ann_file))
-        labels = mapping[index.labels] if len(index.labels) else index.labels
-        offsets = index.label_offsets.tolist()
-        labels = labels.tolist()
-        names = index.file_names.tolist()
+            labels, offsets = _remap(index.labels, index.label_offsets, mapping)
+        offsets, labels = offsets.tolist(), labels.tolist()
         image_ids = index.image_ids.tolist()
-        img_prefix = self.data_prefix.get('img_path', '') or ''
+        prefix = self.data_prefix.get('img_path', '') or ''
+        prefix = prefix if not prefix or prefix.endswith('/') else prefix + '/'
+        drop = self.empty_images == 'drop'
         data_list, num_empty = [], 0
-        for i, name in enumerate(names):
-            gt_label = sorted(k for k in labels[offsets[i]:offsets[i + 1]] if k >= 0)
-            if not gt_label:
+        for i, name in enumerate(index.file_names.tolist()):
+            a, b = offsets[i], offsets[i + 1]
+            if a == b:
                 num_empty += 1
-                if self.empty_images == 'drop':
+                if drop:
                     continue
-            data_list.append(dict(img_path=osp.join(img_prefix, name), gt_label=gt_label,
+            data_list.append(dict(img_path=prefix + name, gt_label=labels[a:b],
                                   img_id=image_ids[i]))
         self.num_empty_images = num_empty
         if not data_list:
             raise ValueError(
-                f'{self.ann_file}: no images in this split (the file lists {len(names)} images, '
+                f'{self.ann_file}: no images in this split (the file lists {len(image_ids)} images, '
                 f'{num_empty} without labels, empty_images={self.empty_images!r}). Check '
                 'ann_file and the classes in the dataset config.')
         print_log(f'{self.__class__.__name__}: {self.ann_file}: {len(data_list)} images '
@@ -92,3 +91,22 @@ class CocoMultiLabelDataset(SkipBadImagesMixin, MultiLabelDataset):
     def extra_repr(self) -> List[str]:
         return super().extra_repr() + [f'Images without labels: \t{self.num_empty_images} '
                                        f'({self.empty_images})']
+
+
+def _remap(labels: np.ndarray, offsets: np.ndarray, mapping: np.ndarray):
+    """Maps per-image labels through ``mapping`` (-1 drops a class), keeping them sorted.
+
+    Args:
+        labels (np.ndarray): (K,) labels, grouped per image by ``offsets`` (N + 1,).
+        mapping (np.ndarray): (C_file,) new index of each file class, or -1.
+
+    Returns:
+        tuple: the new ``(labels, offsets)``.
+    """
+    owner = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    mapped = mapping[labels]
+    keep = mapped >= 0
+    owner, mapped = owner[keep], mapped[keep]
+    order = np.lexsort((mapped, owner))
+    new_offsets = np.searchsorted(owner[order], np.arange(len(offsets)))
+    return mapped[order], new_offsets
