@@ -35,16 +35,16 @@ def _check_modes(mode: Union[str, Sequence[str]]) -> Tuple[str, ...]:
     return modes
 
 
-def _interpolated_precision(groups: TieGroups, precision: np.ndarray) -> List[np.ndarray]:
-    """Per class, max_{j >= k} p_j for every group k: (G_c,) arrays."""
-    return [
-        np.maximum.accumulate(precision[a:b][::-1])[::-1]
-        for a, b in zip(groups.start[:-1], groups.start[1:])
-    ]
+def _suffix_max(values: np.ndarray, start: np.ndarray) -> List[np.ndarray]:
+    """Per class c, max_{j >= k} values[j] over its slice ``start[c]:start[c + 1]``."""
+    return [np.maximum.accumulate(values[a:b][::-1])[::-1] for a, b in zip(start[:-1], start[1:])]
 
 
 def ap_from_groups(groups: TieGroups, modes: Sequence[str]) -> Dict[str, np.ndarray]:
     """AP of every class in each mode from precomputed tie groups.
+
+    Only groups that contain a positive can change any AP (recall moves only there, and a group
+    without positives has a lower precision than the group before it), so the sums run over them.
 
     Args:
         groups (TieGroups): output of :func:`rank_tie_groups`.
@@ -54,23 +54,27 @@ def ap_from_groups(groups: TieGroups, modes: Sequence[str]) -> Dict[str, np.ndar
         dict: mode -> (C,) float64 AP in [0, 1], ``UNDEFINED_AP`` where a class has no positive.
     """
     num_pos = groups.num_pos
+    num_cls = len(num_pos)
     has_pos = num_pos > 0
     denom = np.maximum(num_pos, 1)
-    cls = groups.cls
-    precision = groups.tp / np.maximum(groups.seen, 1)  # p_k = tp_k / (tp_k + fp_k)
+    hit = np.flatnonzero(groups.gain > 0)  # groups with a positive
+    cls = groups.cls[hit]
+    start = np.concatenate(([0], np.cumsum(np.bincount(cls, minlength=num_cls))))
+    gain, tp = groups.gain[hit], groups.tp[hit]
+    precision = tp / groups.seen[hit]  # p_k = tp_k / (tp_k + fp_k)
     out = {}
     if 'sklearn' in modes:
         # AP = sum_k (r_k - r_{k-1}) p_k
-        out['sklearn'] = np.bincount(cls, groups.gain * precision, len(num_pos)) / denom
+        out['sklearn'] = np.bincount(cls, gain * precision, num_cls) / denom
     if 'voc' in modes or 'voc11' in modes:
-        interp = _interpolated_precision(groups, precision)
+        interp = _suffix_max(precision, start)  # max_{j >= k} p_j
     if 'voc' in modes:
         # AP = sum_k (r_k - r_{k-1}) max_{j >= k} p_j
-        out['voc'] = np.bincount(cls, groups.gain * np.concatenate(interp), len(num_pos)) / denom
+        out['voc'] = np.bincount(cls, gain * np.concatenate(interp), num_cls) / denom
     if 'voc11' in modes:
-        ap11 = np.zeros(len(num_pos))
+        ap11 = np.zeros(num_cls)
         for c in np.flatnonzero(has_pos):
-            recall = groups.tp[groups.start[c]:groups.start[c + 1]] / num_pos[c]
+            recall = tp[start[c]:start[c + 1]] / num_pos[c]
             first = np.searchsorted(recall, _ELEVEN_POINTS)  # first group with r_k >= t
             reached = first < len(recall)
             # AP = 1/11 sum_t max_{k: r_k >= t} p_k
