@@ -12,6 +12,8 @@ _ALLOWED_GLOBALS = {
     ('numpy._core.multiarray', '_reconstruct'),
     ('numpy.core.multiarray', 'scalar'),
     ('numpy._core.multiarray', 'scalar'),
+    ('numpy.core.numeric', '_frombuffer'),  # arrays pickled with protocol 5
+    ('numpy._core.numeric', '_frombuffer'),
     ('numpy', 'ndarray'),
     ('numpy', 'dtype'),
     ('collections', 'OrderedDict'),
