@@ -4,7 +4,7 @@
 _base_ = './ssgrl_r101_1xb4_coco-576px.py'
 
 model = dict(
-    neck=dict(type='GlobalAveragePooling'),
+    neck=dict(_delete_=True, type='GlobalAveragePooling'),
     head=dict(
         _delete_=True,
         type='GraphInteractionHead',

@@ -4,6 +4,7 @@ _base_ = './ssgrl_r101_1xb4_coco-576px.py'
 
 model = dict(
     neck=dict(
+        _delete_=True,
         type='SemanticDecouplingNeck',
         in_channels=2048,
         embedding_file='data/coco/label_embeddings_glove.npz',

@@ -6,3 +6,4 @@ _base_ = [
     '../_base_/schedules/adam_1e-5_bs4.py',
     '../_base_/default_runtime.py',
 ]
+train_dataloader = dict(batch_size=4)  # 1 GPU x 4 images, as the official scripts

@@ -11,3 +11,4 @@ model = dict(
         num_classes=20,
         embedding_file='data/voc/label_embeddings_glove.npz',
         graph_file='data/voc/label_graph_voc07trainval.npz'))
+train_dataloader = dict(batch_size=4)  # 1 GPU x 4 images, as the official scripts

@@ -82,10 +82,14 @@ class LiteralSSGRLHead(nn.Module):
         if self.pool:
             fmap = nn.functional.avg_pool2d(fmap, 2, 2)
         h0, attention = self.word_semantic(fmap, self.embeddings)
+        logits = self.interaction(h0)
+        return (logits, attention) if return_attention else logits
+
+    def interaction(self, h0):
+        """Per-class features (B, C, D) -> logits (B, C)."""
         hT = self.graph_net(h0)
         o = torch.tanh(self.fc_output(torch.cat([hT, h0], dim=2)))  # Eq. 7
-        logits = (o * self.classifiers.weight).sum(2) + self.classifiers.bias  # Eq. 8
-        return (logits, attention) if return_attention else logits
+        return (o * self.classifiers.weight).sum(2) + self.classifiers.bias  # Eq. 8
 
 
 def write_label_files(folder, num_classes, embed_dims=300, seed=0, prefix=''):

@@ -142,17 +142,21 @@ def test_initialisation_matches_official(files):
     for name, bound in bounds.items():
         p = params[name]
         assert p.abs().max() <= bound, name
-        assert p.abs().max() > 0.9 * bound, name  # U(±bound), not something narrower
+        if p.numel() >= 1000:
+            assert p.abs().max() > 0.99 * bound, name  # U(±bound), not something narrower
     assert 'decoupling.embeddings' not in head.state_dict()  # fixed inputs, not weights
     assert 'ggnn.adjacency' not in head.state_dict()
+
+
+NARROW_R18 = dict(type='ResNet', depth=18, stem_channels=16, base_channels=16, out_indices=(3, ))
 
 
 def _tiny_classifier(files, **head):
     cfg = dict(
         type='ImageClassifier',
-        backbone=dict(type='ResNet', depth=18, out_indices=(3, ), frozen_stages=1),
+        backbone=NARROW_R18,
         head=dict(type='SSGRLHead', num_classes=C, embedding_file=files['embedding_file'],
-                  graph_file=files['graph_file'], in_channels=512, embed_dims=E,
+                  graph_file=files['graph_file'], in_channels=128, embed_dims=E,
                   inter_channels=I, out_channels=OUT, **head))
     return MODELS.build(cfg)
 
@@ -179,10 +183,10 @@ def test_extract_attention_for_head_and_neck_models(files):
     head_model = _tiny_classifier(files).eval()
     neck_model = MODELS.build(dict(
         type='ImageClassifier',
-        backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
-        neck=dict(type='SemanticDecouplingNeck', in_channels=512,
+        backbone=NARROW_R18,
+        neck=dict(type='SemanticDecouplingNeck', in_channels=128,
                   embedding_file=files['embedding_file'], embed_dims=E, inter_channels=I),
-        head=dict(type='PerClassLinearClsHead', num_classes=C, in_channels=512))).eval()
+        head=dict(type='PerClassLinearClsHead', num_classes=C, in_channels=128))).eval()
     x = torch.randn(2, 3, 128, 128)
     for model in (head_model, neck_model):
         att = extract_attention(model, x)
@@ -191,9 +195,8 @@ def test_extract_attention_for_head_and_neck_models(files):
     assert neck_model(x).shape == (2, C)
     with pytest.raises(ValueError, match='no semantic decoupling'):
         extract_attention(MODELS.build(dict(
-            type='ImageClassifier', backbone=dict(type='ResNet', depth=18),
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(type='MultiLabelLinearClsHead', num_classes=C, in_channels=512))), x)
+            type='ImageClassifier', backbone=NARROW_R18, neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='MultiLabelLinearClsHead', num_classes=C, in_channels=128))), x)
 
 
 def test_without_decoupling_broadcasts_global_feature(files):
