@@ -124,7 +124,7 @@ def build_label_embeddings_from_glove(glove_file: str, classes: Sequence[str],
         np.ndarray: (C, E) float32.
 
     Raises:
-        KeyError: listing every class whose words are not in the file.
+        ValueError: listing every class whose words are not in the file.
     """
     words = {c: class_words(str(c), aliases) for c in classes}
     vectors = read_word_vectors(glove_file, {w for ws in words.values() for w in ws}, dim,
@@ -132,7 +132,7 @@ def build_label_embeddings_from_glove(glove_file: str, classes: Sequence[str],
     missing = {c: [w for w in ws if w not in vectors] for c, ws in words.items()}
     missing = {c: ws for c, ws in missing.items() if ws or not words[c]}
     if missing:
-        raise KeyError(f'{glove_file}: no vector for the classes {missing} (class -> missing '
+        raise ValueError(f'{glove_file}: no vector for the classes {missing} (class -> missing '
                        'words). Add an alias (aliases={"name": "words"} / --alias name=words, '
                        'see docs/data_preparation.md) or use a larger vocabulary.')
     embeddings = np.stack([np.mean([vectors[w] for w in words[c]], axis=0)  # mean of words
