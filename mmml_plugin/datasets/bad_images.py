@@ -76,7 +76,7 @@ class BadImageReportHook(Hook):
             self._epoch_paths.extend(metainfo.get(SKIPPED_KEY, []))
 
     def after_train_epoch(self, runner) -> None:
-        self._report(runner, f'epoch {runner.epoch}')
+        self._report(runner, f'epoch {runner.epoch + 1}')  # runner.epoch is 0-based here
 
     def after_train(self, runner) -> None:
         self._report(runner, 'end of training')

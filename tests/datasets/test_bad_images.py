@@ -1,0 +1,148 @@
+"""Bad image files: each is an error naming the file and the fix, grayscale / RGBA are
+converted, and ``skip_bad_images=True`` skips and counts them during training (reported at the
+end of the epoch by ``BadImageReportHook``), never feeding a zero image."""
+import os.path as osp
+
+import mmcv
+import numpy as np
+import pytest
+import torch
+from mmengine.model import BaseModel
+from mmengine.runner import Runner
+from PIL import Image
+
+from mmml_plugin.datasets import BadImageError, CocoMultiLabelDataset
+from mmml_plugin.datasets.transforms import load_image_checked
+
+from dataset_helpers import write_coco
+
+PIPELINE = [dict(type='LoadImageChecked'), dict(type='Resize', scale=(32, 32), keep_ratio=False),
+            dict(type='PackInputs')]
+BAD = ['truncated.jpg', 'empty.jpg', 'missing.jpg', 'text.jpg']
+
+
+@pytest.fixture(scope='module')
+def image_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp('images')
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    for i in range(8):
+        Image.fromarray(np.roll(rgb, i, axis=0)).save(folder / f'good{i}.jpg', quality=90)
+    data = (folder / 'good0.jpg').read_bytes()
+    (folder / 'truncated.jpg').write_bytes(data[:len(data) * 2 // 3])
+    (folder / 'empty.jpg').write_bytes(b'')
+    (folder / 'text.jpg').write_text('<html>404 Not Found</html>')
+    Image.fromarray(rgb[..., 0]).save(folder / 'gray.png')
+    Image.fromarray(rgb[..., 0]).save(folder / 'gray.jpg', quality=95)
+    rgba = np.concatenate([rgb, np.full((48, 64, 1), 7, np.uint8)], axis=-1)
+    Image.fromarray(rgba, 'RGBA').save(folder / 'rgba.png')
+    return folder
+
+
+@pytest.mark.parametrize('name, what', [('truncated.jpg', 'truncated JPEG'),
+                                        ('empty.jpg', 'empty file'),
+                                        ('missing.jpg', 'file not found'),
+                                        ('text.jpg', 'not a decodable image')])
+def test_bad_file_errors_name_file_and_fix(image_dir, name, what):
+    path = str(image_dir / name)
+    with pytest.raises(BadImageError) as e:
+        load_image_checked(path)
+    msg = str(e.value)
+    assert msg.startswith(path) and what in msg and 'skip_bad_images=True' in msg
+
+
+def test_truncated_jpeg_refused_whatever_the_decoder(image_dir, monkeypatch):
+    # Many training scripts set PIL's LOAD_TRUNCATED_IMAGES to get past such files: PIL then
+    # fills the missing part with grey and raises nothing. The end-marker check still refuses.
+    from PIL import ImageFile
+    monkeypatch.setattr(ImageFile, 'LOAD_TRUNCATED_IMAGES', True)
+    path = str(image_dir / 'truncated.jpg')
+    img = mmcv.imfrombytes(open(path, 'rb').read(), backend='pillow')
+    assert img is not None and img.shape == (48, 64, 3)
+    with pytest.raises(BadImageError, match='truncated JPEG'):
+        load_image_checked(path, imdecode_backend='pillow')
+
+
+def test_grayscale_and_rgba_become_three_channels(image_dir):
+    rgb = np.asarray(Image.open(image_dir / 'rgba.png'))[..., :3]
+    gray = load_image_checked(str(image_dir / 'gray.png'))
+    assert gray.shape == (48, 64, 3) and gray.dtype == np.uint8
+    assert (gray[..., 0] == gray[..., 2]).all() and (gray[..., 0] == rgb[..., 0]).all()
+    assert load_image_checked(str(image_dir / 'gray.jpg')).shape == (48, 64, 3)
+    rgba = load_image_checked(str(image_dir / 'rgba.png'), channel_order='rgb')
+    assert rgba.shape == (48, 64, 3) and (rgba == rgb).all()
+
+
+def _dataset_file(image_dir, tmp_path, names):
+    images = [(i + 1, n) for i, n in enumerate(names)]
+    return write_coco(tmp_path / 'instances_train.json', images,
+                      [(i + 1, 1 + i % 2) for i in range(len(names))], [(1, 'a'), (2, 'b')])
+
+
+def test_dataset_errors_and_skips(image_dir, tmp_path):
+    names = ['good0.jpg', 'truncated.jpg', 'good1.jpg', 'gray.png']
+    ann = _dataset_file(image_dir, tmp_path, names)
+    common = dict(ann_file=ann, data_prefix=str(image_dir), pipeline=PIPELINE)
+    strict = CocoMultiLabelDataset(**common)
+    assert strict[3]['inputs'].shape == (3, 32, 32)  # grayscale is fine
+    with pytest.raises(BadImageError, match=r'truncated.jpg: truncated JPEG'):
+        strict[1]
+
+    lenient = CocoMultiLabelDataset(skip_bad_images=True, **common)
+    out = lenient[1]  # another, good image instead (mmengine refetch), never zeros
+    path = out['data_samples'].img_path
+    assert osp.basename(path) in {'good0.jpg', 'good1.jpg', 'gray.png'}
+    skipped = out['data_samples'].metainfo['skipped_bad_images']  # a refetch may hit it again
+    assert len(skipped) >= 1 and set(skipped) == {str(image_dir / BAD[0])}
+    assert out['inputs'].float().std() > 0
+    assert 'skipped_bad_images' not in lenient[0]['data_samples'].metainfo  # reported once
+
+    evaluation = CocoMultiLabelDataset(skip_bad_images=True, test_mode=True, **common)
+    with pytest.raises(BadImageError, match='applies to training only'):
+        evaluation[1]
+
+
+class _RecordingModel(BaseModel):
+    """A linear multi-label classifier that records the image paths it was fed."""
+
+    def __init__(self):
+        super().__init__(data_preprocessor=dict(type='mmpretrain.ClsDataPreprocessor',
+                                                num_classes=2, to_onehot=True))
+        self.fc = torch.nn.Linear(3, 2)
+        self.seen = []
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        self.seen += [s.img_path for s in data_samples]
+        assert all(float(x.abs().sum()) > 0 for x in inputs)
+        logits = self.fc(inputs.float().mean(dim=(2, 3)))
+        target = torch.stack([s.gt_score for s in data_samples]).float()
+        return dict(loss=torch.nn.functional.binary_cross_entropy_with_logits(logits, target))
+
+
+def test_training_skips_counts_and_reports_at_epoch_end(image_dir, tmp_path, capsys):
+    names = [f'good{i}.jpg' for i in range(6)] + BAD + ['rgba.png', 'gray.jpg']
+    ann = _dataset_file(image_dir, tmp_path, names)
+    model = _RecordingModel()
+    runner = Runner(
+        model=model,
+        work_dir=str(tmp_path / 'work'),
+        train_dataloader=dict(
+            batch_size=4, num_workers=2, sampler=dict(type='DefaultSampler', shuffle=True),
+            dataset=dict(type='CocoMultiLabelDataset', ann_file=ann,
+                         data_prefix=str(image_dir), skip_bad_images=True, pipeline=PIPELINE)),
+        train_cfg=dict(by_epoch=True, max_epochs=1),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
+        custom_hooks=[dict(type='BadImageReportHook')],
+        default_scope='mmpretrain',
+        default_hooks=dict(checkpoint=None, logger=dict(type='LoggerHook', interval=1)),
+        randomness=dict(seed=0),
+        log_level='WARNING')
+    runner.train()
+    bad_paths = {str(image_dir / n) for n in BAD}
+    assert len(model.seen) == len(names)  # every batch full of real images
+    assert not bad_paths & set(model.seen)
+    total = runner.message_hub.get_info('skipped_bad_images')
+    assert total >= len(BAD)  # each bad index is drawn once; a refetch may hit another
+    report = [line for line in capsys.readouterr().out.splitlines() if 'bad image(s)' in line]
+    assert len(report) == 1 and f'epoch 1: skipped {total} bad image(s)' in report[0]
+    assert all(p in report[0] for p in bad_paths)
