@@ -14,11 +14,12 @@ import os.path as osp
 import tempfile
 import threading
 import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 import numpy as np
+
+from .progress import byte_progress
 
 INDEX_VERSION = 1
 _FINGERPRINT_BYTES = 1 << 20
@@ -67,20 +68,6 @@ class CocoLabelIndex:
         return int((np.diff(self.label_offsets) == 0).sum())
 
 
-@contextmanager
-def _progress(total: int, description: str, enabled: bool):
-    """Yields ``advance(n)``; shows a rich progress bar when ``enabled``."""
-    if not enabled:
-        yield lambda n: None
-        return
-    from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
-                               TimeRemainingColumn)
-    with Progress(TextColumn('{task.description}'), BarColumn(), DownloadColumn(),
-                  TimeRemainingColumn(), transient=True) as progress:
-        task = progress.add_task(description, total=total)
-        yield lambda n: progress.advance(task, n)
-
-
 def _read_with_hash(path: str):
     """Reads a file in chunks (with a progress bar for big files).
 
@@ -90,7 +77,7 @@ def _read_with_hash(path: str):
     size = osp.getsize(path)
     hasher = hashlib.blake2b(digest_size=20)
     chunks = []
-    with open(path, 'rb') as f, _progress(size, f'reading {osp.basename(path)}',
+    with open(path, 'rb') as f, byte_progress(size, f'reading {osp.basename(path)}',
                                           size >= _PROGRESS_MIN_BYTES) as advance:
         while True:
             chunk = f.read(16 << 20)

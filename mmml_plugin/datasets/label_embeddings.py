@@ -19,6 +19,7 @@ import numpy as np
 
 from mmml_plugin.utils.safe_pickle import safe_load_pickle
 from .class_names import COCO_CATEGORY_IDS, COCO_CLASSES, WORD_ALIASES
+from .progress import byte_progress
 
 _PROGRESS_MIN_BYTES = 64 << 20
 
@@ -47,7 +48,6 @@ def read_word_vectors(path: str, words: Iterable[str], dim: Optional[int] = None
     Returns:
         dict: word -> (E,) float32, for the words found.
     """
-    from .coco_index import _progress
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path}: word-vector file not found. Download GloVe (e.g. '
                                 'glove.840B.300d.txt) and pass its path.')
@@ -56,7 +56,7 @@ def read_word_vectors(path: str, words: Iterable[str], dim: Optional[int] = None
     exact, folded = {}, {}
     size = osp.getsize(path)
     pending = 0
-    with open(path, 'rb') as f, _progress(size, f'scanning {osp.basename(path)}',
+    with open(path, 'rb') as f, byte_progress(size, f'scanning {osp.basename(path)}',
                                           progress and size >= _PROGRESS_MIN_BYTES) as advance:
         for n, line in enumerate(f):
             pending += len(line)

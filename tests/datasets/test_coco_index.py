@@ -184,3 +184,15 @@ def test_explicit_cache_dir_and_no_cache(tmp_path, toy_ann):
     index, from_cache = load_coco_label_index(toy_ann, use_cache=False)
     assert not from_cache and not osp.exists(toy_ann + '.mmml_index.npz')
     assert np.array_equal(index.labels, load_coco_label_index(toy_ann, str(cache_dir))[0].labels)
+
+
+def test_progress_bar_path_for_big_files(toy_ann, monkeypatch, capsys):
+    from mmml_plugin.datasets import coco_index, label_embeddings
+    monkeypatch.setattr(coco_index, '_PROGRESS_MIN_BYTES', 0)  # treat the toy file as big
+    monkeypatch.setattr(label_embeddings, '_PROGRESS_MIN_BYTES', 0)
+    index, _ = load_coco_label_index(toy_ann, use_cache=False)
+    assert index.label_lists()[0] == [0, 2]
+    glove = osp.join(osp.dirname(toy_ann), 'vectors.txt')
+    with open(glove, 'w') as f:
+        f.write('cat 1 2\ndog 3 4\n')
+    assert label_embeddings.read_word_vectors(glove, ['dog'])['dog'].tolist() == [3, 4]
