@@ -8,7 +8,9 @@ by the file's size, mtime and content hash, and rebuilt automatically when stale
 The index keeps every image of the file (with or without labels) in file order, and the category
 ids sorted ascending: label ``k`` of an image is the position of its category id in that order.
 """
+import gc
 import hashlib
+import json
 import os
 import os.path as osp
 import tempfile
@@ -184,20 +186,25 @@ def build_coco_label_index(ann_file: str) -> Tuple[CocoLabelIndex, str]:
     Returns:
         tuple: the index and the blake2b hash of the file (computed while parsing).
     """
-    import json
     if not osp.isfile(ann_file):
         raise FileNotFoundError(f'{ann_file}: annotation file not found. Check data_root and '
                                 'ann_file in the dataset config (see docs/data_preparation.md).')
     data, thread, hasher = _read_with_hash(ann_file)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of new JSON objects would trigger repeated full collections
     try:
-        parsed = json.loads(data)
-    except ValueError as e:
-        raise ValueError(f'{ann_file}: not valid JSON ({e}); the file is damaged or truncated, '
-                         'download or extract it again.') from None
+        try:
+            parsed = json.loads(data)
+        except ValueError as e:
+            raise ValueError(f'{ann_file}: not valid JSON ({e}); the file is damaged or '
+                             'truncated, download or extract it again.') from None
+        finally:
+            thread.join()  # the hash is complete
+        del data
+        return parse_coco_label_index(parsed, ann_file), hasher.hexdigest()
     finally:
-        thread.join()
-    del data
-    return parse_coco_label_index(parsed, ann_file), hasher.hexdigest()
+        if gc_was_enabled:
+            gc.enable()
 
 
 def cache_path_for(ann_file: str, cache_dir: Optional[str] = None) -> str:

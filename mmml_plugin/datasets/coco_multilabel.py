@@ -1,5 +1,7 @@
 """COCO as a multi-label classification dataset (image-level labels from instance annotations)."""
-from typing import List, Optional
+import gc
+import pickle
+from typing import List, Optional, Tuple
 
 import numpy as np
 from mmengine.logging import print_log
@@ -68,6 +70,8 @@ class CocoMultiLabelDataset(SkipBadImagesMixin, MultiLabelDataset):
         prefix = prefix if not prefix or prefix.endswith('/') else prefix + '/'
         drop = self.empty_images == 'drop'
         data_list, num_empty = [], 0
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # 82k new dicts would trigger full collections of the whole heap
         for i, name in enumerate(index.file_names.tolist()):
             a, b = offsets[i], offsets[i + 1]
             if a == b:
@@ -76,6 +80,8 @@ class CocoMultiLabelDataset(SkipBadImagesMixin, MultiLabelDataset):
                     continue
             data_list.append(dict(img_path=prefix + name, gt_label=labels[a:b],
                                   img_id=image_ids[i]))
+        if gc_was_enabled:
+            gc.enable()
         self.num_empty_images = num_empty
         if not data_list:
             raise ValueError(
@@ -87,6 +93,16 @@ class CocoMultiLabelDataset(SkipBadImagesMixin, MultiLabelDataset):
                   f'{len(self._metainfo["classes"])} classes, label index '
                   f'{"from cache" if from_cache else "built"}.', logger='current')
         return data_list
+
+    def _serialize_data(self) -> Tuple[np.ndarray, np.ndarray]:
+        """mmengine's serialisation (one pickle per sample in a shared byte array), without its
+        full ``gc.collect()`` pass (a third of the build time from cache on COCO train): the
+        samples hold no reference cycles, so clearing the list frees them."""
+        buffers = [pickle.dumps(info, protocol=4) for info in self.data_list]
+        data_address = np.cumsum([len(b) for b in buffers], dtype=np.int64)
+        data_bytes = np.frombuffer(b''.join(buffers), dtype=np.uint8)
+        self.data_list.clear()
+        return data_bytes, data_address
 
     def extra_repr(self) -> List[str]:
         return super().extra_repr() + [f'Images without labels: \t{self.num_empty_images} '

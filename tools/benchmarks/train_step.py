@@ -104,7 +104,8 @@ def main():
         flop_ratio=round(flop_ratio, 3),
         overhead_per_flop=round(overhead / flop_ratio, 3),
         ssgrl_s=round(t['ssgrl'], 3), baseline_s=round(t['baseline'], 3),
-        ssgrl_gflop=round(flops['ssgrl'] / 1e9, 1), baseline_gflop=round(flops['baseline'] / 1e9, 1),
+        ssgrl_gflop=round(flops['ssgrl'] / 1e9, 1),
+        baseline_gflop=round(flops['baseline'] / 1e9, 1),
         fwd_flop_ratio_mmengine=round(fwd_flops['ssgrl'] / fwd_flops['baseline'], 3),
         batch=args.batch, size=args.size, repeats=args.repeats, device=args.device,
         threads=torch.get_num_threads())))
