@@ -15,5 +15,6 @@ __all__ = [
     'VOC_CLASSES', 'WORD_ALIASES', 'CocoLabelIndex', 'load_coco_label_index',
     'CocoMultiLabelDataset', 'make_demo_dataset', 'build_label_embeddings_from_glove',
     'import_embeddings', 'read_word_vectors', 'build_label_graph', 'build_label_graph_from_coco',
-    'import_ml_gcn_adj', 'import_ssgrl_prob', 'BadImageError', 'LoadImageChecked', 'RandomSquareCropResize'
+    'import_ml_gcn_adj', 'import_ssgrl_prob', 'BadImageError', 'LoadImageChecked',
+    'RandomSquareCropResize'
 ]

@@ -85,9 +85,9 @@ class CocoMultiLabelDataset(SkipBadImagesMixin, MultiLabelDataset):
         self.num_empty_images = num_empty
         if not data_list:
             raise ValueError(
-                f'{self.ann_file}: no images in this split (the file lists {len(image_ids)} images, '
-                f'{num_empty} without labels, empty_images={self.empty_images!r}). Check '
-                'ann_file and the classes in the dataset config.')
+                f'{self.ann_file}: no images in this split (the file lists {len(image_ids)} '
+                f'images, {num_empty} without labels, empty_images={self.empty_images!r}). '
+                'Check ann_file and the classes in the dataset config.')
         print_log(f'{self.__class__.__name__}: {self.ann_file}: {len(data_list)} images '
                   f'({num_empty} without labels, {self.empty_images}), '
                   f'{len(self._metainfo["classes"])} classes, label index '

@@ -2,10 +2,12 @@
 convert ML-GCN's ``*_adj.pkl`` / SSGRL's ``prob_*.npy`` (names attached, no unsafe unpickling).
 
     # from a COCO training annotation file (classes in category-id order)
-    python tools/misc/build_label_graph.py --ann-file data/coco/annotations/instances_train2014.json \
+    python tools/misc/build_label_graph.py \
+        --ann-file data/coco/annotations/instances_train2014.json \
         --out data/coco/label_graph_train2014.npz
     # from a config's training dataset (e.g. VOC2007 trainval)
-    python tools/misc/build_label_graph.py --config configs/_base_/datasets/voc07_multilabel_576px.py \
+    python tools/misc/build_label_graph.py \
+        --config configs/_base_/datasets/voc07_multilabel_576px.py \
         --out data/voc/label_graph_voc07trainval.npz
     # ML-GCN's file (alphabetical COCO order) -> our file in category-id order
     python tools/misc/build_label_graph.py --ml-gcn-adj coco_adj.pkl --source-order alphabetical \
