@@ -146,3 +146,28 @@ def test_training_skips_counts_and_reports_at_epoch_end(image_dir, tmp_path, cap
     report = [line for line in capsys.readouterr().out.splitlines() if 'bad image(s)' in line]
     assert len(report) == 1 and f'epoch 1: skipped {total} bad image(s)' in report[0]
     assert all(p in report[0] for p in bad_paths)
+
+
+def test_find_bad_images_and_cli(image_dir, tmp_path):
+    from mmml_plugin.datasets.bad_images import find_bad_images
+    names = ['good0.jpg', 'gray.png', 'rgba.png'] + BAD
+    paths = [str(image_dir / n) for n in names]
+    for decode in (False, True):
+        bad = find_bad_images(paths, decode=decode)
+        assert [osp.basename(p) for p, _ in bad] == BAD
+        assert all(reason.startswith(p) for p, reason in bad)
+
+    import importlib.util
+    repo = osp.join(osp.dirname(__file__), '..', '..')
+    spec = importlib.util.spec_from_file_location(
+        'check_images', osp.join(repo, 'tools', 'misc', 'check_images.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    ann = _dataset_file(image_dir, tmp_path, names)
+    cfg = tmp_path / 'cfg.py'
+    cfg.write_text(f"default_scope = 'mmpretrain'\nval_dataloader = dict(dataset=dict("
+                   f"type='CocoMultiLabelDataset', ann_file='{ann}', "
+                   f"data_prefix='{image_dir}', test_mode=True))\n")
+    out = tmp_path / 'bad.txt'
+    assert tool.main([str(cfg), '--split', 'val', '--out', str(out)]) == 1
+    assert [osp.basename(p) for p in out.read_text().split()] == BAD

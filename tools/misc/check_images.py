@@ -1,0 +1,45 @@
+"""List the missing, empty, truncated or non-image files of a dataset split before a long run
+(evaluation never skips bad images; training can, with skip_bad_images=True).
+
+    python tools/misc/check_images.py configs/_base_/datasets/coco2014_multilabel_576px.py \
+        --split val [--decode] [--out bad_images.txt]
+
+Exits with status 1 when a bad file is found.
+"""
+import argparse
+import sys
+
+from mmengine.config import Config
+from mmengine.registry import DATASETS, init_default_scope
+
+from mmml_plugin.datasets.bad_images import find_bad_images
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config', help='a config with train/val/test dataloaders')
+    parser.add_argument('--split', choices=['train', 'val', 'test'], default='val')
+    parser.add_argument('--decode', action='store_true',
+                        help='decode every image (slow) instead of checking its bytes')
+    parser.add_argument('--out', help='write the bad paths here, one per line')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    dataset = DATASETS.build(dict(cfg[f'{args.split}_dataloader'].dataset, pipeline=[]))
+    paths = [dataset.get_data_info(i)['img_path'] for i in range(len(dataset))]
+    bad = find_bad_images(paths, decode=args.decode)
+    for _, reason in bad:
+        print(reason)
+    if args.out:
+        with open(args.out, 'w') as f:
+            f.writelines(path + '\n' for path, _ in bad)
+    print(f'{len(bad)} bad image(s) out of {len(paths)} in the {args.split} split.')
+    return 1 if bad else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
