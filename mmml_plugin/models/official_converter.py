@@ -1,6 +1,6 @@
 """Convert state dicts of the official SSGRL code (HCPLab-SYSU/SSGRL) to this plugin's model.
 
-Official key -> plugin key (``backbone.``/``head.`` prefixes of ``ImageClassifier`` + ``SSGRLHead``):
+Official key -> plugin key (``backbone.``/``head.``: ``ImageClassifier`` with an ``SSGRLHead``):
 
 ===========================================  ================================================
 ``resnet_101.*`` (torchvision names)         ``backbone.*`` (mmpretrain ``ResNet``, same names)
@@ -8,8 +8,7 @@ Official key -> plugin key (``backbone.``/``head.`` prefixes of ``ImageClassifie
 ``word_semantic.fc_2.weight`` (V)            ``head.decoupling.word_proj.weight``
 ``word_semantic.fc_3.*`` (P)                 ``head.decoupling.joint_proj.*``
 ``word_semantic.fc_a.*`` (f_a)               ``head.decoupling.attn_fc.*``
-``graph_net.fc_eq{3,4,5}_w.weight``          ``head.ggnn.msg_proj.weight`` (A_in / A_out halves)
-``graph_net.fc_eq{3,4,5}_w.bias``            ``head.ggnn.msg_bias``
+``graph_net.fc_eq{3,4,5}_w.*``               ``head.ggnn.msg_proj.*`` (stacked)
 ``graph_net.fc_eq3_u.*`` [+ ``fc_eq4_u.*``]  ``head.ggnn.gate_proj.*`` (``fc_eq4_u``: 'paper' only)
 ``graph_net.fc_eq5_u.*``                     ``head.ggnn.cand_proj.*``
 ``fc_output.*``                              ``head.out_proj.*``
@@ -82,13 +81,10 @@ def convert_official_ssgrl(state_dict: Dict[str, torch.Tensor],
                 out[name.replace('running_mean', 'num_batches_tracked')] = torch.tensor(0)
     out.update((head_prefix + new, sd[old]) for old, new in _DIRECT.items())
 
-    D = sd['graph_net.fc_eq3_u.weight'].shape[0]
-    weights = [sd[f'graph_net.{g}_w.weight'] for g in _GATES]  # (D, 2D) each: [A_in | A_out]
-    out[head_prefix + 'ggnn.msg_proj.weight'] = torch.cat(
-        [w[:, :D] for w in weights] + [w[:, D:] for w in weights])
-    out[head_prefix + 'ggnn.msg_bias'] = torch.cat([sd[f'graph_net.{g}_w.bias'] for g in _GATES])
     gates = ['fc_eq3'] if reset_gate == 'official' else ['fc_eq3', 'fc_eq4']
     for t in ('weight', 'bias'):
+        out[head_prefix + f'ggnn.msg_proj.{t}'] = torch.cat(
+            [sd[f'graph_net.{g}_w.{t}'] for g in _GATES])
         out[head_prefix + f'ggnn.gate_proj.{t}'] = torch.cat(
             [sd[f'graph_net.{g}_u.{t}'] for g in gates])
     dropped = [f'graph_net.fc_eq4_u.{t}' for t in ('weight', 'bias')

@@ -101,7 +101,8 @@ def write_label_files(folder, num_classes, embed_dims=300, seed=0, prefix=''):
     np.fill_diagonal(counts, counts.sum(1) + 1)
     adj = (counts / counts.diagonal()[:, None]).astype(np.float32)
     np.fill_diagonal(adj, 0)
-    emb_file, graph_file = f'{folder}/{prefix}emb{num_classes}.npz', f'{folder}/{prefix}graph{num_classes}.npz'
+    emb_file = f'{folder}/{prefix}emb{num_classes}.npz'
+    graph_file = f'{folder}/{prefix}graph{num_classes}.npz'
     np.savez(emb_file, embeddings=rng.normal(size=(num_classes, embed_dims)).astype(np.float32),
              classes=classes)
     np.savez(graph_file, adj=adj, counts=counts.astype(np.int64), classes=classes)

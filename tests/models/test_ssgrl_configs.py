@@ -6,7 +6,8 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
-from mmpretrain.registry import MODELS
+from mmengine.optim import build_optim_wrapper
+from mmpretrain.registry import HOOKS, MODELS, TRANSFORMS
 
 from ssgrl_reference import write_label_files
 
@@ -62,3 +63,11 @@ def test_config_builds_and_runs(path, stand_ins):
     with torch.no_grad():
         logits = model(torch.randn(1, 3, 64, 64))
     assert logits.shape == (1, num_classes) and torch.isfinite(logits).all()
+    # the recipe's parts build too: optimizer, training transforms, hooks
+    optim = build_optim_wrapper(model, cfg.optim_wrapper)
+    assert optim.param_groups[0]['lr'] == (1e-4 if 'improved' in path else 1e-5)
+    assert cfg.train_dataloader.batch_size == (16 if 'improved' in path else 4)
+    for transform in cfg.train_dataloader.dataset.pipeline:
+        TRANSFORMS.build(transform)
+    for hook in cfg.get('custom_hooks', []):
+        HOOKS.build(hook)

@@ -59,7 +59,7 @@ def test_every_official_key_is_mapped(official):
     converted, dropped = convert_official_ssgrl(official['state'])
     assert dropped == ['graph_net.fc_eq4_u.weight', 'graph_net.fc_eq4_u.bias']
     assert set(converted) == set(model.state_dict())  # none missing, none left over
-    # 12 official GGNN tensors (fc_eq{3,4,5}_{w,u}.{weight,bias}) become 6 fused ones
+    # 12 official GGNN tensors (fc_eq{3,4,5}_{w,u}.{weight,bias}) become 6 stacked ones
     assert len(official['state']) - 12 == len(converted) - 6
     model.load_state_dict(converted, strict=True)
     # 'paper': the unused official fc_eq4_u becomes U_r; nothing dropped

@@ -34,7 +34,8 @@ def literal_and_ours(files, reset_gate='official', pool=True, max_chunk_elements
                      inter_channels=I, out_channels=OUT, reset_gate=reset_gate, pool=pool,
                      max_chunk_elements=max_chunk_elements)
     state, _ = convert_official_ssgrl(
-        {k: v for k, v in ref.state_dict().items() if k not in ('embeddings', 'graph_net.adjacency')},
+        {k: v for k, v in ref.state_dict().items()
+         if k not in ('embeddings', 'graph_net.adjacency')},
         reset_gate=reset_gate, head_prefix='')
     ours.load_state_dict(state, strict=True)
     return ref, ours
@@ -135,8 +136,9 @@ def test_initialisation_matches_official(files):
                      graph_file=files['graph_file'], in_channels=64, embed_dims=E,
                      inter_channels=I, out_channels=128)
     bounds = {'classifier.weight': 1 / math.sqrt(128), 'classifier.bias': 1 / math.sqrt(128),
-              'ggnn.msg_proj.weight': 1 / math.sqrt(128), 'ggnn.msg_bias': 1 / math.sqrt(128),
-              'ggnn.gate_proj.weight': 1 / math.sqrt(64), 'ggnn.cand_proj.weight': 1 / math.sqrt(64),
+              'ggnn.msg_proj.weight': 1 / math.sqrt(128), 'ggnn.msg_proj.bias': 1 / math.sqrt(128),
+              'ggnn.gate_proj.weight': 1 / math.sqrt(64),
+              'ggnn.cand_proj.weight': 1 / math.sqrt(64),
               'out_proj.weight': 1 / math.sqrt(128)}
     params = dict(head.named_parameters())
     for name, bound in bounds.items():
@@ -205,3 +207,16 @@ def test_without_decoupling_broadcasts_global_feature(files):
     g = torch.randn(3, D)
     torch.testing.assert_close(head((g, )), head((g[:, None].expand(3, C, D).contiguous(), )))
     assert head((g, )).shape == (3, C)
+
+
+def test_runs_under_autocast(files):
+    """bfloat16 autocast (the CPU form of AMP): finite outputs and gradients close to fp32."""
+    _, head = literal_and_ours(files)
+    x = torch.randn(2, D, 6, 6)
+    expected = head((x, ))
+    x.requires_grad_()
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        logits = head((x, ))
+    logits.float().sum().backward()
+    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+    torch.testing.assert_close(logits.float(), expected, rtol=0, atol=0.1)

@@ -2,7 +2,8 @@
 
     python tools/model_converters/ssgrl_official_to_mmml.py \
         checkpoint_coco.pth.tar work_dirs/ssgrl_official_coco.pth
-    python tools/test.py configs/ssgrl/ssgrl_r101_1xb4_coco-576px.py work_dirs/ssgrl_official_coco.pth
+    python tools/test.py configs/ssgrl/ssgrl_r101_1xb4_coco-576px.py \
+        work_dirs/ssgrl_official_coco.pth
 
 The mapping lives in :func:`mmml_plugin.models.convert_official_ssgrl`. The label files are not
 part of the official checkpoints; evaluate with the graph and embeddings the model was trained with.

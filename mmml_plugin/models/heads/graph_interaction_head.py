@@ -57,4 +57,5 @@ class GraphInteractionHead(PerClassLinearClsHead):
     def pre_logits(self, feats: Feats) -> torch.Tensor:
         """(B, C, out_channels) outputs o_c of the graph network."""
         h0 = self.class_features(feats)
-        return torch.tanh(self.out_proj(torch.cat([self.ggnn(h0), h0], dim=-1)))  # tanh(W[h_T; h_0])
+        hT = self.ggnn(h0)
+        return torch.tanh(self.out_proj(torch.cat([hT, h0], dim=-1)))  # o = tanh(W[h_T; h_0])

@@ -44,7 +44,7 @@ class SSGRLHead(GraphInteractionHead):
                  num_steps: int = 3,
                  reset_gate: str = 'official',
                  classes: Optional[Sequence[str]] = None,
-                 max_chunk_elements: int = 1 << 20,
+                 max_chunk_elements: int = 1 << 21,
                  **kwargs):
         check_class_counts(label_file_counts(num_classes, embedding_file, graph_file, classes))
         super().__init__(num_classes, graph_file, in_channels, out_channels, num_steps,

@@ -6,12 +6,11 @@ Per step, with A_in = M and A_out = Mᵀ (M the label graph):
     r = σ(W_r a + U_r h)                    h~ = tanh(W_h a + U_h (r ⊙ h))
     h <- (1 - z) ⊙ h + z ⊙ h~
 
-Since ``W a = W^in (A_in h) + W^out (A_out h) = A_in (h W^inᵀ) + A_out (h W^outᵀ)``, the six
-message projections of all three gates are one GEMM on ``h`` (then two tiny (C, C) products),
-the recurrent gate projections are a second GEMM, and ``U_h`` a third: three GEMMs per step.
+The message projections of the three gates are one GEMM on ``a``, (B·C, 2D) x (2D, 3D), the
+recurrent projections ``U_z`` [, ``U_r``] a second and ``U_h`` (it needs ``r``) a third: three
+GEMMs per step instead of the official six. The messages ``A h`` are formed before projecting,
+so autograd keeps the (B, C, 2D) ``a`` rather than a (B, C, 6D) projection.
 """
-import math
-
 import torch
 import torch.nn as nn
 
@@ -29,10 +28,9 @@ class GatedGraphNetwork(nn.Module):
             the official SSGRL code does; ``'paper'`` gives the reset gate its own ``U_r``.
 
     Parameters (official name in brackets):
-        msg_proj.weight (6D, D): rows ``[W_z^in, W_r^in, W_h^in, W_z^out, W_r^out, W_h^out]``
-            (``fc_eq{3,4,5}_w.weight`` split into their A_in and A_out halves).
-        msg_bias (3D,): ``[b_z, b_r, b_h]`` of the message projections (``fc_eq{3,4,5}_w.bias``).
-        gate_proj (D -> D, or D -> 2D for 'paper'): ``U_z`` [, ``U_r``] (``fc_eq3_u``[, ``fc_eq4_u``]).
+        msg_proj (2D -> 3D): ``W_z``, ``W_r``, ``W_h`` stacked (``fc_eq{3,4,5}_w``).
+        gate_proj (D -> D, or D -> 2D for 'paper'): ``U_z`` [, ``U_r``]
+            (``fc_eq3_u`` [, ``fc_eq4_u``]).
         cand_proj (D -> D): ``U_h`` (``fc_eq5_u``).
     """
 
@@ -48,32 +46,26 @@ class GatedGraphNetwork(nn.Module):
         self.reset_gate = reset_gate
         self.register_buffer('adjacency', adjacency.float(), persistent=False)
         num_gate = 1 if reset_gate == 'official' else 2
-        self.msg_proj = nn.Linear(channels, 6 * channels, bias=False)
-        self.msg_bias = nn.Parameter(torch.empty(3 * channels))
+        # PyTorch's default init, the same distributions as the official separate layers
+        self.msg_proj = nn.Linear(2 * channels, 3 * channels)
         self.gate_proj = nn.Linear(channels, num_gate * channels)
         self.cand_proj = nn.Linear(channels, channels)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """PyTorch's default init of the official ``nn.Linear(2D, D)`` message layers."""
-        bound = 1 / math.sqrt(2 * self.channels)
-        nn.init.uniform_(self.msg_proj.weight, -bound, bound)
-        nn.init.uniform_(self.msg_bias, -bound, bound)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         """(B, C, D) initial node states h_0 -> (B, C, D) states h_T."""
         D = self.channels
-        adj = self.adjacency.to(h.dtype)
         for _ in range(self.num_steps):
-            m = self.msg_proj(h)  # [h W^inᵀ, h W^outᵀ]: (B, C, 6D)
-            msg = adj @ m[..., :3 * D] + adj.t() @ m[..., 3 * D:] + self.msg_bias  # W a + b
+            adj = self.adjacency.to(h.dtype)
+            a = torch.cat([adj @ h, adj.t() @ h], dim=-1)  # a = [A_in h; A_out h]: (B, C, 2D)
+            msg = self.msg_proj(a)  # [W_z a, W_r a, W_h a] + b: (B, C, 3D)
             gates = self.gate_proj(h)  # U_z h [, U_r h]
             gate_z = gates[..., :D]
             gate_r = gate_z if self.reset_gate == 'official' else gates[..., D:]
             z = torch.sigmoid(msg[..., :D] + gate_z)  # z = σ(W_z a + U_z h)
             r = torch.sigmoid(msg[..., D:2 * D] + gate_r)  # r = σ(W_r a + U_r h)
-            cand = torch.tanh(msg[..., 2 * D:] + self.cand_proj(r * h))  # h~ = tanh(W_h a + U_h(r⊙h))
-            h = torch.lerp(h, cand, z)  # h = (1 - z) ⊙ h + z ⊙ h~
+            # h~ = tanh(W_h a + U_h (r ⊙ h))
+            cand = torch.tanh(msg[..., 2 * D:] + self.cand_proj(r * h))
+            h = h + z * (cand - h)  # h = (1 - z) ⊙ h + z ⊙ h~
         return h
 
     def extra_repr(self) -> str:

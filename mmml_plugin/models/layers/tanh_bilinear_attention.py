@@ -7,8 +7,8 @@ The paper scores position ``n`` of image ``b`` for class ``c`` with
 where ``w = Pᵀ w_a`` and ``b = w_a · b_P + b_a``, because ``f_a`` follows ``P`` with no
 nonlinearity. So the (B·C·N, I) output of ``P`` and its (B·C·N, I) x (I, I) GEMM never exist.
 :class:`TanhBilinearScore` evaluates the tanh term class-chunk by class-chunk (chunks small
-enough to stay in cache and be reused by the allocator) and recomputes it in the backward pass,
-so no (B, C, N, I) tensor is ever allocated.
+enough to be reused by the allocator instead of page-faulted in again) and recomputes it in the
+backward pass, so no (B, C, N, I) tensor is ever allocated.
 """
 import torch
 from torch.autograd.function import once_differentiable
@@ -25,23 +25,26 @@ def _work_dtype(*tensors: torch.Tensor) -> torch.dtype:
 class TanhBilinearScore(torch.autograd.Function):
     """``s[c, m] = Σ_i w[i] tanh(u[m, i] v[c, i])`` over positions m = (image, location).
 
-    Computed in float32 (float64 for float64 inputs), whatever the input dtype (AMP-safe);
-    gradients are returned in the inputs' dtypes. Not twice differentiable.
+    Uses ``tanh(x) = 2 σ(2x) - 1`` (σ is several times cheaper than tanh on CPUs), so
+    ``s = (2w) · σ(u ⊙ 2v) - Σ w`` and ``d tanh(uv) / d(uv) = 4 σ (1 - σ)``: per chunk, one
+    product, one in-place σ and one GEMV forward; the same plus one ``sigmoid_backward`` and two
+    product-sums backward. Computed in float32 (float64 for float64 inputs) whatever the input
+    dtype (AMP-safe); gradients are returned in the inputs' dtypes. Not twice differentiable.
     """
 
     @staticmethod
     def forward(ctx, u, v, w, max_elements):
         """u: (M, I), v: (C, I), w: (I,) -> scores (C, M)."""
         dtype = _work_dtype(u, v, w)
-        u_, v_, w_ = u.to(dtype), v.to(dtype), w.to(dtype)
+        u_, v2, w2 = u.to(dtype), 2 * v.to(dtype), 2 * w.to(dtype)
         step = max(1, max_elements // u.numel())  # classes per chunk
         scores = u_.new_empty(v.shape[0], u.shape[0])
         for c0 in range(0, v.shape[0], step):
-            t = (u_ * v_[c0:c0 + step, None, :]).tanh_()  # tanh(U f ⊙ V x): (c, M, I)
-            torch.matmul(t, w_, out=scores[c0:c0 + step])  # w · tanh(.)
+            sig = torch.sigmoid_(u_ * v2[c0:c0 + step, None, :])  # σ(2 U f ⊙ V x): (c, M, I)
+            torch.matmul(sig, w2, out=scores[c0:c0 + step])
         ctx.save_for_backward(u, v, w)
         ctx.step = step
-        return scores
+        return scores.sub_(w2.sum() / 2)  # w · tanh(U f ⊙ V x) = 2w · σ - Σ w
 
     @staticmethod
     @once_differentiable
@@ -49,20 +52,23 @@ class TanhBilinearScore(torch.autograd.Function):
         u, v, w = ctx.saved_tensors
         dtype = _work_dtype(u, v, w)
         u_, v_, w_, grad = u.to(dtype), v.to(dtype), w.to(dtype), grad.to(dtype)
-        grad_u, grad_v, grad_w = torch.zeros_like(u_), torch.empty_like(v_), torch.zeros_like(w_)
+        v2 = 2 * v_
+        grad_u, grad_v, grad_sig = torch.zeros_like(u_), torch.empty_like(v_), torch.zeros_like(w_)
         for c0 in range(0, v.shape[0], ctx.step):
             vc, g = v_[c0:c0 + ctx.step], grad[c0:c0 + ctx.step]  # (c, I), (c, M)
-            t = (u_ * vc[:, None, :]).tanh_()  # recomputed tanh term, (c, M, I)
-            grad_w += torch.matmul(g.reshape(1, -1), t.reshape(-1, t.shape[-1]))[0]
-            d = torch.ops.aten.tanh_backward(g.unsqueeze(-1), t)  # g (1 - tanh²), w applied below
+            sig = torch.sigmoid_(u_ * v2[c0:c0 + ctx.step, None, :])  # recomputed, (c, M, I)
+            grad_sig += torch.matmul(g.reshape(1, -1), sig.reshape(-1, sig.shape[-1]))[0]
+            d = torch.ops.aten.sigmoid_backward(g.unsqueeze(-1), sig)  # g σ (1 - σ)
             grad_v[c0:c0 + ctx.step] = (d * u_).sum(1)
             grad_u += (d * vc[:, None, :]).sum(0)
-        return (grad_u.mul_(w_).to(u.dtype), grad_v.mul_(w_).to(v.dtype), grad_w.to(w.dtype),
-                None)
+        scale = 4 * w_  # d s / d(u v) = 4 w σ (1 - σ)
+        grad_w = 2 * grad_sig - grad.sum()  # Σ g tanh(.) = Σ g (2σ - 1)
+        return (grad_u.mul_(scale).to(u.dtype), grad_v.mul_(scale).to(v.dtype),
+                grad_w.to(w.dtype), None)
 
 
 def tanh_bilinear_score(u: torch.Tensor, v: torch.Tensor, w: torch.Tensor,
-                        max_elements: int = 1 << 20) -> torch.Tensor:
+                        max_elements: int = 1 << 21) -> torch.Tensor:
     """Scores ``s[b, c, n] = Σ_i w[i] tanh(u[b, n, i] v[c, i])``.
 
     Args:

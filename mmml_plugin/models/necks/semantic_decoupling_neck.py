@@ -18,7 +18,7 @@ class SemanticDecouplingNeck(BaseModule):
 
     For class c with word embedding x_c and map positions f_n::
 
-        f~_{c,n} = f_a(P tanh(U f_n ⊙ V x_c) + b_P)     a_c = softmax_n(f~_c)     f_c = Σ_n a_{c,n} f_n
+        f~_{c,n} = f_a(P tanh(U f_n ⊙ V x_c) + b_P),  a_c = softmax_n(f~_c),  f_c = Σ_n a_{c,n} f_n
 
     ``f_a`` and ``P`` are applied as one fused vector (see
     :mod:`mmml_plugin.models.layers.tanh_bilinear_attention`); the map is never repeated per
@@ -53,7 +53,7 @@ class SemanticDecouplingNeck(BaseModule):
                  inter_channels: int = 1024,
                  pool: bool = True,
                  num_classes: Optional[int] = None,
-                 max_chunk_elements: int = 1 << 20,
+                 max_chunk_elements: int = 1 << 21,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         if embedding_file is None:
@@ -100,5 +100,5 @@ class SemanticDecouplingNeck(BaseModule):
         out = torch.bmm(attention.to(feats.dtype), feats)  # f_c = Σ_n a_{c,n} f_n: (B, C, D)
         out = (out, ) if isinstance(inputs, (tuple, list)) else out
         if return_attention:
-            return out, attention.view(B, self.num_classes, H, W)
+            return out, attention.reshape(B, self.num_classes, H, W)
         return out
