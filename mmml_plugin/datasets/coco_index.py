@@ -299,3 +299,22 @@ def _try_save(path: str, index: CocoLabelIndex, key: dict) -> None:
     except OSError as e:
         warnings.warn(f'could not write the index cache {path} ({e}); set cache_dir in the '
                       'dataset config to a writable folder to avoid rebuilding it every run.')
+
+
+def remap_labels(labels: np.ndarray, offsets: np.ndarray, mapping: np.ndarray):
+    """Maps per-image labels through ``mapping`` (-1 drops a class), keeping them sorted.
+
+    Args:
+        labels (np.ndarray): (K,) labels, grouped per image by ``offsets`` (N + 1,).
+        mapping (np.ndarray): (C_file,) new index of each file class, or -1.
+
+    Returns:
+        tuple: the new ``(labels, offsets)``.
+    """
+    owner = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    mapped = mapping[labels]
+    keep = mapped >= 0
+    owner, mapped = owner[keep], mapped[keep]
+    order = np.lexsort((mapped, owner))
+    new_offsets = np.searchsorted(owner[order], np.arange(len(offsets)))
+    return mapped[order], new_offsets

@@ -9,7 +9,7 @@ from mmpretrain.datasets import MultiLabelDataset
 from mmpretrain.registry import DATASETS
 
 from .bad_images import SkipBadImagesMixin
-from .coco_index import load_coco_label_index
+from .coco_index import load_coco_label_index, remap_labels
 from .label_graph import class_mapping
 
 EMPTY_IMAGE_POLICIES = ('keep', 'drop')
@@ -63,7 +63,7 @@ class CocoMultiLabelDataset(SkipBadImagesMixin, MultiLabelDataset):
             labels, offsets = index.labels, index.label_offsets
         else:  # a subset / reordering chosen by name
             mapping = np.array(class_mapping(file_classes, classes, self.ann_file))
-            labels, offsets = _remap(index.labels, index.label_offsets, mapping)
+            labels, offsets = remap_labels(index.labels, index.label_offsets, mapping)
         offsets, labels = offsets.tolist(), labels.tolist()
         image_ids = index.image_ids.tolist()
         prefix = self.data_prefix.get('img_path', '') or ''
@@ -108,21 +108,3 @@ class CocoMultiLabelDataset(SkipBadImagesMixin, MultiLabelDataset):
         return super().extra_repr() + [f'Images without labels: \t{self.num_empty_images} '
                                        f'({self.empty_images})']
 
-
-def _remap(labels: np.ndarray, offsets: np.ndarray, mapping: np.ndarray):
-    """Maps per-image labels through ``mapping`` (-1 drops a class), keeping them sorted.
-
-    Args:
-        labels (np.ndarray): (K,) labels, grouped per image by ``offsets`` (N + 1,).
-        mapping (np.ndarray): (C_file,) new index of each file class, or -1.
-
-    Returns:
-        tuple: the new ``(labels, offsets)``.
-    """
-    owner = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-    mapped = mapping[labels]
-    keep = mapped >= 0
-    owner, mapped = owner[keep], mapped[keep]
-    order = np.lexsort((mapped, owner))
-    new_offsets = np.searchsorted(owner[order], np.arange(len(offsets)))
-    return mapped[order], new_offsets

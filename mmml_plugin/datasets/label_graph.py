@@ -9,6 +9,7 @@ The official repositories ship the graph as opaque files; :func:`import_ml_gcn_a
 :func:`import_ssgrl_prob` convert them, attaching the class names, through the restricted pickle
 loader (no arbitrary code can run).
 """
+import itertools
 import os
 import os.path as osp
 import re
@@ -31,19 +32,28 @@ def count_cooccurrence(label_sets: Iterable[Sequence[int]], num_classes: int) ->
     Returns:
         np.ndarray: (C, C) int64; ``[i, j]`` = images with both i and j, ``[i, i]`` = N(i).
     """
-    rows, cols = [], []
-    for labels in label_sets:
-        labels = np.unique(np.asarray(labels, dtype=np.int64))
-        if len(labels) and (labels[0] < 0 or labels[-1] >= num_classes):
-            raise ValueError(f'label indices {labels.tolist()} out of range for {num_classes} '
-                             'classes.')
-        rows.append(np.repeat(labels, len(labels)))
-        cols.append(np.tile(labels, len(labels)))
-    counts = np.zeros(num_classes * num_classes, dtype=np.int64)
-    if rows:
-        flat = np.concatenate(rows) * num_classes + np.concatenate(cols)
-        counts += np.bincount(flat, minlength=num_classes * num_classes)
-    return counts.reshape(num_classes, num_classes)
+    label_sets = [list(labels) for labels in label_sets]
+    flat = np.fromiter(itertools.chain.from_iterable(label_sets), np.int64)
+    owner = np.repeat(np.arange(len(label_sets)), [len(labels) for labels in label_sets])
+    return count_cooccurrence_flat(owner, flat, num_classes)
+
+
+def count_cooccurrence_flat(owner: np.ndarray, labels: np.ndarray,
+                            num_classes: int) -> np.ndarray:
+    """:func:`count_cooccurrence` from flat arrays: class ``labels[k]`` is present in image
+    ``owner[k]``. Every (i, j) pair of classes within an image is counted once (vectorised)."""
+    owner, labels = np.asarray(owner, np.int64), np.asarray(labels, np.int64)
+    if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(f'label indices {sorted(set(labels.tolist()))} out of range for '
+                         f'{num_classes} classes.')
+    owner, labels = np.divmod(np.unique(owner * num_classes + labels), num_classes)
+    _, first, size = np.unique(owner, return_index=True, return_counts=True)
+    per_entry = np.repeat(size, size)  # labels in the image of each entry
+    start = np.repeat(np.repeat(first, size), per_entry)
+    step = np.arange(per_entry.sum()) - np.repeat(np.cumsum(per_entry) - per_entry, per_entry)
+    i, j = np.repeat(labels, per_entry), labels[start + step]  # all pairs within each image
+    return np.bincount(i * num_classes + j, minlength=num_classes**2).reshape(
+        num_classes, num_classes).astype(np.int64)
 
 
 def conditional_graph(counts: np.ndarray, diagonal: float = 0.0, tau: Optional[float] = None,
@@ -105,22 +115,25 @@ def check_training_split(source: str, allow_non_train: bool = False) -> None:
 def build_label_graph(label_sets: Iterable[Sequence[int]], classes: Sequence[str],
                       out_file: Optional[str] = None, diagonal: float = 0.0,
                       tau: Optional[float] = None, p: Optional[float] = None,
-                      source: str = '') -> dict:
-    """Counts co-occurrences of ``label_sets`` and (optionally) writes the graph file.
+                      source: str = '', counts: Optional[np.ndarray] = None,
+                      num_images: Optional[int] = None) -> dict:
+    """Counts co-occurrences of ``label_sets`` (or takes ready ``counts`` and ``num_images``)
+    and optionally writes the graph file.
 
     Returns:
         dict: ``adj`` (C, C) float32, ``counts`` (C, C) int64, ``classes`` list, ``num_images``.
     """
-    label_sets = list(label_sets)
-    counts = count_cooccurrence(label_sets, len(classes))
+    if counts is None:
+        label_sets = list(label_sets)
+        counts, num_images = count_cooccurrence(label_sets, len(classes)), len(label_sets)
     if counts.trace() == 0:
         raise ValueError(f'{source or "label graph"}: no labels found; cannot build the graph '
                          'from an empty training split.')
     adj = conditional_graph(counts, diagonal=diagonal, tau=tau, p=p)
     if out_file is not None:
-        save_label_graph(out_file, adj, classes, counts, num_images=len(label_sets),
+        save_label_graph(out_file, adj, classes, counts, num_images=num_images,
                          diagonal=diagonal, tau=tau, p=p, source=source)
-    return dict(adj=adj, counts=counts, classes=list(classes), num_images=len(label_sets))
+    return dict(adj=adj, counts=counts, classes=list(classes), num_images=num_images)
 
 
 def build_label_graph_from_coco(ann_file: str, out_file: Optional[str] = None,
@@ -142,17 +155,20 @@ def build_label_graph_from_coco(ann_file: str, out_file: Optional[str] = None,
     Returns:
         dict: see :func:`build_label_graph`.
     """
-    from .coco_index import load_coco_label_index
+    from .coco_index import load_coco_label_index, remap_labels
     check_training_split(ann_file, allow_non_train)
     index, _ = load_coco_label_index(ann_file, cache_dir=cache_dir)
     file_classes = [str(c) for c in index.cat_names]
+    labels, offsets = index.labels, index.label_offsets
     if classes is None:
-        classes, label_sets = file_classes, index.label_lists()
+        classes = file_classes
     else:
-        mapping = class_mapping(file_classes, classes, ann_file)
-        label_sets = [[mapping[k] for k in labels if mapping[k] >= 0]
-                      for labels in index.label_lists()]
-    return build_label_graph(label_sets, classes, out_file, diagonal, tau, p, source=ann_file)
+        mapping = np.array(class_mapping(file_classes, classes, ann_file))
+        labels, offsets = remap_labels(labels, offsets, mapping)
+    owner = np.repeat(np.arange(len(index)), np.diff(offsets))
+    counts = count_cooccurrence_flat(owner, labels, len(classes))
+    return build_label_graph(None, classes, out_file, diagonal, tau, p, source=ann_file,
+                             counts=counts, num_images=len(index))
 
 
 def class_mapping(source_classes: Sequence[str], classes: Sequence[str], source: str):
