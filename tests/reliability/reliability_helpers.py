@@ -33,7 +33,8 @@ PROTECTIONS = {
 
 def demo_options(demo_data: dict, max_epochs: int = 2, protections: bool = True,
                  **extra) -> Dict[str, object]:
-    """Overrides that point the demo config at the fixture's data and keep the run small."""
+    """Overrides that point the demo config at the fixture's data and keep the run small:
+    32 px crops (2x2 feature maps), batches of 8, no dataloader workers."""
     options = {
         'data_root': demo_data['data_root'].rstrip('/') + '/',
         'model.backbone.init_cfg': None,
@@ -41,7 +42,14 @@ def demo_options(demo_data: dict, max_epochs: int = 2, protections: bool = True,
         'param_scheduler.T_max': max_epochs,
         'default_hooks.logger.interval': 1,
         'randomness.seed': 0,
+        'train_dataloader.batch_size': 8,
+        'train_dataloader.dataset.pipeline.1.scale': 40,
+        'train_dataloader.dataset.pipeline.1.crop_sizes': [40, 36, 32],
+        'train_dataloader.dataset.pipeline.1.out_size': 32,
     }
+    for loader in ('val_dataloader', 'test_dataloader'):
+        options[f'{loader}.dataset.pipeline.1.scale'] = (40, 40)
+        options[f'{loader}.dataset.pipeline.2.crop_size'] = 32
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         options[f'{loader}.num_workers'] = 0
         options[f'{loader}.persistent_workers'] = False

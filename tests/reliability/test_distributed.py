@@ -28,9 +28,9 @@ def _val_metrics(work_dir) -> dict:
     return [r for r in rows if any(k.startswith('multi-label/') for k in r)][-1]
 
 
-def test_two_process_cpu_training_matches_single_process_evaluation(tmp_path, demo_data):
+def test_two_process_cpu_training_matches_single_process_evaluation(tmp_path, tiny_demo):
     work = tmp_path / 'ddp'
-    options = demo_options(demo_data, max_epochs=1)
+    options = demo_options(tiny_demo, max_epochs=1)
     proc = run([TORCHRUN, '--nproc_per_node=2', f'--master_port={_free_port()}', TRAIN,
                 DEMO_CONFIG, '--launcher', 'pytorch', '--work-dir', str(work)] + cli(options))
     log = next(work.glob('*/*.log')).read_text()
@@ -50,10 +50,10 @@ def test_two_process_cpu_training_matches_single_process_evaluation(tmp_path, de
         assert distributed[key] == pytest.approx(single[key], abs=1e-4), key
 
 
-def test_slurm_launcher_with_srun_variables(tmp_path, demo_data):
+def test_slurm_launcher_with_srun_variables(tmp_path, tiny_demo):
     """What ``srun --ntasks=2`` starts: two tasks with SLURM_PROCID 0 and 1, same node list."""
     work = tmp_path / 'slurm'
-    options = demo_options(demo_data, max_epochs=1, **{'train_cfg.val_interval': 2})
+    options = demo_options(tiny_demo, max_epochs=1, **{'train_cfg.val_interval': 2})
     cmd = [sys.executable, TRAIN, DEMO_CONFIG, '--launcher', 'slurm', '--work-dir',
            str(work)] + cli(options)
     port = str(_free_port())

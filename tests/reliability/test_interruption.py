@@ -51,8 +51,8 @@ def _pointer(work_dir: Path) -> str:
 
 
 @pytest.mark.timeout(600)
-def test_killed_run_resumes_to_the_same_parameters(tmp_path, demo_data):
-    options = demo_options(demo_data, max_epochs=2, **{
+def test_killed_run_resumes_to_the_same_parameters(tmp_path, tiny_demo):
+    options = demo_options(tiny_demo, max_epochs=2, **{
         'randomness.deterministic': True, 'default_hooks.checkpoint.max_keep_ckpts': 1})
     reference, work = tmp_path / 'uninterrupted', tmp_path / 'interrupted'
 

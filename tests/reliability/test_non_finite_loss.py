@@ -17,9 +17,10 @@ from mmml_plugin.engine import NonFiniteLossError
 from reliability_helpers import DEMO_CONFIG, demo_options
 
 
-def _runner(tmp_path, demo_data, guard: bool):
-    options = demo_options(demo_data, max_epochs=2, **{
+def _runner(tmp_path, tiny_demo, guard: bool):
+    options = demo_options(tiny_demo, max_epochs=1, **{
         'optim_wrapper.optimizer.lr': 1e30,
+        'train_cfg.val_begin': 100,  # no validation: the metric refuses NaN scores
         'default_hooks.checkpoint.by_epoch': False,
         'default_hooks.checkpoint.interval': 1,
         'default_hooks.checkpoint.max_keep_ckpts': -1,
@@ -41,8 +42,8 @@ def _finite(state_dict) -> bool:
     return all(torch.isfinite(v).all() for v in state_dict.values() if v.is_floating_point())
 
 
-def test_nan_loss_stops_training_before_a_nan_checkpoint(tmp_path, demo_data):
-    runner = _runner(tmp_path, demo_data, guard=True)
+def test_nan_loss_stops_training_before_a_nan_checkpoint(tmp_path, tiny_demo):
+    runner = _runner(tmp_path, tiny_demo, guard=True)
     with pytest.raises(NonFiniteLossError) as err:
         runner.train()
     bad_iter, message = err.value.iteration, str(err.value)
@@ -69,9 +70,9 @@ def test_nan_loss_stops_training_before_a_nan_checkpoint(tmp_path, demo_data):
     assert f'iter_{bad_iter - 1}.pth' in message  # names the last good checkpoint
 
 
-def test_without_the_hook_nan_checkpoints_are_written(tmp_path, demo_data):
+def test_without_the_hook_nan_checkpoints_are_written(tmp_path, tiny_demo):
     """Control: the same run without NonFiniteLossHook trains on and saves NaN weights."""
-    runner = _runner(tmp_path, demo_data, guard=False)
+    runner = _runner(tmp_path, tiny_demo, guard=False)
     runner.train()
     losses = runner.message_hub.get_scalar('train/loss').data[0]
     assert not all(math.isfinite(x) for x in losses)
@@ -79,9 +80,9 @@ def test_without_the_hook_nan_checkpoints_are_written(tmp_path, demo_data):
     assert any(not _finite(sd) for sd in saved.values())
 
 
-def test_checkpoint_with_nan_weights_is_refused(tmp_path, demo_data):
+def test_checkpoint_with_nan_weights_is_refused(tmp_path, tiny_demo):
     """Second line of defence: weights that are NaN although no loss was (e.g. a bad update)."""
-    runner = _runner(tmp_path, demo_data, guard=True)
+    runner = _runner(tmp_path, tiny_demo, guard=True)
     with torch.no_grad():
         next(runner.model.parameters()).view(-1)[0] = float('nan')
     with pytest.raises(NonFiniteLossError, match='contain NaN/inf'):

@@ -2,8 +2,6 @@
 payload provably does not run (it would create a marker file)."""
 import os
 import pickle
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -12,11 +10,12 @@ from mmengine.logging import MessageHub
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint, load_from_local
 
+from mmml_plugin.apis import run_test
 from mmml_plugin.datasets.label_embeddings import import_embeddings
 from mmml_plugin.datasets.label_graph import import_ml_gcn_adj
 from mmml_plugin.engine import UnsafeCheckpointError
 from mmml_plugin.utils import UnsafePickleError, safe_load_pickle
-from reliability_helpers import DEMO_CONFIG, TEST, child_env, cli, demo_options
+from reliability_helpers import DEMO_CONFIG, demo_options
 
 
 class _Payload:
@@ -88,17 +87,14 @@ def test_genuine_mmengine_checkpoint_loads_weights_only(tmp_path):
     np.testing.assert_array_equal(loaded['meta']['np_array'], np.arange(3))
 
 
-def test_tools_test_refuses_a_crafted_checkpoint(tmp_path, demo_data):
-    """End to end: evaluating a downloaded checkpoint with tools/test.py."""
+def test_evaluating_a_crafted_checkpoint_is_refused(tmp_path, tiny_demo, monkeypatch):
+    """End to end: what ``tools/test.py CONFIG evil.pth`` runs."""
     ckpt, marker = tmp_path / 'evil.pth', tmp_path / 'pwned'
     _crafted_checkpoint(ckpt, marker)
-    proc = subprocess.run(
-        [sys.executable, TEST, DEMO_CONFIG, str(ckpt), '--work-dir', str(tmp_path / 'work')]
-        + cli(demo_options(demo_data)),
-        env=child_env(TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD='1'), capture_output=True, text=True,
-        timeout=300)
-    assert proc.returncode != 0
-    assert 'UnsafeCheckpointError' in proc.stderr and str(ckpt) in proc.stderr
+    monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+    with pytest.raises(UnsafeCheckpointError, match=str(ckpt)):
+        run_test(DEMO_CONFIG, str(ckpt), work_dir=str(tmp_path / 'work'),
+                 cfg_options=demo_options(tiny_demo))
     assert not marker.exists()
 
 
