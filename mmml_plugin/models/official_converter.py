@@ -8,9 +8,9 @@ Official key -> plugin key (``backbone.``/``head.``: ``ImageClassifier`` with an
 ``word_semantic.fc_2.weight`` (V)            ``head.decoupling.word_proj.weight``
 ``word_semantic.fc_3.*`` (P)                 ``head.decoupling.joint_proj.*``
 ``word_semantic.fc_a.*`` (f_a)               ``head.decoupling.attn_fc.*``
-``graph_net.fc_eq{3,4,5}_w.*``               ``head.ggnn.msg_proj.*`` (stacked)
-``graph_net.fc_eq3_u.*`` [+ ``fc_eq4_u.*``]  ``head.ggnn.gate_proj.*`` (``fc_eq4_u``: 'paper' only)
-``graph_net.fc_eq5_u.*``                     ``head.ggnn.cand_proj.*``
+``graph_net.fc_eq{3,4,5}_w.*``               ``head.ggnn.msg_proj.*`` (stacked, weight transposed)
+``graph_net.fc_eq3_u.*`` [+ ``fc_eq4_u.*``]  ``head.ggnn.gate_proj.*`` (idem; ``fc_eq4_u``: 'paper')
+``graph_net.fc_eq5_u.*``                     ``head.ggnn.cand_proj.*`` (weight transposed)
 ``fc_output.*``                              ``head.out_proj.*``
 ``classifiers.weight`` / ``.bias``           ``head.classifier.weight`` / ``.bias``
 ===========================================  ================================================
@@ -30,14 +30,19 @@ _DIRECT = {
     'word_semantic.fc_3.bias': 'decoupling.joint_proj.bias',
     'word_semantic.fc_a.weight': 'decoupling.attn_fc.weight',
     'word_semantic.fc_a.bias': 'decoupling.attn_fc.bias',
-    'graph_net.fc_eq5_u.weight': 'ggnn.cand_proj.weight',
-    'graph_net.fc_eq5_u.bias': 'ggnn.cand_proj.bias',
     'fc_output.weight': 'out_proj.weight',
     'fc_output.bias': 'out_proj.bias',
     'classifiers.weight': 'classifier.weight',
     'classifiers.bias': 'classifier.bias',
 }
 _GATES = ('fc_eq3', 'fc_eq4', 'fc_eq5')  # z, r, h
+# plugin GGNN layer -> the official layers stacked into it (ReusedLinear: weights stored (in, out))
+_STACKED = {
+    'official': {'msg_proj': [f'{g}_w' for g in _GATES], 'gate_proj': ['fc_eq3_u'],
+                 'cand_proj': ['fc_eq5_u']},
+    'paper': {'msg_proj': [f'{g}_w' for g in _GATES], 'gate_proj': ['fc_eq3_u', 'fc_eq4_u'],
+              'cand_proj': ['fc_eq5_u']},
+}
 OFFICIAL_HEAD_KEYS = tuple(_DIRECT) + tuple(
     f'graph_net.{g}_{p}.{t}' for g in _GATES for p in 'wu' for t in ('weight', 'bias'))
 
@@ -81,12 +86,11 @@ def convert_official_ssgrl(state_dict: Dict[str, torch.Tensor],
                 out[name.replace('running_mean', 'num_batches_tracked')] = torch.tensor(0)
     out.update((head_prefix + new, sd[old]) for old, new in _DIRECT.items())
 
-    gates = ['fc_eq3'] if reset_gate == 'official' else ['fc_eq3', 'fc_eq4']
-    for t in ('weight', 'bias'):
-        out[head_prefix + f'ggnn.msg_proj.{t}'] = torch.cat(
-            [sd[f'graph_net.{g}_w.{t}'] for g in _GATES])
-        out[head_prefix + f'ggnn.gate_proj.{t}'] = torch.cat(
-            [sd[f'graph_net.{g}_u.{t}'] for g in gates])
+    for layer, sources in _STACKED[reset_gate].items():
+        prefix = f'{head_prefix}ggnn.{layer}.'
+        out[prefix + 'weight'] = torch.cat(
+            [sd[f'graph_net.{s}.weight'] for s in sources]).t().contiguous()
+        out[prefix + 'bias'] = torch.cat([sd[f'graph_net.{s}.bias'] for s in sources])
     dropped = [f'graph_net.fc_eq4_u.{t}' for t in ('weight', 'bias')
                ] if reset_gate == 'official' else []
     return out, dropped

@@ -92,7 +92,7 @@ def test_every_parameter_is_used(files):
     assert not hasattr(ours.ggnn, 'reset_proj')
     official = literal_and_ours(files, 'official')[1]
     assert official.ggnn.gate_proj.weight.shape == (D, D)  # U_z only: U_r = U_z
-    assert ours.ggnn.gate_proj.weight.shape == (2 * D, D)
+    assert ours.ggnn.gate_proj.weight.shape == (D, 2 * D)  # (in, out): U_z, U_r
 
 
 def test_class_permutation_permutes_outputs(files, tmp_path):

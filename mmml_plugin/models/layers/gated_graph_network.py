@@ -14,6 +14,8 @@ so autograd keeps the (B, C, 2D) ``a`` rather than a (B, C, 6D) projection.
 import torch
 import torch.nn as nn
 
+from .reused_linear import ReusedLinear
+
 RESET_GATE_MODES = ('official', 'paper')
 
 
@@ -27,7 +29,7 @@ class GatedGraphNetwork(nn.Module):
         reset_gate (str): ``'official'`` reuses ``U_z`` (with its bias) for the reset gate, as
             the official SSGRL code does; ``'paper'`` gives the reset gate its own ``U_r``.
 
-    Parameters (official name in brackets):
+    Parameters (official name in brackets), :class:`ReusedLinear` layers, weights stored (in, out):
         msg_proj (2D -> 3D): ``W_z``, ``W_r``, ``W_h`` stacked (``fc_eq{3,4,5}_w``).
         gate_proj (D -> D, or D -> 2D for 'paper'): ``U_z`` [, ``U_r``]
             (``fc_eq3_u`` [, ``fc_eq4_u``]).
@@ -46,10 +48,10 @@ class GatedGraphNetwork(nn.Module):
         self.reset_gate = reset_gate
         self.register_buffer('adjacency', adjacency.float(), persistent=False)
         num_gate = 1 if reset_gate == 'official' else 2
-        # PyTorch's default init, the same distributions as the official separate layers
-        self.msg_proj = nn.Linear(2 * channels, 3 * channels)
-        self.gate_proj = nn.Linear(channels, num_gate * channels)
-        self.cand_proj = nn.Linear(channels, channels)
+        # nn.Linear's init: the same distributions as the official separate layers
+        self.msg_proj = ReusedLinear(2 * channels, 3 * channels)
+        self.gate_proj = ReusedLinear(channels, num_gate * channels)
+        self.cand_proj = ReusedLinear(channels, channels)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         """(B, C, D) initial node states h_0 -> (B, C, D) states h_T."""
