@@ -223,3 +223,16 @@ def test_bad_inputs_raise_clear_errors():
         average_precision(np.zeros((2, 1)), np.ones((2, 1)), 'area')
     with pytest.raises(ValueError, match='no class has a positive'):
         mean_average_precision(average_precision(np.zeros((2, 2)), np.zeros((2, 2))))
+
+
+def test_positive_groups_are_the_groups_with_a_positive():
+    from mmml_plugin.evaluation.functional import check_scores_targets, positive_groups, sort_scores
+    rng = np.random.default_rng(9)
+    scores, targets = random_case(rng, 150, 6, tie_levels=8, ignored=0.15, dtype=np.float32)
+    targets[:, 2] = 0
+    every = rank_tie_groups(scores, targets)
+    hit = every.gain > 0
+    pos = positive_groups(sort_scores(*check_scores_targets(scores, targets)))
+    for field in ('score', 'tp', 'seen', 'gain', 'cls'):
+        np.testing.assert_array_equal(getattr(pos, field), getattr(every, field)[hit])
+    np.testing.assert_array_equal(pos.num_pos, every.num_pos)

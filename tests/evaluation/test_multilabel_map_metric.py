@@ -113,3 +113,14 @@ def test_difficult_policy(policy, value):
     metric.process({}, [sample.to_dict()])
     # class 0 also has a normal object: positive whatever the policy; class 1 is difficult-only
     assert metric.results[0]['gt_target'].tolist() == [1, value, 0, 1, 0]
+
+
+def test_half_precision_scores(problem):
+    scores, targets = problem
+    low = torch.as_tensor(scores).to(torch.bfloat16)
+    as_float = [DataSample().set_pred_score(s.float()).set_gt_label(np.flatnonzero(t == 1).tolist())
+                for s, t in zip(low, targets)]
+    as_bf16 = [DataSample().set_pred_score(s).set_gt_label(np.flatnonzero(t == 1).tolist())
+               for s, t in zip(low, targets)]
+    assert evaluate(dict(type='MultiLabelMAP'), as_bf16) == evaluate(dict(type='MultiLabelMAP'),
+                                                                     as_float)

@@ -9,6 +9,9 @@
 * mmpretrain: ``AveragePrecision.calculate`` (its mAP);
 * the floor: ``np.argsort(scores, axis=0)``, the ranking any exact AP needs.
 
+All run single-threaded (torch is set to one thread; on a shared 2-core machine torch's own
+threads otherwise oversubscribe the cores and make mmpretrain look ten times slower).
+
 Prints one JSON line: speed-ups, ``over_sort`` = our time / argsort time, and the largest
 difference of our 'sklearn' AP from sklearn's, in percent points.
 """
@@ -51,6 +54,7 @@ def main():
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args()
+    torch.set_num_threads(1)  # every contender single-threaded, as numpy and sklearn are
 
     scores, targets = make_problem(args.num_samples, args.num_classes, args.seed)
     scores_t, targets_t = torch.from_numpy(scores), torch.from_numpy(targets.astype(np.int64))

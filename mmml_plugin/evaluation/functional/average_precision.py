@@ -17,7 +17,8 @@ from typing import Dict, List, Sequence, Tuple, Union
 
 import numpy as np
 
-from .ranking import TieGroups, rank_tie_groups
+from .inputs import check_scores_targets
+from .ranking import TieGroups, positive_groups, rank_tie_groups, sort_scores
 
 AP_MODES = ('sklearn', 'voc', 'voc11')
 #: AP of a class without positives (undefined); never averaged.
@@ -47,7 +48,7 @@ def ap_from_groups(groups: TieGroups, modes: Sequence[str]) -> Dict[str, np.ndar
     without positives has a lower precision than the group before it), so the sums run over them.
 
     Args:
-        groups (TieGroups): output of :func:`rank_tie_groups`.
+        groups (TieGroups): :func:`positive_groups` (or all groups, same result).
         modes (Sequence[str]): any of ``AP_MODES``.
 
     Returns:
@@ -101,7 +102,8 @@ def average_precision(scores, targets, mode: Union[str, Sequence[str]] = 'sklear
         sequence.
     """
     modes = _check_modes(mode)
-    aps = ap_from_groups(rank_tie_groups(scores, targets), modes)
+    aps = ap_from_groups(positive_groups(sort_scores(*check_scores_targets(scores, targets))),
+                         modes)
     if np.ndim(scores) == 1:
         aps = {m: ap[0] for m, ap in aps.items()}
     return aps[mode] if isinstance(mode, str) else aps

@@ -10,7 +10,7 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 
 from .inputs import IGNORED, POSITIVE, check_scores_targets
-from .ranking import TieGroups
+from .ranking import SortedScores, count_at_or_above
 
 
 def topk_mask(scores: np.ndarray, k: int) -> np.ndarray:
@@ -121,26 +121,23 @@ def f1_from_counts(n_pred: np.ndarray, n_correct: np.ndarray, n_gt: np.ndarray
                 OF1=_f1(op, o_r), num_classes_evaluated=int(has_pos.sum()))
 
 
-def counts_at_threshold(groups: TieGroups, thr) -> Tuple[np.ndarray, np.ndarray]:
-    """Np_c and Nc_c at ``score >= thr`` read off the tie groups (no pass over the samples).
+def counts_at_threshold(ss: SortedScores, thr) -> Tuple[np.ndarray, np.ndarray]:
+    """Np_c and Nc_c at ``score >= thr`` from the sorted scores (no pass over the samples).
 
     Args:
-        groups (TieGroups): from :func:`rank_tie_groups`.
+        ss (SortedScores): from :func:`sort_scores`.
         thr: threshold, compared in the dtype of the scores.
 
     Returns:
         tuple: (C,) int64 ``n_pred`` and (C,) int64 ``n_correct``.
     """
-    num_cls = len(groups.num_pos)
-    at_or_above = np.bincount(groups.cls[groups.score >= groups.score.dtype.type(thr)],
-                              minlength=num_cls)  # groups with score >= thr, per class
-    reached = at_or_above > 0
-    last = groups.start[:-1][reached] + at_or_above[reached] - 1  # lowest such group
-    n_pred = np.zeros(num_cls, dtype=np.int64)
-    n_correct = np.zeros(num_cls, dtype=np.int64)
-    n_pred[reached] = groups.seen[last]
-    n_correct[reached] = groups.tp[last]
-    return n_pred, n_correct
+    num_cls = len(ss.pos_start) - 1
+    query = np.full(num_cls, np.subtract(0, ss.neg.dtype.type(thr)))  # -thr, one per class
+    per_class = np.arange(num_cls + 1)
+    n_pred = count_at_or_above(ss.neg.ravel(), ss.all_start, query, per_class)
+    if ss.ign is not None:
+        n_pred -= count_at_or_above(ss.ign, ss.ign_start, query, per_class)
+    return n_pred, count_at_or_above(ss.pos, ss.pos_start, query, per_class)
 
 
 def topk_dropped_counts(scores: np.ndarray, targets: np.ndarray, thr, k: int
@@ -150,7 +147,7 @@ def topk_dropped_counts(scores: np.ndarray, targets: np.ndarray, thr, k: int
     Only samples with more than k labels above the threshold are looked at.
     """
     above = scores >= scores.dtype.type(thr)
-    crowded = np.flatnonzero(np.count_nonzero(above, axis=1) > k)
+    crowded = np.flatnonzero(above.sum(axis=1, dtype=np.int32) > k)
     dropped = above[crowded] & ~topk_mask(scores[crowded], k)
     t = targets[crowded]
     return (dropped & (t != IGNORED)).sum(axis=0), (dropped & (t == POSITIVE)).sum(axis=0)

@@ -41,17 +41,21 @@ def check_scores_targets(scores, targets) -> Tuple[np.ndarray, np.ndarray]:
         scores = scores.astype(np.float64)
     elif scores.dtype.itemsize < 4:
         scores = scores.astype(np.float32)  # float16 is exact in float32, and sorts faster
-    if not np.isfinite(scores).all():
+    # a finite sum proves every score finite (one fast pass); otherwise look entry by entry
+    if not np.isfinite(scores.sum(dtype=np.float64)) and not np.isfinite(scores).all():
         bad = np.argwhere(~np.isfinite(scores))[:5].tolist()
         raise ValueError(
             f'scores contain NaN or inf at (sample, class) {bad}: the model produced non-finite '
             'outputs (diverged training or a bad checkpoint); fix the model before evaluating.')
     if targets.dtype == np.bool_:
         return scores, targets.astype(np.int8)
-    allowed = (targets == POSITIVE) | (targets == NEGATIVE) | (targets == IGNORED)
+    if targets.dtype == np.int8:  # -1, 0, 1 are the uint8 values 255, 0, 1: +1 maps them to 0..2
+        allowed = targets.view(np.uint8) + np.uint8(1) <= 2
+    else:
+        allowed = (targets == POSITIVE) | (targets == NEGATIVE) | (targets == IGNORED)
     if not allowed.all():
         bad = np.unique(targets[~allowed])[:5].tolist()
         raise ValueError(
             f'targets must be 1 (positive), 0 (negative) or -1 (ignored/difficult), found values '
             f'{bad}: binarise soft labels (e.g. label smoothing) before evaluation.')
-    return scores, targets.astype(np.int8)
+    return scores, targets.astype(np.int8, copy=False)

@@ -6,7 +6,7 @@ import numpy as np
 from .average_precision import UNDEFINED_AP, _check_modes, ap_from_groups
 from .f1 import counts_at_threshold, f1_from_counts, topk_dropped_counts
 from .inputs import check_scores_targets
-from .ranking import rank_checked
+from .ranking import positive_groups, sort_scores
 
 
 def multilabel_metrics(scores, targets, ap_mode: Union[str, Sequence[str]] = 'sklearn',
@@ -29,7 +29,8 @@ def multilabel_metrics(scores, targets, ap_mode: Union[str, Sequence[str]] = 'sk
     """
     modes = _check_modes(ap_mode)
     scores, targets = check_scores_targets(scores, targets)
-    groups = rank_checked(scores, targets)
+    ss = sort_scores(scores, targets)  # the one sort everything below reads
+    groups = positive_groups(ss)
     aps = ap_from_groups(groups, modes)
     undefined = aps[modes[0]] == UNDEFINED_AP
     if undefined.all():
@@ -40,7 +41,7 @@ def multilabel_metrics(scores, targets, ap_mode: Union[str, Sequence[str]] = 'sk
         suffix = '' if isinstance(ap_mode, str) else f'_{m}'
         out[f'mAP{suffix}'] = float(ap[~undefined].mean())  # mAP = mean over classes with P > 0
         out[f'AP{suffix}'] = ap
-    n_pred, n_correct = counts_at_threshold(groups, thr)
+    n_pred, n_correct = counts_at_threshold(ss, thr)
     out.update(_without_count(f1_from_counts(n_pred, n_correct, groups.num_pos)))
     if topk is not None:
         if topk < 1:

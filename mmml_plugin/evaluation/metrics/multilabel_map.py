@@ -12,9 +12,11 @@ from ..functional import AP_MODES, UNDEFINED_AP, multilabel_metrics
 
 
 def to_numpy(value) -> np.ndarray:
-    """A tensor, array or sequence as a numpy array (tensors are detached and moved to CPU)."""
+    """A tensor, array or sequence as a numpy array (tensors are detached and moved to CPU;
+    bfloat16, which numpy lacks, becomes float32)."""
     if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()
+        value = value.detach().cpu()
+        return (value.float() if value.dtype == torch.bfloat16 else value).numpy()
     return np.asarray(value)
 
 
