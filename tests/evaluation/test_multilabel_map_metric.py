@@ -124,3 +124,8 @@ def test_half_precision_scores(problem):
                for s, t in zip(low, targets)]
     assert evaluate(dict(type='MultiLabelMAP'), as_bf16) == evaluate(dict(type='MultiLabelMAP'),
                                                                      as_float)
+
+
+def test_empty_evaluation_is_an_error():
+    with pytest.raises(ValueError, match='no sample'):
+        evaluate(dict(type='MultiLabelMAP'), [])

@@ -122,6 +122,9 @@ class MultiLabelMAP(BaseMetric):
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, object]:
         """Stack the collected samples and compute every metric."""
+        if not results:
+            raise ValueError(f'{type(self).__name__} received no sample: the evaluation '
+                             'dataloader is empty; check the val/test dataset and its ann_file.')
         scores = np.stack([r['pred_score'] for r in results])
         targets = np.stack([r['gt_target'] for r in results])
         return self.summarize(scores, targets)
