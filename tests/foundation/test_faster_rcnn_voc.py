@@ -6,15 +6,24 @@ import math
 import pytest
 import torch
 
+import mmml_plugin  # noqa: F401  (allow-lists mmengine's checkpoint classes for torch.load)
+
 from .utils import run_tool
 from .voc_data import make_tiny_voc
 
 CONFIG = 'configs/faster_rcnn/faster-rcnn_r50_fpn_1x_voc0712.py'
 
 
+SMALL = '(256,160)'  # instead of (1000, 600): the same model and pipeline, at CPU-test cost
+
+
 def _options(data_root, max_epochs):
     return [
         '--cfg-options', f'data_root={data_root}/', 'model.backbone.init_cfg=None',
+        f'train_dataloader.dataset.dataset.datasets.0.pipeline.2.scale={SMALL}',
+        f'train_dataloader.dataset.dataset.datasets.1.pipeline.2.scale={SMALL}',
+        f'val_dataloader.dataset.pipeline.1.scale={SMALL}',
+        f'test_dataloader.dataset.pipeline.1.scale={SMALL}',
         'train_dataloader.batch_size=1', 'train_dataloader.num_workers=0',
         'train_dataloader.dataset.times=1', f'train_cfg.max_epochs={max_epochs}',
         'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0',
@@ -57,14 +66,17 @@ def test_test_tool_writes_real_voc_map(trained, tmp_path):
 def test_resume_continues_iterations_and_scheduler(trained):
     root, work_dir, _ = trained
     proc = run_tool('train.py', CONFIG, '--work-dir', work_dir, '--resume',
-                    *_options(root / 'VOCdevkit', max_epochs=2))
+                    *_options(root / 'VOCdevkit', max_epochs=2), 'train_cfg.val_interval=100')
     assert 'resumed epoch: 1, iter: 2' in proc.stdout + proc.stderr
     first = torch.load(work_dir / 'epoch_1.pth', map_location='cpu')
     second = torch.load(work_dir / 'epoch_2.pth', map_location='cpu')
     assert second['meta']['iter'] == 4 and second['meta']['epoch'] == 2
-    # The warm-up scheduler counted on from the resumed state (4 steps, not 2 restarted ones).
-    assert first['param_schedulers'][0]['last_step'] == 2
-    assert second['param_schedulers'][0]['last_step'] == 4
+    # The per-iteration warm-up scheduler went on from its saved state (two more steps).
+    warmup_steps = [c['param_schedulers'][0]['last_step'] for c in (first, second)]
+    assert warmup_steps[1] == warmup_steps[0] + 2
     # SGD momentum buffers were restored and updated, not re-created from zero.
     state = second['optimizer']['state']
     assert state and all('momentum_buffer' in s for s in state.values())
+    changed = [not torch.equal(state[k]['momentum_buffer'], first['optimizer']['state'][k][
+        'momentum_buffer']) for k in state]
+    assert any(changed)
