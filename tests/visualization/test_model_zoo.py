@@ -77,3 +77,18 @@ def test_model_index_imports_every_metafile(repo_root):
     metafiles = sorted(osp.relpath(p, repo_root)
                        for p in glob.glob(str(repo_root / 'configs' / '*' / 'metafile.yml')))
     assert sorted(imports) == metafiles
+
+
+def test_mim_reads_the_model_index(repo_root):
+    """What `mim search mmml_plugin ...` shows, through mim's own parser and filters."""
+    from mim.commands.search import convert2df, filter_by_conditions
+    from modelindex import load
+
+    table = convert2df(load(str(repo_root / 'model-index.yml')))
+    assert set(PUBLISHED) <= set(table.index)
+    assert table.loc['ssgrl_r101_1xb4_coco-576px', 'coco 2014/map'] == 83.8
+    assert list(filter_by_conditions(table, 'map>90').index) == ['ssgrl_r101_1xb4_voc07-576px']
+    # only the mmdet entry carries weights; `mim download` of the others has nothing to fetch
+    weights = table['weight'].dropna()
+    assert list(weights.index) == ['faster-rcnn_r50_fpn_1x_voc0712']
+    assert weights.iloc[0].startswith('https://download.openmmlab.com/mmdetection/')
