@@ -17,10 +17,12 @@ difference of our 'sklearn' AP from sklearn's, in percent points.
 """
 import argparse
 import json
+import sys
 import time
 
 import numpy as np
 import torch
+from mmengine.utils import ProgressBar
 from mmpretrain.evaluation import AveragePrecision
 from sklearn.metrics import average_precision_score
 
@@ -41,11 +43,14 @@ def make_problem(num_samples: int, num_classes: int, seed: int):
 def best_times(contenders: dict, repeat: int) -> dict:
     """Best wall time of each callable, running them round-robin so that all see the same load."""
     best = {name: float('inf') for name in contenders}
+    progress = ProgressBar(repeat * len(contenders), file=sys.stderr)  # stdout: the JSON only
     for _ in range(repeat):
         for name, fn in contenders.items():
             start = time.perf_counter()
             fn()
             best[name] = min(best[name], time.perf_counter() - start)
+            progress.update()
+    sys.stderr.write('\n')
     return best
 
 

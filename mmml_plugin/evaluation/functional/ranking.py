@@ -20,6 +20,9 @@ import numpy as np
 from .inputs import IGNORED, POSITIVE, check_scores_targets
 
 
+_BLOCK = 4096  # samples per block of the transposition
+
+
 class SortedScores(NamedTuple):
     """Each class's scores sorted, and its positive and ignored entries sorted on their own.
 
@@ -104,7 +107,9 @@ def sort_scores(scores: np.ndarray, targets: np.ndarray) -> SortedScores:
     """
     n, c = scores.shape
     neg = np.empty((c, n), dtype=scores.dtype)  # (C, N): each class's samples contiguous
-    np.subtract(0, scores.T, out=neg)  # -score; 0 - x also turns -0.0 into +0.0 (equal scores)
+    for i in range(0, n, _BLOCK):  # transpose by blocks of samples: cache-friendly
+        # -score; 0 - x also turns -0.0 into +0.0 (they are equal scores)
+        np.subtract(0, scores[i:i + _BLOCK].T, out=neg[:, i:i + _BLOCK])
     neg.sort(axis=1)  # in place; ascending -score = descending score
     pos, pos_start = _entries_by_class(scores, targets, POSITIVE)
     ign, ign_start = (_entries_by_class(scores, targets, IGNORED)
@@ -144,14 +149,15 @@ def _diff_per_class(x: np.ndarray, start: np.ndarray) -> np.ndarray:
     return out
 
 
-def _groups(ss: SortedScores, group_neg: np.ndarray, group_cls: np.ndarray,
-            num_cls: int) -> TieGroups:
-    """Counts of the groups at the class-major -scores ``group_neg``."""
+def _groups(ss: SortedScores, group_neg: np.ndarray, group_cls: np.ndarray, num_cls: int,
+            tp: Optional[np.ndarray] = None) -> TieGroups:
+    """Counts of the groups at the class-major -scores ``group_neg`` (``tp`` when known)."""
     start = np.concatenate(([0], np.cumsum(np.bincount(group_cls, minlength=num_cls))))
     seen = count_at_or_above(ss.neg.ravel(), ss.all_start, group_neg, start)
     if ss.ign is not None:
         seen -= count_at_or_above(ss.ign, ss.ign_start, group_neg, start)
-    tp = count_at_or_above(ss.pos, ss.pos_start, group_neg, start)
+    if tp is None:
+        tp = count_at_or_above(ss.pos, ss.pos_start, group_neg, start)
     gain = _diff_per_class(tp, start)
     return TieGroups(score=np.subtract(0, group_neg), tp=tp, seen=seen, gain=gain, cls=group_cls,
                      start=start, num_pos=np.diff(ss.pos_start))
@@ -162,7 +168,8 @@ def positive_groups(ss: SortedScores) -> TieGroups:
     ends = _run_ends(ss.pos, ss.pos_start)
     num_cls = len(ss.pos_start) - 1
     group_cls = np.searchsorted(ss.pos_start, ends, side='right') - 1
-    return _groups(ss, ss.pos[ends], group_cls, num_cls)
+    tp = ends - ss.pos_start[group_cls] + 1  # positives sorted: the rank of a run's last one
+    return _groups(ss, ss.pos[ends], group_cls, num_cls, tp)
 
 
 def all_groups(ss: SortedScores) -> TieGroups:
