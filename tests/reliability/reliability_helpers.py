@@ -51,6 +51,9 @@ def demo_options(demo_data: dict, max_epochs: int = 2, protections: bool = True,
         options[f'{loader}.dataset.pipeline.1.scale'] = (40, 40)
         options[f'{loader}.dataset.pipeline.2.crop_size'] = 32
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        # what tools/train.py sets, so that in-process runners built from load_config match it
+        options[f'{loader}.collate_fn.type'] = 'default_collate'
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         options[f'{loader}.num_workers'] = 0
         options[f'{loader}.persistent_workers'] = False
     if protections:
