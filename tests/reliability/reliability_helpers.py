@@ -1,6 +1,6 @@
 """Helpers for the reliability tests: the demo SSGRL config shrunk to seconds, and real
 ``tools/train.py`` / ``tools/test.py`` / ``torchrun`` subprocesses (a kill or a second process
-cannot be simulated in-process)."""
+cannot be simulated in-process). Not a conftest: the test modules import these names."""
 import os
 import re
 import signal
@@ -15,7 +15,6 @@ import torch
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = str(REPO_ROOT / 'configs/demo/ssgrl_r18_demo.py')
 TRAIN = str(REPO_ROOT / 'tools/train.py')
-TEST = str(REPO_ROOT / 'tools/test.py')
 TORCHRUN = str(Path(sys.executable).with_name('torchrun'))
 TIMEOUT = 300
 

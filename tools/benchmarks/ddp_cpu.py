@@ -1,21 +1,23 @@
 """Training throughput of the demo SSGRL with 1 process vs 2 processes (torchrun, gloo) on the CPU.
 
-Generates the demo data in a temp dir, then trains ``configs/demo/ssgrl_r18_demo.py`` twice with
+Generates the demo data in a temp dir, then trains ``configs/demo/ssgrl_r18_demo.py`` three times with
 the same per-process batch size:
 
 * 1 process (``tools/train.py``), torch using all ``--threads`` cores;
 * 2 processes (``torchrun --nproc_per_node=2 tools/train.py --launcher pytorch``), each with
-  half of the cores; every iteration then sees twice the images.
+  half of the cores; every iteration then sees twice the images;
+* 1 process with half of the cores (what each of the 2 processes has), as a reference.
 
 Throughput is images per second from the per-iteration times mmengine logs (rank 0, which waits
 for the gradient all-reduce), the first ``--warmup`` iterations left out. Validation and
-checkpoints are off. On a 2-core machine the result is informational: both runs share the cores.
+checkpoints are off. On a 2-core machine shared with other jobs the result is informational:
+OpenMP threads that wait for a busy core slow the multi-threaded single process down most.
 
-    python tools/benchmarks/ddp_cpu.py [--num-train 96] [--batch-size 8] [--epochs 2]
+    python tools/benchmarks/ddp_cpu.py [--num-train 48] [--batch-size 8] [--epochs 2]
 
 Prints one JSON line:
 {"bench": "ddp_cpu", "scaling": <2-process / 1-process images/s>, "images_per_s_1proc": ...,
- "images_per_s_2proc": ..., ...}
+ "images_per_s_2proc": ..., "images_per_s_1proc_half_threads": ..., ...}
 """
 import argparse
 import glob
@@ -64,7 +66,8 @@ def train(cmd: list, work_dir: str, threads: int, label: str) -> list:
     for line in proc.stdout:
         tail = (tail + [line])[-40:]
         if 'Epoch(train)' in line:
-            print(f'[ddp_cpu {label}] {line.strip()[-110:]}', file=sys.stderr, flush=True)
+            print(f'[ddp_cpu {label}] {line[line.index("Epoch(train)"):].strip()}',
+                  file=sys.stderr, flush=True)
     if proc.wait() != 0:
         raise RuntimeError(f'{label} training failed:\n' + ''.join(tail))
     scalars = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))[-1]
@@ -75,7 +78,7 @@ def train(cmd: list, work_dir: str, threads: int, label: str) -> list:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--num-train', type=int, default=96)
+    parser.add_argument('--num-train', type=int, default=48)
     parser.add_argument('--batch-size', type=int, default=8, help='per process')
     parser.add_argument('--epochs', type=int, default=2)
     parser.add_argument('--warmup', type=int, default=2, help='iterations left out')
@@ -86,18 +89,24 @@ def main():
         data_root = osp.join(tmp, 'data')
         prepare_demo_data(data_root, num_train=args.num_train, num_val=8)
         options = cfg_options(data_root, args.batch_size, args.epochs)
-        single = train([sys.executable, TRAIN, CONFIG] + options, osp.join(tmp, 'p1'),
-                       args.threads, '1 process')
+        single_cmd = [sys.executable, TRAIN, CONFIG] + options
         torchrun = osp.join(osp.dirname(sys.executable), 'torchrun')
-        double = train([torchrun, '--nproc_per_node=2', '--master_port=29517', TRAIN, CONFIG,
-                        '--launcher', 'pytorch'] + options, osp.join(tmp, 'p2'),
-                       max(1, args.threads // 2), '2 processes')
+        double_cmd = [torchrun, '--nproc_per_node=2', '--master_port=29517', TRAIN, CONFIG,
+                      '--launcher', 'pytorch'] + options
+        half = max(1, args.threads // 2)
+        runs = dict(
+            single=(single_cmd, args.threads, 1, '1 process'),
+            double=(double_cmd, half, 2, '2 processes'),
+            single_half=(single_cmd, half, 1, f'1 process, {half} thread(s)'))
+        ips = {}
+        for name, (cmd, threads, procs, label) in runs.items():
+            times = train(cmd, osp.join(tmp, name), threads, label)
+            ips[name] = procs * args.batch_size / float(np.mean(times[args.warmup:]))
 
-    ips1 = args.batch_size / float(np.mean(single[args.warmup:]))
-    ips2 = 2 * args.batch_size / float(np.mean(double[args.warmup:]))
-    print(json.dumps(dict(bench='ddp_cpu', scaling=round(ips2 / ips1, 3),
-                          images_per_s_1proc=round(ips1, 2), images_per_s_2proc=round(ips2, 2),
-                          iterations_1proc=len(single), iterations_2proc=len(double),
+    print(json.dumps(dict(bench='ddp_cpu', scaling=round(ips['double'] / ips['single'], 3),
+                          images_per_s_1proc=round(ips['single'], 2),
+                          images_per_s_2proc=round(ips['double'], 2),
+                          images_per_s_1proc_half_threads=round(ips['single_half'], 2),
                           batch_size_per_process=args.batch_size, threads=args.threads,
                           image_size=128, model='SSGRL narrow ResNet-18 (demo)')))
 

@@ -1,4 +1,4 @@
-"""A ``CheckpointHook`` whose checkpoints and ``last_checkpoint`` pointer survive a kill mid-save."""
+"""A ``CheckpointHook`` whose checkpoints and ``last_checkpoint`` pointer survive a kill."""
 import glob
 import os
 import os.path as osp

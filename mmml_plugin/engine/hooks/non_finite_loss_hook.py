@@ -9,7 +9,18 @@ from mmengine.registry import HOOKS
 
 
 class NonFiniteLossError(FloatingPointError):
-    """Raised when the training loss (or a parameter about to be saved) is NaN or infinite."""
+    """Raised when the training loss (or a parameter about to be saved) is NaN or infinite.
+
+    Attributes:
+        iteration (int | None): 1-based training iteration, as in the log.
+        img_paths (list[str]): images of the offending batch (every rank's).
+    """
+
+    def __init__(self, message: str, iteration: Optional[int] = None,
+                 img_paths: Sequence[str] = ()):
+        super().__init__(message)
+        self.iteration = iteration
+        self.img_paths = list(img_paths)
 
 
 def _img_paths(data_batch) -> List[str]:
@@ -66,7 +77,8 @@ class NonFiniteLossHook(Hook):
             if not bad:
                 return
             reports = [(0, bad, _img_paths(data_batch))]
-        raise NonFiniteLossError(self._message(runner, batch_idx, reports))
+        paths = [p for _, _, rank_paths in reports for p in rank_paths]
+        raise NonFiniteLossError(self._message(runner, batch_idx, reports), runner.iter + 1, paths)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         bad = [name for name, value in checkpoint.get('state_dict', {}).items()
@@ -74,7 +86,7 @@ class NonFiniteLossHook(Hook):
                and not torch.isfinite(value).all()]
         if bad:
             raise NonFiniteLossError(
-                f'Refusing to save a checkpoint at iteration {runner.iter}: parameters '
+                f'Refusing to save a checkpoint in epoch {runner.epoch + 1}: parameters '
                 f'{", ".join(bad[:10])}{" ..." if len(bad) > 10 else ""} contain NaN/inf. '
                 'Training diverged; resume from the previous checkpoint with a lower learning rate '
                 'or gradient clipping (optim_wrapper.clip_grad=dict(max_norm=...)).')
@@ -87,13 +99,15 @@ class NonFiniteLossHook(Hook):
                 terms = ', '.join(f'{k}={v}' for k, v in bad.items())
                 lines.append(f'rank {rank}: {terms}' if len(reports) > 1 else terms)
             paths += rank_paths
-        shown = paths[:self.max_paths]
-        more = f' (+{len(paths) - len(shown)} more)' if len(paths) > len(shown) else ''
+        shown = ', '.join(paths[:self.max_paths]) or '<no img_path in the data samples>'
+        if len(paths) > self.max_paths:
+            shown += f' (+{len(paths) - self.max_paths} more)'
+        ranks = ' (all ranks)' if len(reports) > 1 else ''
         last_ckpt: Optional[str] = runner.message_hub.get_info('last_ckpt')
         return (
             f'Non-finite loss at iteration {runner.iter + 1} (epoch {runner.epoch + 1}, batch '
             f'{batch_idx + 1}): {"; ".join(lines)}.\n'
-            f'Images in this batch{" (all ranks)" if len(reports) > 1 else ""}: {", ".join(shown) or "<no img_path in data samples>"}{more}.\n'
+            f'Images in this batch{ranks}: {shown}.\n'
             f'Training was stopped before saving these weights; the last good checkpoint is '
             f'{last_ckpt or "none (nothing saved yet)"}. Fix: check the images above (a corrupt or '
             'blank image, or wrong labels), then lower the learning rate or enable gradient '
