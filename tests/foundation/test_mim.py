@@ -1,4 +1,5 @@
-"""`mim train mmpretrain <our config>` and `mim test` work with the plugin installed."""
+"""`mim train mmpretrain <our config>` and `mim test mmpretrain <our config>` work with the plugin
+installed: mmpretrain's own tools find the plugin through the config's custom_imports."""
 import json
 import os
 import subprocess
@@ -20,7 +21,7 @@ def _mim(*args, cwd):
     return proc.stdout + proc.stderr
 
 
-def test_mim_train_with_mmpretrain_then_test_with_the_plugin(demo_data, tmp_path):
+def test_mim_train_and_test_with_mmpretrain(demo_data, tmp_path):
     # The demo configs read data/demo/ relative to the working directory.
     (tmp_path / 'data').mkdir()
     os.symlink(demo_data['data_root'], tmp_path / 'data' / 'demo')
@@ -32,10 +33,11 @@ def test_mim_train_with_mmpretrain_then_test_with_the_plugin(demo_data, tmp_path
     assert ckpt['meta']['epoch'] == 1
     assert list(ckpt['meta']['dataset_meta']['classes']) == demo_data['classes']
 
-    # mim finds the plugin's own tools through mmml_plugin/.mim.
     out = tmp_path / 'results.json'
-    log = _mim('test', 'mmml_plugin', CONFIG, '--checkpoint', work_dir / 'epoch_1.pth',
-               '--work-dir', tmp_path / 'test', '--out', out, cwd=tmp_path)
-    assert 'mmml_plugin/.mim/tools/test.py' in log
-    metrics = json.loads(out.read_text())['metrics']
+    log = _mim('test', 'mmpretrain', CONFIG, '--checkpoint', work_dir / 'epoch_1.pth',
+               '--work-dir', tmp_path / 'test', '--out', out, '--out-item', 'metrics',
+               cwd=tmp_path)
+    assert 'mmpretrain/.mim/tools/test.py' in log
+    metrics = json.loads(out.read_text())
     assert 0 <= metrics['multi-label/mAP'] <= 100
+    assert 0 <= metrics['multi-label/OF1'] <= 100
