@@ -18,6 +18,8 @@ def parse_args():
     parser.add_argument('--amp', action='store_true', help='mixed precision (CUDA only)')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by the total batch size')
+    parser.add_argument('--tensorboard', action='store_true',
+                        help='also log to TensorBoard (tensorboard --logdir WORK_DIR)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config settings, e.g. model.backbone.depth=50 "key=[a,b]"')
@@ -30,7 +32,8 @@ def main():
     args = parse_args()
     parse_launcher_env(args.local_rank)
     run_train(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
-              auto_scale_lr=args.auto_scale_lr, cfg_options=args.cfg_options,
+              auto_scale_lr=args.auto_scale_lr, tensorboard=args.tensorboard,
+              cfg_options=args.cfg_options,
               launcher=args.launcher)
 
 

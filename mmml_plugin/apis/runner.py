@@ -115,6 +115,7 @@ def run_train(config: str,
           resume: Optional[str] = None,
           amp: bool = False,
           auto_scale_lr: bool = False,
+          tensorboard: bool = False,
           cfg_options: Optional[dict] = None,
           launcher: str = 'none') -> Runner:
     """Train a model from a config file.
@@ -126,6 +127,7 @@ def run_train(config: str,
             a path resumes from that checkpoint, None trains from scratch.
         amp (bool): mixed precision (needs a CUDA GPU).
         auto_scale_lr (bool): scale the learning rate by the actual total batch size.
+        tensorboard (bool): also log scalars to TensorBoard (events in the work dir).
         cfg_options (dict, optional): overrides, as from ``--cfg-options``.
         launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
 
@@ -146,6 +148,9 @@ def run_train(config: str,
             raise KeyError(f'{config}: --auto-scale-lr needs `auto_scale_lr = dict('
                            'base_batch_size=...)` in the config.')
         cfg.auto_scale_lr.enable = True
+    if tensorboard:
+        from mmml_plugin.visualization import enable_tensorboard
+        enable_tensorboard(cfg)
     _set_dataloader_defaults(cfg)
     runner = build_runner(cfg)
     runner.train()

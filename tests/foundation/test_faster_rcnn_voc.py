@@ -36,7 +36,7 @@ def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp('voc')
     make_tiny_voc(str(root / 'VOCdevkit'))
     work_dir = root / 'work'
-    proc = run_tool('train.py', CONFIG, '--work-dir', work_dir,
+    proc = run_tool('train.py', CONFIG, '--work-dir', work_dir, '--tensorboard',
                     *_options(root / 'VOCdevkit', max_epochs=1))
     return root, work_dir, proc
 
@@ -49,6 +49,9 @@ def test_train_two_iterations_and_evaluate(trained):
     assert 'roi_head.bbox_head.fc_cls.weight' in ckpt['state_dict']
     log = proc.stdout + proc.stderr
     assert 'pascal_voc/mAP' in log and 'multi-label/mAP' in log
+    # --tensorboard added mmengine's TensorBoard backend next to the JSON scalars.
+    assert list(work_dir.glob('*/vis_data/events.out.tfevents.*'))
+    assert list(work_dir.glob('*/vis_data/scalars.json'))
 
 
 def test_test_tool_writes_real_voc_map(trained, tmp_path):
