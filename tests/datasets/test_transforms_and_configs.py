@@ -145,13 +145,13 @@ def test_voc_difficult_policy(tmp_path):
     scores[1, dog] = 0.9
     person_ap = {}
     for name, cfg in (('standard', standard), ('ssgrl', ssgrl)):
-        metric = METRICS.build(dict(cfg.val_evaluator[0], average=None))
+        metric = METRICS.build(dict(cfg.val_evaluator, classwise=True))
         samples = [DataSample(metainfo=p.metainfo).set_gt_label(p.gt_label)
                    .set_pred_score(s).to_dict() for p, s in zip(packed, scores)]
         metric.process(None, samples)
         person_ap[name] = metric.compute_metrics(metric.results)['AP_classwise'][person]
-    assert standard.val_evaluator[0]['difficult_as_positive'] is None
-    assert ssgrl.val_evaluator[0]['difficult_as_positive'] is False
+    assert standard.val_evaluator == dict(type='MultiLabelMAP', difficult_as_positive=None)
+    assert ssgrl.val_evaluator == dict(type='MultiLabelMAP', difficult_as_positive=False)
     # standard: image 2 ignored -> both positives ranked first, AP 100
     # SSGRL: image 2 is a negative ranked first -> AP = (1/2 + 2/3) / 2 = 58.3
     assert person_ap['standard'] == pytest.approx(100.0)

@@ -56,9 +56,6 @@ val_dataloader = dict(
                  pipeline=test_pipeline),
 )
 voc_difficult_as_positive = None  # None: ignore difficult-only labels (standard); False: SSGRL
-val_evaluator = [
-    dict(type='VOCAveragePrecision', difficult_as_positive=voc_difficult_as_positive),
-    dict(type='VOCMultiLabelMetric', difficult_as_positive=voc_difficult_as_positive),
-]
+val_evaluator = dict(type='MultiLabelMAP', difficult_as_positive=voc_difficult_as_positive)
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -3,8 +3,5 @@
 _base_ = ['./voc07_multilabel_576px.py']
 
 voc_difficult_as_positive = False
-val_evaluator = [
-    dict(type='VOCAveragePrecision', difficult_as_positive=False),
-    dict(type='VOCMultiLabelMetric', difficult_as_positive=False),
-]
+val_evaluator = dict(type='MultiLabelMAP', difficult_as_positive=False)
 test_evaluator = val_evaluator
