@@ -54,8 +54,13 @@ def build_ours(files, reset_gate='official'):
     return MODELS.build(cfg.model).eval()
 
 
-def test_every_official_key_is_mapped(official):
-    model = build_ours(official['files'])
+@pytest.fixture(scope='module')
+def ours(official):
+    return build_ours(official['files'])
+
+
+def test_every_official_key_is_mapped(official, ours):
+    model = ours
     converted, dropped = convert_official_ssgrl(official['state'])
     assert dropped == ['graph_net.fc_eq4_u.weight', 'graph_net.fc_eq4_u.bias']
     assert set(converted) == set(model.state_dict())  # none missing, none left over
@@ -67,8 +72,8 @@ def test_every_official_key_is_mapped(official):
     assert dropped == [] and set(paper) == set(build_ours(official['files'], 'paper').state_dict())
 
 
-def test_converted_model_equals_literal_reference(official):
-    model = build_ours(official['files'])
+def test_converted_model_equals_literal_reference(official, ours):
+    model = ours
     model.load_state_dict(convert_official_ssgrl(official['state'])[0], strict=True)
     x = torch.randn(2, 3, 128, 128)
     with torch.no_grad():
@@ -78,14 +83,16 @@ def test_converted_model_equals_literal_reference(official):
     torch.testing.assert_close(logits, expected, rtol=1e-5, atol=1e-5)
 
 
-def test_cli_writes_a_loadable_checkpoint(official):
+def test_cli_writes_a_loadable_checkpoint(official, ours):
     out = str(official['folder'] / 'converted.pth')
     result = subprocess.run(
         [sys.executable, osp.join(REPO, 'tools/model_converters/ssgrl_official_to_mmml.py'),
          official['path'], out], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0, result.stderr
     assert 'dropped' in result.stdout and 'fc_eq4_u' in result.stdout
-    model = build_ours(official['files'])
+    model = ours
+    for p in model.parameters():  # forget the weights loaded by the other tests
+        torch.nn.init.zeros_(p)
     checkpoint = load_checkpoint(model, out, map_location='cpu', strict=True)
     assert checkpoint['meta']['official_best_mAP'] == pytest.approx(83.1)
     x = torch.randn(1, 3, 96, 96)
