@@ -20,6 +20,14 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint references Python objects outside the weights-only allow-list."""
 
 
+def _reason(error: Exception) -> str:
+    """torch's account of what was refused, without its advice to turn the check off."""
+    text = str(error).split('WeightsUnpickler error:')[-1]
+    kept = [p for p in text.split('\n\n') if p.strip() and not p.strip().startswith(
+        ('Weights only load failed', 'Check the documentation'))]
+    return ' '.join(' '.join(kept).split()) or str(error)
+
+
 @CheckpointLoader.register_scheme(prefixes='', force=True)
 def load_from_local_weights_only(filename: str, map_location=None) -> dict:
     """Load a local checkpoint with ``weights_only=True``.
@@ -41,12 +49,11 @@ def load_from_local_weights_only(filename: str, map_location=None) -> dict:
     try:
         return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
-        reason = [line for line in str(e).splitlines() if 'GLOBAL' in line] or [str(e)]
         raise UnsafeCheckpointError(
             f'Refusing to load {filename}: it contains Python objects outside the weights-only '
             'allow-list (tensors, numbers, containers and the classes in '
             'mmml_plugin/utils/checkpoint.py), so unpickling it could run arbitrary code. If you '
             'trust its origin, convert it in an isolated environment to a plain state dict '
             "(torch.save({'state_dict': ...}, path)); if it is an mmengine checkpoint that "
-            'should load, add the missing class it names below to checkpoint_safe_globals(). '
-            f'Reason: {reason[0].strip()}') from None
+            'should load, add the class named in the reason to checkpoint_safe_globals(). '
+            f'Reason: {_reason(e)}') from None

@@ -1,29 +1,31 @@
 """Training throughput of the demo SSGRL with 1 process vs 2 processes (torchrun, gloo) on the CPU.
 
-Generates the demo data in a temp dir, then trains ``configs/demo/ssgrl_r18_demo.py`` three times with
-the same per-process batch size:
+Generates the demo data in a temp dir, then trains ``configs/demo/ssgrl_r18_demo.py`` with the
+same per-process batch size and threads per process (half of ``--threads``):
 
-* 1 process (``tools/train.py``), torch using all ``--threads`` cores;
-* 2 processes (``torchrun --nproc_per_node=2 tools/train.py --launcher pytorch``), each with
-  half of the cores; every iteration then sees twice the images;
-* 1 process with half of the cores (what each of the 2 processes has), as a reference.
+* 1 process (``tools/train.py``);
+* 2 processes (``torchrun --nproc_per_node=2 tools/train.py --launcher pytorch``), gloo; every
+  iteration sees twice the images. ``scaling`` = its images/s over the 1-process images/s
+  (2.0 is perfect scaling);
+* 1 process using all ``--threads`` threads, for reference.
 
 Throughput is images per second from the per-iteration times mmengine logs (rank 0, which waits
 for the gradient all-reduce), the first ``--warmup`` iterations left out. Validation and
-checkpoints are off. On a 2-core machine shared with other jobs the result is informational:
-OpenMP threads that wait for a busy core slow the multi-threaded single process down most.
+checkpoints are off. On a 2-core machine shared with other jobs the result is informational
+(and the all-threads run suffers most: its OpenMP threads wait for each other on busy cores).
 
     python tools/benchmarks/ddp_cpu.py [--num-train 48] [--batch-size 8] [--epochs 2]
 
 Prints one JSON line:
 {"bench": "ddp_cpu", "scaling": <2-process / 1-process images/s>, "images_per_s_1proc": ...,
- "images_per_s_2proc": ..., "images_per_s_1proc_half_threads": ..., ...}
+ "images_per_s_2proc": ..., "images_per_s_1proc_all_threads": ..., ...}
 """
 import argparse
 import glob
 import json
 import os
 import os.path as osp
+import socket
 import subprocess
 import sys
 import tempfile
@@ -54,6 +56,12 @@ def cfg_options(data_root: str, batch_size: int, epochs: int) -> list:
         'randomness.seed': 0,
     }
     return ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
 
 
 def train(cmd: list, work_dir: str, threads: int, label: str) -> list:
@@ -91,13 +99,13 @@ def main():
         options = cfg_options(data_root, args.batch_size, args.epochs)
         single_cmd = [sys.executable, TRAIN, CONFIG] + options
         torchrun = osp.join(osp.dirname(sys.executable), 'torchrun')
-        double_cmd = [torchrun, '--nproc_per_node=2', '--master_port=29517', TRAIN, CONFIG,
+        double_cmd = [torchrun, '--nproc_per_node=2', f'--master_port={free_port()}', TRAIN, CONFIG,
                       '--launcher', 'pytorch'] + options
         half = max(1, args.threads // 2)
         runs = dict(
-            single=(single_cmd, args.threads, 1, '1 process'),
-            double=(double_cmd, half, 2, '2 processes'),
-            single_half=(single_cmd, half, 1, f'1 process, {half} thread(s)'))
+            single=(single_cmd, half, 1, f'1 process x {half} thread(s)'),
+            double=(double_cmd, half, 2, f'2 processes x {half} thread(s)'),
+            single_all=(single_cmd, args.threads, 1, f'1 process x {args.threads} threads'))
         ips = {}
         for name, (cmd, threads, procs, label) in runs.items():
             times = train(cmd, osp.join(tmp, name), threads, label)
@@ -106,8 +114,8 @@ def main():
     print(json.dumps(dict(bench='ddp_cpu', scaling=round(ips['double'] / ips['single'], 3),
                           images_per_s_1proc=round(ips['single'], 2),
                           images_per_s_2proc=round(ips['double'], 2),
-                          images_per_s_1proc_half_threads=round(ips['single_half'], 2),
-                          batch_size_per_process=args.batch_size, threads=args.threads,
+                          images_per_s_1proc_all_threads=round(ips['single_all'], 2),
+                          threads_per_process=half, batch_size_per_process=args.batch_size,
                           image_size=128, model='SSGRL narrow ResNet-18 (demo)')))
 
 
