@@ -1,13 +1,23 @@
 default_scope = 'mmpretrain'
 custom_imports = dict(imports=['mmml_plugin'], allow_failed_imports=False)
 
+# MMMLRunner: mmengine's Runner that also starts multi-process training on CPU-only machines.
+runner_type = 'MMMLRunner'
+
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=100),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3),
+    # checkpoints and the last_checkpoint pointer are written atomically (temp file + rename)
+    checkpoint=dict(type='AtomicCheckpointHook', interval=1, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
+    # stop on a NaN/inf loss with the iteration and the batch's image paths
+    non_finite_loss=dict(type='NonFiniteLossHook'),
+    # reseed random/numpy/torch per epoch so that a resumed run repeats the same augmentations
+    epoch_seed=dict(type='EpochSeedHook'),
+    # identical BatchNorm statistics on every rank before evaluation and saving
+    sync_buffers=dict(type='SyncBuffersHook'),
 )
 
 env_cfg = dict(

@@ -15,3 +15,4 @@ model = dict(
 train_dataloader = dict(batch_size=16)
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(max_keep_ckpts=1))
 randomness = dict(seed=0)
+env_cfg = dict(dist_cfg=dict(backend='gloo'))

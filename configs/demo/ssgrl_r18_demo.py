@@ -26,3 +26,5 @@ model = dict(
 train_dataloader = dict(batch_size=16)
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(max_keep_ckpts=1))
 randomness = dict(seed=0)
+# CPU demo: multi-process runs (tools/dist_train.sh) use gloo.
+env_cfg = dict(dist_cfg=dict(backend='gloo'))

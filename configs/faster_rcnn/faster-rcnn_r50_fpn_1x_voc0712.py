@@ -5,6 +5,15 @@ _base_ = 'mmdet::pascal_voc/faster-rcnn_r50_fpn_1x_voc0712.py'
 
 custom_imports = dict(imports=['mmml_plugin'], allow_failed_imports=False)
 
+# The plugin's protections (docs/reliability.md): atomic checkpoints, NaN/inf loss stop, exact
+# resume, synchronised BatchNorm buffers, CPU multi-process start.
+runner_type = 'MMMLRunner'
+default_hooks = dict(
+    checkpoint=dict(type='AtomicCheckpointHook'),
+    non_finite_loss=dict(type='NonFiniteLossHook'),
+    epoch_seed=dict(type='EpochSeedHook'),
+    sync_buffers=dict(type='SyncBuffersHook'))
+
 val_evaluator = [
     dict(type='VOCMetric', metric='mAP', eval_mode='11points'),
     dict(type='DetectionMultiLabelMetric'),
