@@ -4,15 +4,16 @@
 _base_ = [
     '../_base_/models/ssgrl_r101.py',
     '../_base_/datasets/demo_multilabel.py',
-    '../_base_/schedules/adam_1e-3_demo.py',
+    '../_base_/schedules/adam_3e-3_demo.py',
     '../_base_/default_runtime.py',
 ]
 data_root = 'data/demo/'
 classes = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine')
 
 model = dict(
+    # from scratch: zero-initialised residual branches learnt too slowly for a CPU demo
     backbone=dict(depth=18, base_channels=32, strides=(1, 2, 2, 1), frozen_stages=-1,
-                  init_cfg=None),
+                  zero_init_residual=False, init_cfg=None),
     head=dict(
         num_classes=len(classes),
         classes=classes,
