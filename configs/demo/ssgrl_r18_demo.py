@@ -24,6 +24,9 @@ model = dict(
         inter_channels=128,
         pool=False,
         out_channels=256))
+# From scratch, the gated graph network saturates at the baseline's lr 3e-3 and the model stays
+# at chance; at 3e-4 it learns (measured: val mAP 54 after 5 of 12 epochs).
+optim_wrapper = dict(optimizer=dict(lr=3e-4))
 train_dataloader = dict(batch_size=16)
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(max_keep_ckpts=1))
 randomness = dict(seed=0)
