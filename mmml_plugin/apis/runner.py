@@ -4,12 +4,11 @@ They take an OpenMMLab config of either scope (``default_scope='mmpretrain'`` fo
 classification, ``'mmdet'`` for detection), apply the usual command-line overrides and run
 mmengine's :class:`~mmengine.runner.Runner`.
 """
-import json
 import os
 import os.path as osp
-from copy import deepcopy
 from typing import Optional
 
+import mmengine
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -213,20 +212,8 @@ def _enable_visualization(cfg: Config, show_dir: str) -> None:
 
 
 def write_results_json(path: str, metrics: dict, **info) -> None:
-    """Write ``{'metrics': ..., **info}`` as JSON (numbers as floats, lists kept)."""
-
-    def plain(value):
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
-        if hasattr(value, 'tolist'):
-            return plain(value.tolist())
-        return value
-
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    with open(path, 'w') as f:
-        json.dump(dict(metrics=plain(metrics), **info), f, indent=2)
+    """Write ``{'metrics': ..., **info}`` as JSON (numpy values as plain numbers and lists)."""
+    mmengine.dump(dict(metrics=metrics, **info), path, indent=2)
 
 
 def parse_launcher_env(local_rank: Optional[int]) -> None:

@@ -1,22 +1,14 @@
 # SSGRL (Chen et al. ICCV 2019): ResNet-101 to layer4 + SSGRLHead (semantic decoupling with a
 # 2x2/s2 average pool first, 576 px -> 18x18 -> 9x9 map, then a 3-step gated graph network).
 # Defaults are COCO-2014's 80 classes; the label files are built by tools/misc/.
+# The backbone (ResNet-101, stages 1-3 frozen as in the official code, ImageNet init) is the
+# baseline's; SSGRL replaces its pooling neck and linear head.
+_base_ = ['./resnet101_multilabel.py']
+
 model = dict(
-    type='ImageClassifier',
-    backbone=dict(
-        type='ResNet',
-        depth=101,
-        num_stages=4,
-        out_indices=(3, ),
-        frozen_stages=3,  # the official code trains layer4 and the head only
-        style='pytorch',
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='https://download.openmmlab.com/mmclassification/v0/resnet/'
-            'resnet101_8xb32_in1k_20210831-539c63f8.pth',
-            prefix='backbone')),
     neck=None,
     head=dict(
+        _delete_=True,
         type='SSGRLHead',
         num_classes=80,
         embedding_file='data/coco/label_embeddings_glove.npz',
