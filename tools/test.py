@@ -13,7 +13,7 @@ def parse_args():
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs')
     parser.add_argument('--out', help='write the metrics to this JSON file')
-    parser.add_argument('--dump', help='dump per-sample predictions to this .pkl file')
+    parser.add_argument('--dump', help='write per-image scores and targets to this .npz file')
     parser.add_argument('--show-dir', help='draw predictions into this dir (in the work dir)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,

@@ -23,6 +23,7 @@ from mmengine.dataset import Compose, default_collate
 from mmpretrain.apis import get_model
 from mmpretrain.registry import TRANSFORMS
 
+from mmml_plugin.evaluation import predict_labels
 from mmml_plugin.models import extract_attention, find_decoupling_module
 from mmml_plugin.visualization import save_attention_grid
 from .runner import load_config
@@ -106,17 +107,17 @@ def _read_image(image: ImageType) -> np.ndarray:
     return array
 
 
-def select_labels(scores: np.ndarray, thr: float = 0.5, topk: Optional[int] = None) -> np.ndarray:
+def select_labels(scores: np.ndarray, thr: Optional[float] = 0.5,
+                  topk: Optional[int] = None) -> np.ndarray:
     """Indices of the predicted labels, highest score first.
 
-    ``topk`` set: the ``topk`` highest scores, whatever their value; otherwise every score >= thr.
+    The plugin's one prediction rule (:func:`mmml_plugin.evaluation.predict_labels`, as
+    ``MultiLabelMAP`` counts it): score >= ``thr`` and, with ``topk``, among the k highest;
+    ``thr=None`` keeps the k highest whatever their score.
     """
     order = np.argsort(-scores, kind='stable')
-    if topk is not None:
-        if topk < 1:
-            raise ValueError(f'topk must be >= 1, got {topk}.')
-        return order[:topk]
-    return order[scores[order] >= thr]
+    pred = predict_labels(scores[None], thr, topk)[0]
+    return order[pred[order]]
 
 
 @torch.no_grad()

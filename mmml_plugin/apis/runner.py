@@ -171,8 +171,8 @@ def run_test(config: str,
         checkpoint (str): checkpoint to evaluate.
         work_dir (str, optional): where logs go.
         out (str, optional): write the metrics as JSON to this file.
-        dump (str, optional): dump every sample's predictions to this ``.pkl`` (mmengine's
-            ``DumpResults``), for offline analysis.
+        dump (str, optional): write every sample's scores and targets to this ``.npz``
+            (:class:`~mmml_plugin.evaluation.DumpMultiLabelResults`), for offline analysis.
         show_dir (str, optional): draw predictions into this folder (under the work dir).
         cfg_options (dict, optional): overrides, as from ``--cfg-options``.
         launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
@@ -188,11 +188,9 @@ def run_test(config: str,
         _enable_visualization(cfg, show_dir)
     _set_dataloader_defaults(cfg)
     runner = build_runner(cfg)
-    if dump is not None:
-        from mmengine.evaluator import DumpResults
-        if not dump.endswith(('.pkl', '.pickle')):
-            raise ValueError(f'{dump}: --dump writes a pickle; use a .pkl file name.')
-        runner.test_evaluator.metrics.append(DumpResults(out_file_path=dump))
+    if dump is not None:  # a plain .npz (no pickle): reading it back cannot run code
+        from mmml_plugin.evaluation import prediction_dump
+        runner.test_evaluator.metrics.append(prediction_dump(dump, runner.test_evaluator.metrics))
     metrics = runner.test()
     if out is not None and runner.rank == 0:
         write_results_json(out, metrics, config=config, checkpoint=checkpoint)

@@ -1,10 +1,13 @@
-"""Multi-label metrics: numpy functions (``functional``) and mmengine metrics (``metrics``)
-registered as ``MultiLabelMAP`` (mmpretrain) and ``DetectionMultiLabelMetric`` (mmdet)."""
-from .functional import (average_precision, mean_average_precision, multilabel_f1,
-                         multilabel_metrics, precision_recall_curve)
-from .metrics import DetectionMultiLabelMetric, MultiLabelMAP
+"""Multi-label metrics: numpy functions (``functional``), mmengine metrics (``metrics``)
+registered as ``MultiLabelMAP``, ``DumpMultiLabelResults`` (mmpretrain) and
+``DetectionMultiLabelMetric`` (mmdet), and the readers/writers of run results (``results_io``)."""
+from .functional import (average_precision, mean_average_precision, multilabel_metrics,
+                         precision_recall_curve, predict_labels)
+from .metrics import (DetectionMultiLabelMetric, DumpMultiLabelResults, MultiLabelMAP,
+                      prediction_dump)
 
 __all__ = [
-    'average_precision', 'mean_average_precision', 'multilabel_f1', 'multilabel_metrics',
-    'precision_recall_curve', 'MultiLabelMAP', 'DetectionMultiLabelMetric'
+    'average_precision', 'mean_average_precision', 'multilabel_metrics', 'precision_recall_curve',
+    'predict_labels', 'MultiLabelMAP', 'DetectionMultiLabelMetric', 'DumpMultiLabelResults',
+    'prediction_dump'
 ]

@@ -3,13 +3,29 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
+from mmml_plugin.evaluation.functional import UNDEFINED_AP
 from ._figure import new_figure, save_figure
 
 
-def undefined_as_nan(ap: Sequence[float]) -> np.ndarray:
-    """(C,) float64 AP with the metric's "undefined" value (-1, no positives) turned into NaN."""
+def check_per_class_ap(ap: Sequence[float]) -> Tuple[np.ndarray, np.ndarray]:
+    """(C,) AP in percent and the (C,) mask of the classes whose AP is defined.
+
+    Args:
+        ap (Sequence[float]): (C,) AP in percent, ``UNDEFINED_AP`` (-1) for classes without
+            positives (as the metrics and ``mmml_plugin.evaluation.results_io`` give it).
+
+    Returns:
+        tuple: ``ap`` (C,) float64 and ``defined`` (C,) bool.
+    """
     ap = np.asarray(ap, dtype=np.float64)
-    return np.where(ap < 0, np.nan, ap)
+    defined = ap != UNDEFINED_AP
+    bad = defined & ~((ap >= 0) & (ap <= 100))  # NaN fails both comparisons
+    if bad.any():
+        raise ValueError(f'per-class AP must be in [0, 100] percent or {UNDEFINED_AP} (no '
+                         f'positives), got {ap[bad][:5].tolist()} for classes '
+                         f'{np.flatnonzero(bad)[:5].tolist()}; pass the AP of '
+                         'mmml_plugin.evaluation.results_io.load_per_class_ap.')
+    return ap, defined
 
 
 def default_bar_chart_size(num_classes: int) -> Tuple[int, int]:
@@ -25,11 +41,11 @@ def plot_per_class_ap(ap: Sequence[float],
                       size: Optional[Tuple[int, int]] = None) -> str:
     """Write a horizontal bar chart of per-class AP (percent) with the mean as a line.
 
-    Classes without a positive sample (AP NaN, or -1 as ``MultiLabelMAP``'s ``AP_classwise``
-    reports them; left out of mAP) are listed as "no positives" instead of drawn as a bar.
+    Classes without a positive sample (AP ``UNDEFINED_AP`` = -1, as ``MultiLabelMAP``'s
+    ``AP_classwise`` reports them; left out of mAP) are listed as "no positives", not drawn.
 
     Args:
-        ap (Sequence[float]): (C,) AP in percent.
+        ap (Sequence[float]): (C,) AP in percent, -1 where undefined.
         class_names (Sequence[str]): (C,) names.
         out_file (str): the ``.png`` to write.
         title (str, optional): figure title; default ``"per-class AP (mAP = x)"``.
@@ -40,13 +56,12 @@ def plot_per_class_ap(ap: Sequence[float],
     Returns:
         str: ``out_file``.
     """
-    ap = undefined_as_nan(ap)
+    ap, valid = check_per_class_ap(ap)
     if ap.ndim != 1 or len(ap) != len(class_names):
         raise ValueError(f'need one AP per class: got AP shape {ap.shape} for '
                          f'{len(class_names)} class names.')
-    valid = ~np.isnan(ap)
     if not valid.any():
-        raise ValueError('every class AP is NaN: no class has a positive sample.')
+        raise ValueError('every class AP is undefined (-1): no class has a positive sample.')
     mean_ap = ap[valid].mean()
     order = np.argsort(np.where(valid, ap, -np.inf), kind='stable') if sort else \
         np.arange(len(ap))[::-1]

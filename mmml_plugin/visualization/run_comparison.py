@@ -4,7 +4,7 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 
 from ._figure import new_figure, save_figure
-from .per_class_ap import default_bar_chart_size, undefined_as_nan
+from .per_class_ap import check_per_class_ap, default_bar_chart_size
 
 
 def plot_run_comparison(ap_a: Sequence[float],
@@ -15,10 +15,12 @@ def plot_run_comparison(ap_a: Sequence[float],
                         size: Optional[Tuple[int, int]] = None) -> str:
     """Write the per-class AP difference ``A - B`` as bars, sorted, coloured by the winner.
 
-    Classes without positives (AP NaN or -1) in either run are left out and counted in the title.
+    Classes without positives (AP ``UNDEFINED_AP`` = -1) in either run are left out and counted
+    in the title.
 
     Args:
-        ap_a, ap_b (Sequence[float]): (C,) AP in percent of each run, same class order.
+        ap_a (Sequence[float]): (C,) AP in percent of the first run, -1 where undefined.
+        ap_b (Sequence[float]): (C,) AP in percent of the second run, same class order.
         class_names (Sequence[str]): (C,) names.
         out_file (str): the ``.png`` to write.
         names (tuple): the two runs' names, e.g. ``('SSGRL', 'baseline')``.
@@ -27,11 +29,11 @@ def plot_run_comparison(ap_a: Sequence[float],
     Returns:
         str: ``out_file``.
     """
-    ap_a, ap_b = undefined_as_nan(ap_a), undefined_as_nan(ap_b)
+    (ap_a, def_a), (ap_b, def_b) = check_per_class_ap(ap_a), check_per_class_ap(ap_b)
     if ap_a.shape != ap_b.shape or ap_a.ndim != 1 or len(ap_a) != len(class_names):
         raise ValueError(f'runs must have one AP per class in the same order: got {ap_a.shape}, '
                          f'{ap_b.shape} and {len(class_names)} names.')
-    valid = ~(np.isnan(ap_a) | np.isnan(ap_b))
+    valid = def_a & def_b
     if not valid.any():
         raise ValueError('no class has an AP in both runs.')
     idx = np.flatnonzero(valid)

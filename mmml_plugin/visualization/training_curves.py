@@ -1,45 +1,10 @@
 """Training curves (loss, mAP, ...) from the scalar log of an mmengine work dir."""
-import glob
-import json
-import os.path as osp
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from mmml_plugin.evaluation.results_io import load_scalars, short_metric_name
 from ._figure import new_figure, save_figure
-from .results import short_metric_name
-
-
-def find_scalars_file(path: str) -> str:
-    """Resolve a work dir (newest run), a run folder or a ``scalars.json`` to the file itself.
-
-    mmengine's ``LocalVisBackend`` writes ``<work_dir>/<timestamp>/vis_data/scalars.json``.
-    """
-    if osp.isfile(path):
-        return path
-    for pattern in ('scalars.json', 'vis_data/scalars.json', '*/vis_data/scalars.json'):
-        found = sorted(glob.glob(osp.join(path, pattern)))
-        if found:
-            return found[-1]  # timestamped run folders sort by time
-    raise FileNotFoundError(f'{path}: no vis_data/scalars.json found; pass an mmengine work dir '
-                            'trained with the LocalVisBackend (the default) or the file itself.')
-
-
-def load_scalars(path: str) -> List[dict]:
-    """Read the JSON-lines scalar log (one dict per logging step)."""
-    scalars_file = find_scalars_file(path)
-    records = []
-    with open(scalars_file) as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as e:
-                raise ValueError(f'{scalars_file}:{n}: not a JSON line ({e}).') from None
-    if not records:
-        raise ValueError(f'{scalars_file}: empty scalar log; nothing was logged yet.')
-    return records
 
 
 def _default_keys(records: Sequence[dict]) -> List[str]:

@@ -4,12 +4,14 @@
         [--model-index model-index.yml] [--out table.md]
 
 Each RESULTS is the ``--out`` JSON of ``tools/test.py`` (its ``config`` names the zoo entry) or an
-mmengine work dir (its last validation); ``--model`` names the zoo entries explicitly, in order.
+mmengine work dir (its last validation); ``--model`` names the zoo entries explicitly, in order,
+and must match the config each run recorded. A model without published figures shows our numbers
+only.
 """
 import argparse
 import os.path as osp
 
-from mmml_plugin.visualization import benchmark_table
+from mmml_plugin.apis.model_zoo import benchmark_table
 
 MODEL_INDEX = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', 'model-index.yml')
 

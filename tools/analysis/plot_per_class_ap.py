@@ -1,27 +1,28 @@
 """Bar chart of per-class AP from a test run.
 
-    python tools/analysis/plot_per_class_ap.py RESULTS --class-names GRAPH.npz --out ap.png
+    python tools/analysis/plot_per_class_ap.py RESULTS [--class-names GRAPH.npz] --out ap.png
 
-RESULTS is the ``--dump`` .pkl of ``tools/test.py`` (scored here) or its ``--out`` JSON when the
-metric ran with ``classwise=True``.
+RESULTS is the ``--dump`` .npz of ``tools/test.py`` (scored here; it carries the class names) or
+its ``--out`` JSON when the metric ran with ``classwise=True``.
 """
 import argparse
 
-from mmml_plugin.visualization import load_class_names, load_per_class_ap, plot_per_class_ap
+from mmml_plugin.evaluation.results_io import dump_class_names, load_per_class_ap
+from mmml_plugin.visualization import plot_per_class_ap
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('results', help='predictions .pkl or metrics .json')
-    parser.add_argument('--class-names', help='label graph/embedding .npz or a text file')
+    parser.add_argument('results', help='predictions .npz or metrics .json')
+    parser.add_argument('--class-names', help='label graph/embedding .npz or a text file (default: the dump\'s own names)')
     parser.add_argument('--mode', default='sklearn', choices=('sklearn', 'voc', 'voc11'),
-                        help='AP mode when scoring a .pkl')
+                        help='AP mode when scoring a dump')
     parser.add_argument('--title', help='figure title')
     parser.add_argument('--out', default='per_class_ap.png', help='PNG to write')
     args = parser.parse_args()
     ap = load_per_class_ap(args.results, args.mode)
-    names = load_class_names(args.class_names, len(ap))
+    names = dump_class_names(args.results, args.class_names, len(ap))
     print(f'written {plot_per_class_ap(ap, names, args.out, title=args.title)}')
 
 

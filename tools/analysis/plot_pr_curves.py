@@ -1,23 +1,23 @@
 """Precision-recall curves of chosen classes from a prediction dump.
 
-    python tools/analysis/plot_pr_curves.py PREDS.pkl --class-names GRAPH.npz \
-        --classes person dog --out pr.png
+    python tools/analysis/plot_pr_curves.py PREDS.npz --classes person dog --out pr.png
 """
 import argparse
 
-from mmml_plugin.visualization import load_class_names, load_predictions, plot_pr_curves
+from mmml_plugin.evaluation.results_io import dump_class_names, load_predictions
+from mmml_plugin.visualization import plot_pr_curves
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('predictions', help='.pkl written by tools/test.py --dump')
-    parser.add_argument('--class-names', help='label graph/embedding .npz or a text file')
+    parser.add_argument('predictions', help='.npz written by tools/test.py --dump')
+    parser.add_argument('--class-names', help='label graph/embedding .npz or a text file (default: the dump\'s own names)')
     parser.add_argument('--classes', nargs='+', help='class names or indices (default: first 5)')
     parser.add_argument('--out', default='pr_curves.png', help='PNG to write')
     args = parser.parse_args()
     scores, targets = load_predictions(args.predictions)
-    names = load_class_names(args.class_names, scores.shape[1])
+    names = dump_class_names(args.predictions, args.class_names, scores.shape[1])
     classes = None if args.classes is None else \
         [int(c) if c.isdigit() else c for c in args.classes]
     print(f'written {plot_pr_curves(scores, targets, names, args.out, classes=classes)}')

@@ -1,14 +1,15 @@
 """Pure numpy multi-label metrics on (N, C) score and target arrays (targets 1 / 0 / -1)."""
-from .average_precision import (AP_MODES, UNDEFINED_AP, average_precision, mean_average_precision,
+from .average_precision import (UNDEFINED_AP, average_precision, mean_average_precision,
                                 precision_recall_curve)
-from .f1 import multilabel_f1, predict_labels, topk_mask
-from .inputs import check_scores_targets
+from .f1 import predict_labels, topk_mask
+from .inputs import (AP_MODES, check_ap_modes, check_prediction_rule, check_scores_targets,
+                     check_thr, check_topk)
 from .ranking import SortedScores, TieGroups, positive_groups, rank_tie_groups, sort_scores
 from .summary import multilabel_metrics
 
 __all__ = [
     'AP_MODES', 'UNDEFINED_AP', 'average_precision', 'mean_average_precision',
-    'precision_recall_curve', 'multilabel_f1', 'predict_labels', 'topk_mask',
-    'check_scores_targets', 'SortedScores', 'TieGroups', 'positive_groups', 'rank_tie_groups',
-    'sort_scores', 'multilabel_metrics'
+    'precision_recall_curve', 'predict_labels', 'topk_mask', 'check_ap_modes',
+    'check_prediction_rule', 'check_scores_targets', 'check_thr', 'check_topk', 'SortedScores',
+    'TieGroups', 'positive_groups', 'rank_tie_groups', 'sort_scores', 'multilabel_metrics'
 ]

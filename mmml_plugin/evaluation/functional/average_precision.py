@@ -11,29 +11,21 @@ non-ignored samples, precision ``p_k = tp_k / seen_k``, recall ``r_k = tp_k / P`
 * ``'voc11'``: 11-point, AP = 1/11 sum_{t in 0, 0.1, .., 1} max_{k: r_k >= t} p_k (VOC2007).
 
 Samples with target -1 are left out. A class with no positive has no AP: it gets
-:data:`UNDEFINED_AP` (-1) and is left out of :func:`mean_average_precision`.
+:data:`UNDEFINED_AP` (-1), the plugin's one "undefined AP" value (metrics, result files and plots),
+and is left out of :func:`mean_average_precision`.
 """
 from typing import Dict, List, Sequence, Tuple, Union
 
 import numpy as np
 
-from .inputs import check_scores_targets
+from .inputs import check_ap_modes, check_scores_targets, check_some_positive
 from .ranking import TieGroups, positive_groups, rank_tie_groups, sort_scores
 
-AP_MODES = ('sklearn', 'voc', 'voc11')
-#: AP of a class without positives (undefined); never averaged.
+#: AP of a class without positives (undefined); never averaged, never NaN.
 UNDEFINED_AP = -1.0
 # Recall thresholds 0, 0.1, .., 1 as the VOC devkit and mmdet compute them (np.arange, so the
 # fourth is 0.30000000000000004): the same float comparisons give the same numbers as theirs.
 _ELEVEN_POINTS = np.arange(0, 1 + 1e-3, 0.1)
-
-
-def _check_modes(mode: Union[str, Sequence[str]]) -> Tuple[str, ...]:
-    modes = (mode, ) if isinstance(mode, str) else tuple(mode)
-    bad = [m for m in modes if m not in AP_MODES]
-    if bad or not modes:
-        raise ValueError(f'unknown AP mode(s) {bad or modes!r}: choose from {AP_MODES}.')
-    return modes
 
 
 def _suffix_max(values: np.ndarray, start: np.ndarray) -> List[np.ndarray]:
@@ -101,7 +93,7 @@ def average_precision(scores, targets, mode: Union[str, Sequence[str]] = 'sklear
         without positives (a float for (N,) inputs); a dict mode -> AP when ``mode`` is a
         sequence.
     """
-    modes = _check_modes(mode)
+    modes = check_ap_modes(mode)
     aps = ap_from_groups(positive_groups(sort_scores(*check_scores_targets(scores, targets))),
                          modes)
     if np.ndim(scores) == 1:
@@ -120,10 +112,8 @@ def mean_average_precision(ap: np.ndarray) -> float:
     """
     ap = np.asarray(ap, dtype=np.float64)
     defined = ap != UNDEFINED_AP
-    if not defined.any():
-        raise ValueError('no class has a positive sample, so mAP is undefined: the evaluation '
-                         'targets are all 0 or -1; check the annotations of the evaluation set.')
-    return float(ap[defined].mean())
+    check_some_positive(defined)
+    return float(ap[defined].mean())  # mAP = mean over the classes with P > 0
 
 
 def precision_recall_curve(scores, targets) -> List[Tuple[np.ndarray, np.ndarray, np.ndarray]]:

@@ -1,15 +1,16 @@
 """Per-class (CP, CR, CF1) and overall (OP, OR, OF1) precision / recall / F1 of ML-GCN and SSGRL.
 
-A label is predicted when its score is >= ``thr``; with ``topk`` it must also be among the k
-highest scores of its sample (ML-GCN's top-k protocol keeps the threshold). Per class c, over the
-samples whose target is not -1: ``Np_c`` predicted, ``Nc_c`` predicted and positive, ``Ng_c``
-positive.
+The one prediction rule of the plugin (metrics, inference): a label is predicted when its score is
+>= ``thr`` and, with ``topk``, it is also among the k highest scores of its sample (ML-GCN's top-k
+protocol keeps the threshold). Per class c, over the samples whose target is not -1: ``Np_c``
+predicted, ``Nc_c`` predicted and positive, ``Ng_c`` positive.
 """
 from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-from .inputs import IGNORED, POSITIVE, check_scores_targets
+from .inputs import (IGNORED, POSITIVE, check_prediction_rule, check_some_positive, check_thr,
+                     check_topk)
 from .ranking import SortedScores, count_at_or_above
 
 
@@ -23,9 +24,8 @@ def topk_mask(scores: np.ndarray, k: int) -> np.ndarray:
     Returns:
         np.ndarray: (N, C) bool, exactly min(k, C) True per row.
     """
+    k = check_topk(k)
     n, c = scores.shape
-    if k < 1:
-        raise ValueError(f'topk must be a positive integer, got {k}.')
     if k >= c:
         return np.ones((n, c), dtype=bool)
     mask = np.zeros((n, c), dtype=bool)
@@ -38,22 +38,27 @@ def topk_mask(scores: np.ndarray, k: int) -> np.ndarray:
     return mask
 
 
-def predict_labels(scores: np.ndarray, thr: float, topk: Optional[int] = None) -> np.ndarray:
+def predict_labels(scores: np.ndarray, thr: Optional[float] = 0.5,
+                   topk: Optional[int] = None) -> np.ndarray:
     """Labels predicted positive: score >= thr and, with ``topk``, among the k highest.
 
     Args:
         scores (np.ndarray): (N, C) scores.
-        thr (float): score threshold.
-        topk (int, optional): keep at most k labels per sample (see :func:`topk_mask`).
+        thr (float, optional): score threshold, compared in the scores' dtype; None: no
+            threshold (then ``topk`` alone decides).
+        topk (int, optional): keep at most k labels per sample (see :func:`topk_mask`); None: no
+            limit. At least one of ``thr`` and ``topk`` must be set.
 
     Returns:
         np.ndarray: (N, C) bool.
     """
+    thr, topk = check_prediction_rule(thr, topk)
+    scores = np.asarray(scores)
+    if thr is None:
+        return topk_mask(scores, topk)
     pred = scores >= scores.dtype.type(thr)
     if topk is None:
         return pred
-    if topk < 1:
-        raise ValueError(f'topk must be a positive integer, got {topk}.')
     crowded = np.flatnonzero(pred.sum(axis=1) > topk)  # only these rows can lose a label
     pred[crowded] &= topk_mask(scores[crowded], topk)
     return pred
@@ -69,34 +74,6 @@ def _f1(p: float, r: float) -> float:
     return float(2 * p * r / (p + r)) if p + r > 0 else 0.0  # F1 = 2PR / (P + R), 0 when P = R = 0
 
 
-def multilabel_f1(scores, targets, thr: float = 0.5, topk: Optional[int] = None
-                  ) -> Dict[str, float]:
-    """CP, CR, CF1, OP, OR, OF1 at a score threshold, optionally restricted to the top-k labels.
-
-    Classes without a positive are left out of the per-class means (their recall is undefined)
-    but their false positives still count in OP. The -1 targets are left out everywhere.
-
-    Args:
-        scores (array-like): (N, C) scores (probabilities for the default ``thr``).
-        targets (array-like): (N, C) targets, 1 / 0 / -1 (ignored).
-        thr (float): a label is predicted when its score >= thr (compared in the scores' dtype).
-        topk (int, optional): also require the label to be among the sample's k highest scores.
-
-    Returns:
-        dict: ``CP, CR, CF1, OP, OR, OF1`` as fractions in [0, 1], and ``num_classes_evaluated``.
-    """
-    scores, targets = check_scores_targets(scores, targets)
-    return f1_from_predictions(predict_labels(scores, thr, topk), targets)
-
-
-def f1_from_predictions(pred: np.ndarray, targets: np.ndarray) -> Dict[str, float]:
-    """:func:`multilabel_f1` from (N, C) bool predictions and checked (N, C) int8 targets."""
-    pos = targets == POSITIVE
-    n_pred = (pred & (targets != IGNORED)).sum(axis=0)
-    n_correct = (pred & pos).sum(axis=0)
-    return f1_from_counts(n_pred, n_correct, pos.sum(axis=0))
-
-
 def f1_from_counts(n_pred: np.ndarray, n_correct: np.ndarray, n_gt: np.ndarray
                    ) -> Dict[str, float]:
     """CP, CR, CF1, OP, OR, OF1 from per-class counts.
@@ -109,10 +86,8 @@ def f1_from_counts(n_pred: np.ndarray, n_correct: np.ndarray, n_gt: np.ndarray
     Returns:
         dict: fractions in [0, 1], and ``num_classes_evaluated`` (classes with Ng_c > 0).
     """
+    check_some_positive(n_gt)
     has_pos = n_gt > 0
-    if not has_pos.any():
-        raise ValueError('no class has a positive sample, so recall is undefined: the evaluation '
-                         'targets are all 0 or -1; check the annotations of the evaluation set.')
     cp = _safe_ratio(n_correct, n_pred)[has_pos].mean()  # CP = 1/C sum_c Nc_c / Np_c
     cr = (n_correct / np.maximum(n_gt, 1))[has_pos].mean()  # CR = 1/C sum_c Nc_c / Ng_c
     op = float(_safe_ratio(n_correct.sum(), n_pred.sum()))  # OP = sum Nc / sum Np
@@ -146,7 +121,8 @@ def topk_dropped_counts(scores: np.ndarray, targets: np.ndarray, thr, k: int
 
     Only samples with more than k labels above the threshold are looked at.
     """
-    above = scores >= scores.dtype.type(thr)
+    k = check_topk(k)
+    above = scores >= scores.dtype.type(check_thr(thr))
     crowded = np.flatnonzero(above.sum(axis=1, dtype=np.int32) > k)
     dropped = above[crowded] & ~topk_mask(scores[crowded], k)
     t = targets[crowded]

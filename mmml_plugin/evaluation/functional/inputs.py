@@ -1,10 +1,33 @@
-"""Validation of the (N, C) score and target arrays every multi-label metric takes."""
-from typing import Tuple
+"""Validation of every input of the multi-label metrics, in one place: the (N, C) score and
+target arrays, the ``thr`` / ``topk`` prediction rule, and the presence of positives."""
+import math
+from numbers import Integral, Real
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 #: Target values: positive, negative, and ignored (difficult / not annotated).
 POSITIVE, NEGATIVE, IGNORED = 1, 0, -1
+#: AP modes (see ``average_precision``); the first of a sequence is the headline ``mAP``.
+AP_MODES = ('sklearn', 'voc', 'voc11')
+
+
+def check_ap_modes(mode: Union[str, Sequence[str]]) -> Tuple[str, ...]:
+    """``mode`` as a tuple of distinct AP modes, in the given order.
+
+    Args:
+        mode (str | Sequence[str]): one of ``AP_MODES`` or a sequence of them.
+
+    Returns:
+        tuple[str]: the modes; the first is the headline one.
+    """
+    modes = (mode, ) if isinstance(mode, str) else tuple(mode)
+    bad = [m for m in modes if m not in AP_MODES]
+    if bad or not modes or len(set(modes)) != len(modes):
+        raise ValueError(f'ap_mode={mode!r} is not supported: choose one of {AP_MODES} or a list '
+                         'of distinct ones (the first is reported as mAP, the others as '
+                         'mAP_<mode>).')
+    return modes
 
 
 def check_scores_targets(scores, targets) -> Tuple[np.ndarray, np.ndarray]:
@@ -59,3 +82,66 @@ def check_scores_targets(scores, targets) -> Tuple[np.ndarray, np.ndarray]:
             f'targets must be 1 (positive), 0 (negative) or -1 (ignored/difficult), found values '
             f'{bad}: binarise soft labels (e.g. label smoothing) before evaluation.')
     return scores, targets.astype(np.int8, copy=False)
+
+
+def check_topk(topk) -> Optional[int]:
+    """``topk`` as an int >= 1, or None (no top-k limit).
+
+    Args:
+        topk (int, optional): labels kept per sample.
+
+    Returns:
+        int | None: the checked value.
+    """
+    if topk is None:
+        return None
+    if isinstance(topk, bool) or not isinstance(topk, Integral) or topk < 1:
+        raise ValueError(f'topk must be a positive integer or None, got {topk!r}: set it to the '
+                         'number of labels kept per sample (e.g. topk=3), or None for no limit.')
+    return int(topk)
+
+
+def check_thr(thr) -> Optional[float]:
+    """``thr`` as a finite float, or None (no score threshold).
+
+    Args:
+        thr (float, optional): score threshold (a probability for the default 0.5).
+
+    Returns:
+        float | None: the checked value.
+    """
+    if thr is None:
+        return None
+    if isinstance(thr, bool) or not isinstance(thr, Real) or not math.isfinite(thr):
+        raise ValueError(f'thr must be a finite number or None, got {thr!r}: set the score '
+                         'threshold (e.g. thr=0.5 on probabilities), or None for no threshold.')
+    return float(thr)
+
+
+def check_prediction_rule(thr, topk) -> Tuple[Optional[float], Optional[int]]:
+    """Check the rule that turns scores into predicted labels (see ``predict_labels``).
+
+    Args:
+        thr (float, optional): a label needs a score >= thr; None: no threshold.
+        topk (int, optional): a label needs to be among the sample's k highest; None: no limit.
+
+    Returns:
+        tuple: the checked ``(thr, topk)``; at least one of them is set.
+    """
+    thr, topk = check_thr(thr), check_topk(topk)
+    if thr is None and topk is None:
+        raise ValueError('thr and topk are both None, so every label would be predicted: set a '
+                         'score threshold (thr=0.5), a top-k limit (topk=3), or both.')
+    return thr, topk
+
+
+def check_some_positive(num_pos: np.ndarray) -> None:
+    """Refuse targets in which no class has a positive (mAP, CR and OR are then undefined).
+
+    Args:
+        num_pos (np.ndarray): (C,) positives per class.
+    """
+    if not (np.asarray(num_pos) > 0).any():
+        raise ValueError('no class has a positive sample, so mAP and recall are undefined: the '
+                         'evaluation targets are all 0 or -1; check the annotations of the '
+                         'evaluation set.')

@@ -1,5 +1,5 @@
 """``DetectionMultiLabelMetric``: a detector scored as a multi-label image classifier."""
-from typing import Optional, Sequence, Union
+from typing import Dict, Optional, Sequence, Union
 
 import numpy as np
 from mmdet.registry import METRICS as DET_METRICS
@@ -58,6 +58,32 @@ def _field(instances, key: str) -> np.ndarray:
     return to_numpy(value).reshape(-1)
 
 
+def detection_record(data_sample: dict, num_classes: int,
+                     difficult_as_positive: Optional[bool] = None) -> Dict[str, np.ndarray]:
+    """What the metrics keep of a detector's data sample: the image's (C,) float32 class scores
+    (:func:`detections_to_scores`) and (C,) int8 targets (:func:`instances_to_targets`)."""
+    pred = data_sample['pred_instances']
+    scores = detections_to_scores(
+        _field(pred, 'labels').astype(np.int64), _field(pred, 'scores'), num_classes)
+    gt_labels = _field(data_sample['gt_instances'], 'labels').astype(np.int64)
+    ignored = data_sample.get('ignored_instances')
+    ignored_labels = (_field(ignored, 'labels').astype(np.int64)
+                      if ignored is not None and 'labels' in ignored else
+                      np.zeros(0, dtype=np.int64))
+    return dict(pred_score=scores,
+                gt_target=instances_to_targets(gt_labels, ignored_labels, num_classes,
+                                               difficult_as_positive))
+
+
+def dataset_num_classes(dataset_meta: Optional[dict], metric: str) -> int:
+    """C from a dataset's ``metainfo['classes']``."""
+    classes = (dataset_meta or {}).get('classes')
+    if classes is None:
+        raise ValueError(f'{metric} does not know the number of classes: the dataset has no '
+                         'metainfo "classes"; pass num_classes=C.')
+    return len(classes)
+
+
 @DET_METRICS.register_module()
 class DetectionMultiLabelMetric(MultiLabelMAP):
     """Scores a detector as a multi-label classifier, with the numbers of :class:`MultiLabelMAP`.
@@ -92,25 +118,11 @@ class DetectionMultiLabelMetric(MultiLabelMAP):
     def _num_classes(self) -> int:
         if self.num_classes is not None:
             return self.num_classes
-        classes = (self.dataset_meta or {}).get('classes')
-        if classes is None:
-            raise ValueError('DetectionMultiLabelMetric does not know the number of classes: the '
-                             'dataset has no metainfo "classes"; pass num_classes=C.')
-        return len(classes)
+        return dataset_num_classes(self.dataset_meta, type(self).__name__)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Keep each image's (C,) class scores and (C,) int8 targets."""
         num_classes = self._num_classes()
         for data_sample in data_samples:
-            pred = data_sample['pred_instances']
-            scores = detections_to_scores(
-                _field(pred, 'labels').astype(np.int64), _field(pred, 'scores'), num_classes)
-            gt_labels = _field(data_sample['gt_instances'], 'labels').astype(np.int64)
-            ignored = data_sample.get('ignored_instances')
-            ignored_labels = (_field(ignored, 'labels').astype(np.int64)
-                              if ignored is not None and 'labels' in ignored else
-                              np.zeros(0, dtype=np.int64))
             self.results.append(
-                dict(pred_score=scores,
-                     gt_target=instances_to_targets(gt_labels, ignored_labels, num_classes,
-                                                    self.difficult_as_positive)))
+                detection_record(data_sample, num_classes, self.difficult_as_positive))

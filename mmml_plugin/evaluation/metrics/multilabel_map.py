@@ -8,7 +8,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from mmpretrain.registry import METRICS
 
-from ..functional import AP_MODES, UNDEFINED_AP, multilabel_metrics
+from ..functional import UNDEFINED_AP, check_ap_modes, check_thr, check_topk, multilabel_metrics
 
 
 def to_numpy(value) -> np.ndarray:
@@ -54,6 +54,19 @@ def sample_targets(data_sample: dict, num_classes: int,
     return target  # other values (soft labels) are rejected by check_scores_targets
 
 
+def classification_record(data_sample: dict,
+                          difficult_as_positive: Optional[bool] = None) -> Dict[str, np.ndarray]:
+    """What the metrics keep of a classifier's data sample: its (C,) ``pred_score`` (dtype
+    kept: float64 scores stay float64) and its (C,) int8 ``gt_target`` (see :func:`sample_targets`).
+    """
+    if 'pred_score' not in data_sample:
+        raise KeyError('the data sample has no pred_score: MultiLabelMAP needs a classifier whose '
+                       'head predicts scores (mode="predict").')
+    score = to_numpy(data_sample['pred_score']).reshape(-1)
+    return dict(pred_score=score,
+                gt_target=sample_targets(data_sample, score.size, difficult_as_positive))
+
+
 def _indices(value, name: str, num_classes: int) -> np.ndarray:
     idx = to_numpy(value).reshape(-1).astype(np.int64)
     if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
@@ -66,15 +79,19 @@ def _indices(value, name: str, num_classes: int) -> np.ndarray:
 class MultiLabelMAP(BaseMetric):
     """Multi-label mAP and the CP/CR/CF1/OP/OR/OF1 family of ML-GCN / SSGRL, in percent.
 
-    Reports ``mAP`` (``mAP_<mode>`` for each mode when ``ap_mode`` is a list), ``CP, CR, CF1, OP,
-    OR, OF1`` at ``score >= thr`` and ``CP_top<k> .. OF1_top<k>`` for labels that are also among
-    the sample's k highest scores, plus ``AP_classwise`` with ``classwise=True``. Targets of -1
-    (difficult) are ignored; classes without positives are left out of every class mean and named
-    in a warning. Definitions: docs/metrics.md.
+    Reports ``mAP`` in the first AP mode and ``mAP_<mode>`` for each further mode of ``ap_mode``;
+    ``CP, CR, CF1, OP, OR, OF1`` at ``score >= thr``; ``CP_top<k> .. OF1_top<k>`` for the labels
+    >= thr that are also among the sample's k highest scores; ``AP_classwise`` (first mode) with
+    ``classwise=True``. Targets of -1 (difficult) are ignored; classes without positives are left
+    out of every class mean and named in a warning. Definitions: docs/metrics.md. The official
+    SSGRL evaluation (all-point AP as headline, the sklearn-mode mAP beside it)::
+
+        test_evaluator = dict(type='MultiLabelMAP', ap_mode=['voc', 'sklearn'])
 
     Args:
         ap_mode (str | Sequence[str]): ``'sklearn'`` (step-wise, default), ``'voc'`` (all-point
-            interpolated, SSGRL's official code) or ``'voc11'`` (11-point), or a list of them.
+            interpolated, SSGRL's official ``voc_ap``) or ``'voc11'`` (11-point), or a list of
+            distinct modes whose first is the headline ``mAP``.
         thr (float): score threshold of the F1 family (scores are probabilities).
         topk (int, optional): k of the top-k F1 family; None to skip it.
         classwise (bool): also report per-class AP (of the first mode), -1 for classes without
@@ -96,29 +113,20 @@ class MultiLabelMAP(BaseMetric):
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
-        modes = [ap_mode] if isinstance(ap_mode, str) else list(ap_mode)
-        if not modes or any(m not in AP_MODES for m in modes):
-            raise ValueError(f'ap_mode={ap_mode!r} is not supported: choose from {AP_MODES} or a '
-                             'list of them.')
-        if topk is not None and (not isinstance(topk, int) or topk < 1):
-            raise ValueError(f'topk must be a positive int or None, got {topk!r}.')
-        self.ap_mode = ap_mode if isinstance(ap_mode, str) else tuple(ap_mode)
-        self.thr = float(thr)
-        self.topk = topk
+        modes = check_ap_modes(ap_mode)
+        self.ap_mode = modes[0] if isinstance(ap_mode, str) else modes
+        self.thr = check_thr(thr)
+        if self.thr is None:
+            raise ValueError(f'{type(self).__name__}: thr=None; the CP..OF1 family needs a score '
+                             'threshold (e.g. thr=0.5).')
+        self.topk = check_topk(topk)
         self.classwise = classwise
         self.difficult_as_positive = difficult_as_positive
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Keep each sample's (C,) ``pred_score`` and (C,) int8 targets."""
         for data_sample in data_samples:
-            if 'pred_score' not in data_sample:
-                raise KeyError('the data sample has no pred_score: MultiLabelMAP needs a '
-                               'classifier whose head predicts scores (mode="predict").')
-            score = to_numpy(data_sample['pred_score']).reshape(-1)
-            self.results.append(
-                dict(pred_score=score,
-                     gt_target=sample_targets(data_sample, score.size,
-                                              self.difficult_as_positive)))
+            self.results.append(classification_record(data_sample, self.difficult_as_positive))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, object]:
         """Stack the collected samples and compute every metric."""
@@ -141,16 +149,12 @@ class MultiLabelMAP(BaseMetric):
         metrics = {}
         for key, value in values.items():
             if key.startswith('AP'):
-                if self.classwise and key in ('AP', f'AP_{self._first_mode}'):
+                if self.classwise and key == 'AP':
                     metrics['AP_classwise'] = [
                         v if v == UNDEFINED_AP else 100 * v for v in value.tolist()]
                 continue
             metrics[key] = 100 * value
         return metrics
-
-    @property
-    def _first_mode(self) -> str:
-        return self.ap_mode if isinstance(self.ap_mode, str) else self.ap_mode[0]
 
     def _class_names(self, indices: np.ndarray) -> List[str]:
         classes = (self.dataset_meta or {}).get('classes')

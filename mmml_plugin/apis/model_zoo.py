@@ -4,6 +4,7 @@ Published figures live in the model zoo metafiles (``configs/*/metafile.yml``, l
 ``model-index.yml``): every model's ``Results`` are the paper's or OpenMMLab's numbers, and its
 ``Metadata.Results Source`` says where they come from. They are never numbers measured here.
 """
+import glob
 import json
 import math
 import os.path as osp
@@ -11,19 +12,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
-from .results import load_test_metrics, short_metric_name
-from .training_curves import load_scalars
-
-
-def load_run_metrics(path: str) -> Dict[str, float]:
-    """Metrics of a run: a ``tools/test.py --out`` JSON, or the last validation of a work dir."""
-    if osp.isfile(path) and path.endswith('.json') and not path.endswith('scalars.json'):
-        return load_test_metrics(path)
-    validations = [r for r in load_scalars(path)
-                   if any(short_metric_name(k) == 'mAP' for k in r)]
-    if not validations:
-        raise ValueError(f'{path}: the scalar log holds no validation with an mAP yet.')
-    return validations[-1]
+from mmml_plugin.evaluation.results_io import load_run_metrics, short_metric_name
 
 
 def load_model_zoo(model_index: str) -> List[dict]:
@@ -61,11 +50,25 @@ def find_model(models: Sequence[dict], name_or_config: str) -> dict:
 
 
 def published_metrics(model: dict) -> Tuple[str, Dict[str, float]]:
-    """``(dataset, {metric: value})`` of a zoo entry's first result."""
+    """``(dataset, {metric: value})`` of a zoo entry's first result.
+
+    Args:
+        model (dict): a zoo entry from :func:`load_model_zoo`.
+
+    Returns:
+        tuple: the dataset and its metrics; for a model without published ``Results`` the
+        dataset of its ``Metadata`` (``'-'`` if none) and an empty dict.
+    """
     results = model.get('Results') or []
     if not results:
-        raise KeyError(f'model "{model["Name"]}" has no published Results in its metafile.')
+        data = (model.get('Metadata') or {}).get('Training Data') or '-'
+        return (data if isinstance(data, str) else ', '.join(map(str, data))), {}
     return results[0]['Dataset'], dict(results[0]['Metrics'])
+
+
+def config_stem(path: Optional[str]) -> Optional[str]:
+    """``'configs/ssgrl/ssgrl_r101_1xb4_coco-576px.py'`` -> ``'ssgrl_r101_1xb4_coco-576px'``."""
+    return None if not path else osp.splitext(osp.basename(path))[0]
 
 
 #: Published metric name -> (our metric key, factor): mmdet's ``VOCMetric`` reports the box mAP
@@ -87,19 +90,24 @@ def _measured(ours: Dict[str, float], metric: str) -> Optional[float]:
     return float(ours[matches[0]]) if matches else None
 
 
-def benchmark_rows(ours: Dict[str, float],
-                   published: Dict[str, float]) -> List[Tuple[str, Optional[float],
-                                                             Optional[float], Optional[float]]]:
+def benchmark_rows(ours: Dict[str, float], published: Dict[str, Optional[float]]
+                   ) -> List[Tuple[str, Optional[float], Optional[float], Optional[float]]]:
     """``(metric, ours, published, ours - published)`` for every published metric.
 
-    ``ours`` keys may carry the evaluator prefix (``multi-label/mAP``); a metric we did not
-    measure has ``None`` for ours and the difference.
+    Args:
+        ours (dict): our metrics; keys may carry the evaluator prefix (``multi-label/mAP``).
+        published (dict): metric -> published value, or None where nothing is published.
+
+    Returns:
+        list[tuple]: one row per published metric; a metric we did not measure (or one without
+        a published value) has ``None`` for ours (published) and the difference.
     """
     rows = []
     for metric, value in published.items():
         mine = _measured(ours, metric)
-        diff = None if mine is None else mine - float(value)
-        rows.append((metric, mine, float(value), diff))
+        value = None if value is None else float(value)
+        diff = None if mine is None or value is None else mine - value
+        rows.append((metric, mine, value, diff))
     return rows
 
 
@@ -122,13 +130,35 @@ def markdown_table(entries: Sequence[Tuple[str, str, list]]) -> str:
     return '\n'.join(lines) + '\n'
 
 
-def _run_config(path: str) -> Optional[str]:
-    """The ``config`` recorded by ``tools/test.py --out`` in a results JSON, if any."""
-    if not (osp.isfile(path) and path.endswith('.json')):
-        return None
-    with open(path) as f:
-        data = json.load(f)
-    return data.get('config') if isinstance(data, dict) else None
+def run_config(path: str) -> Optional[str]:
+    """The config a run was made with: the ``config`` that ``tools/test.py --out`` records in a
+    results JSON, or the config copy mmengine's Runner leaves at the top of a work dir.
+
+    Args:
+        path (str): a results JSON or a work dir.
+
+    Returns:
+        str | None: the config path (or file name); None when the run does not say.
+    """
+    if osp.isfile(path) and path.endswith('.json'):
+        with open(path) as f:
+            try:
+                data = json.load(f)
+            except json.JSONDecodeError:
+                return None  # load_run_metrics reports the broken file
+        return data.get('config') if isinstance(data, dict) else None
+    if osp.isdir(path):
+        configs = sorted(glob.glob(osp.join(path, '*.py')))
+        if len(configs) == 1:
+            return configs[0]
+    return None
+
+
+def _our_metrics(ours: Dict[str, object]) -> Dict[str, None]:
+    """The scalar evaluator metrics of a run (``prefix/name`` keys), as rows with nothing
+    published."""
+    return {k: None for k, v in ours.items()
+            if '/' in k and isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
 def benchmark_table(results: Sequence[str],
@@ -136,11 +166,15 @@ def benchmark_table(results: Sequence[str],
                     models: Optional[Sequence[str]] = None) -> str:
     """Markdown table of each run's metrics against its model's published figures.
 
+    A run is only set against the figures of the config it was made with: naming (``models``) a
+    zoo entry whose config differs from the one the run recorded is refused. A model without
+    published figures gets its own numbers with ``-`` as published.
+
     Args:
         results (Sequence[str]): ``tools/test.py --out`` JSON files or work dirs.
         model_index (str): the root ``model-index.yml``.
         models (Sequence[str], optional): zoo names or config paths, one per result; default
-            the ``config`` recorded in each JSON.
+            the config each run recorded.
 
     Returns:
         str: the table.
@@ -151,12 +185,24 @@ def benchmark_table(results: Sequence[str],
     zoo = load_model_zoo(model_index)
     entries = []
     for i, path in enumerate(results):
-        key = models[i] if models is not None else _run_config(path)
+        recorded = run_config(path)
+        key = models[i] if models is not None else recorded
         if key is None:
             raise ValueError(f'{path}: cannot tell which zoo model this run is; name it '
                              '(--model NAME).')
         model = find_model(zoo, key)
+        if recorded is not None and config_stem(recorded) != config_stem(model.get('Config')):
+            raise ValueError(
+                f'{path}: this run was made with {recorded}, but the zoo model '
+                f'"{model["Name"]}" is {model.get("Config")}: its numbers would be set against '
+                'another model\'s published results. Name the model of the config the run used, '
+                'or leave --model out to take it from the run.')
+        ours = load_run_metrics(path)
         dataset, published = published_metrics(model)
-        entries.append((model['Name'], dataset, benchmark_rows(load_run_metrics(path),
-                                                               published)))
+        if not published:
+            rows = benchmark_rows(ours, _our_metrics(ours))
+            dataset = f'{dataset} (no published results)'
+        else:
+            rows = benchmark_rows(ours, published)
+        entries.append((model['Name'], dataset, rows))
     return markdown_table(entries)
