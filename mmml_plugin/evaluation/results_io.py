@@ -52,7 +52,7 @@ def load_test_metrics(path: str) -> dict:
     with open(path) as f:
         try:
             data = json.load(f)
-        except json.JSONDecodeError as e:
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ValueError(f'{path}: not valid JSON ({e}); expected the file written by '
                              '`tools/test.py --out`.') from None
     if not isinstance(data, dict):

@@ -37,7 +37,7 @@ def demo_run(demo_data, repo_root, tmp_path_factory):
               cfg_options={**options, 'visualizer.vis_backends': tensorboard})
     checkpoint = str(work_dir / 'epoch_1.pth')
     assert osp.isfile(checkpoint)
-    results_json, preds = str(work_dir / 'results.json'), str(work_dir / 'preds.pkl')
+    results_json, preds = str(work_dir / 'results.json'), str(work_dir / 'preds.npz')
     metrics = run_test(config, checkpoint, work_dir=str(work_dir / 'test'), out=results_json,
                        dump=preds, cfg_options={**options, 'test_evaluator.classwise': True})
     return dict(config=config, checkpoint=checkpoint, work_dir=str(work_dir), metrics=metrics,

@@ -14,8 +14,10 @@ import pytest
 import yaml
 from PIL import Image
 
-from mmml_plugin.visualization import (benchmark_table, load_per_class_ap, load_predictions,
-                                       load_run_metrics)
+from mmml_plugin.apis.model_zoo import benchmark_table
+from mmml_plugin.evaluation.functional import UNDEFINED_AP
+from mmml_plugin.evaluation.results_io import (load_per_class_ap, load_prediction_arrays,
+                                               load_predictions, load_run_metrics)
 from mmml_plugin.visualization.label_graph import default_heat_map_size
 from mmml_plugin.visualization.per_class_ap import default_bar_chart_size
 
@@ -43,13 +45,18 @@ def _metric(metrics, name):
     return value
 
 
-def test_dump_scored_here_equals_the_metric(demo_run):
-    """Per-class AP computed from the --dump pickle averages to the mAP the test run reported."""
+def test_dump_scored_here_equals_the_metric(demo_run, demo_data):
+    """Per-class AP computed from the --dump .npz averages to the mAP the test run reported."""
     scores, targets = load_predictions(demo_run['preds'])
     assert scores.shape == targets.shape and scores.shape[1] == 10
+    assert scores.dtype == np.float64  # the plugin heads' unsaturated float64 sigmoid
     assert set(np.unique(targets)) <= {-1, 0, 1}
+    arrays = load_prediction_arrays(demo_run['preds'])
+    assert arrays['classes'].tolist() == demo_data['classes']
+    assert len(arrays['img_paths']) == len(scores) and all(arrays['img_paths'])
     ap = load_per_class_ap(demo_run['preds'])
-    assert np.nanmean(ap) == pytest.approx(_metric(demo_run['metrics'], 'mAP'), abs=1e-6)
+    assert ap[ap != UNDEFINED_AP].mean() == pytest.approx(_metric(demo_run['metrics'], 'mAP'),
+                                                          abs=1e-6)
     # the metric's own class-wise AP, read back from the --out JSON, is the same
     np.testing.assert_allclose(load_per_class_ap(demo_run['results_json']), ap, atol=1e-6)
 
@@ -59,6 +66,9 @@ def test_per_class_ap_tool(demo_run, demo_data, repo_root, tmp_path):
     _tool(repo_root, 'plot_per_class_ap.py', demo_run['preds'], '--class-names',
           demo_data['graph_file'], '--out', out)
     assert _size(out) == default_bar_chart_size(10)
+    out2 = tmp_path / 'ap_dump_names.png'  # the dump carries its class names
+    _tool(repo_root, 'plot_per_class_ap.py', demo_run['preds'], '--out', out2)
+    assert _size(out2) == default_bar_chart_size(10)
 
 
 def test_pr_curves_tool(demo_run, demo_data, repo_root, tmp_path):
@@ -118,3 +128,26 @@ def test_benchmark_table_shows_the_metric_output(demo_run, demo_zoo, repo_root):
                                                       abs=1e-4)
     with open(demo_run['results_json']) as f:
         assert json.load(f)['config'].endswith('ssgrl_r18_demo.py')
+
+
+def test_benchmark_table_model_without_published_results(demo_run, repo_root):
+    """The demo entry of the real zoo has no published figures: our numbers, '-' beside them."""
+    table = benchmark_table([demo_run['results_json']], str(repo_root / 'model-index.yml'))
+    rows = [line.split('|')[1:-1] for line in table.splitlines()[2:]]
+    assert rows and all(r[0].strip() == 'ssgrl_r18_demo' for r in rows)
+    assert all('no published results' in r[1] for r in rows)
+    by_metric = {r[2].strip(): r for r in rows}
+    mAP = by_metric['multi-label/mAP']
+    assert float(mAP[3]) == pytest.approx(_metric(demo_run['metrics'], 'mAP'), abs=0.005)
+    assert mAP[4].strip() == '-' and mAP[5].strip() == '-'
+
+
+def test_benchmark_table_refuses_another_models_published_figures(demo_run, repo_root):
+    """--model naming the COCO entry for a demo run would set demo numbers against COCO 2014."""
+    with pytest.raises(ValueError, match='ssgrl_r18_demo.py.*ssgrl_r101_1xb4_coco-576px'):
+        benchmark_table([demo_run['results_json']], str(repo_root / 'model-index.yml'),
+                        ['ssgrl_r101_1xb4_coco-576px'])
+    # a work dir records its config too (mmengine's copy at its top)
+    with pytest.raises(ValueError, match='was made with'):
+        benchmark_table([demo_run['work_dir']], str(repo_root / 'model-index.yml'),
+                        ['ssgrl_r101_1xb4_coco-576px'])

@@ -1,9 +1,23 @@
 """CP/CR/CF1/OP/OR/OF1 at a threshold and at top-k on hand-computed cases, and against a direct
-per-class loop of the ML-GCN definitions on random inputs."""
+per-class loop of the ML-GCN definitions on random inputs; the one prediction rule (thr, topk)."""
 import numpy as np
 import pytest
 
-from mmml_plugin.evaluation.functional import multilabel_f1, multilabel_metrics, topk_mask
+from mmml_plugin.apis.inference import select_labels
+from mmml_plugin.evaluation.functional import (check_scores_targets, multilabel_metrics,
+                                               predict_labels, topk_mask)
+from mmml_plugin.evaluation.functional.f1 import f1_from_counts
+
+
+def multilabel_f1(scores, targets, thr=0.5, topk=None):
+    """The F1 family counted from the (N, C) matrix of predicted labels: a second implementation
+    beside ``multilabel_metrics``, which counts from the sorted scores."""
+    scores, targets = check_scores_targets(scores, targets)
+    pred = predict_labels(scores, thr, topk)
+    pos = targets == 1
+    return f1_from_counts((pred & (targets != -1)).sum(axis=0), (pred & pos).sum(axis=0),
+                          pos.sum(axis=0))
+
 
 SCORES = np.array([[0.9, 0.6, 0.2],
                    [0.4, 0.7, 0.8],
@@ -109,9 +123,37 @@ def test_random_against_direct_loop(topk):
         assert got[key] == pytest.approx(value, abs=1e-12), key
 
 
-def test_bad_topk():
-    with pytest.raises(ValueError, match='topk'):
-        multilabel_f1(SCORES, TARGETS, topk=0)
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(topk=0), 'topk must be a positive integer'), (dict(topk=2.0), 'topk'),
+    (dict(topk=True), 'topk'), (dict(thr=float('nan')), 'thr must be a finite'),
+    (dict(thr='0.5'), 'thr'), (dict(thr=None, topk=None), 'both None')])
+def test_bad_thr_topk_same_message_everywhere(kwargs, match):
+    """One check: the prediction rule, the summary, the metric and inference say the same."""
+    from mmpretrain.registry import METRICS
+    with pytest.raises(ValueError, match=match):
+        predict_labels(SCORES, **{'thr': 0.5, **kwargs})
+    with pytest.raises(ValueError, match=match):
+        select_labels(SCORES[0], **{'thr': 0.5, **kwargs})
+    if kwargs.get('thr', 0.5) is not None:  # the F1 family always has a threshold
+        with pytest.raises(ValueError, match=match):
+            multilabel_metrics(SCORES, TARGETS, **kwargs)
+        with pytest.raises(ValueError, match=match):
+            METRICS.build(dict(type='MultiLabelMAP', **kwargs))
+
+
+def test_one_prediction_rule_for_metric_and_inference():
+    """thr and topk mean the same in predict_labels (what MultiLabelMAP counts) and in the
+    inference API: score >= thr among the k highest; thr=None keeps the k highest."""
+    for thr, topk in ((0.5, None), (0.5, 1), (0.65, 2), (None, 2), (0.0, 1)):
+        pred = predict_labels(SCORES, thr, topk)
+        for row, scores in enumerate(SCORES):
+            labels = select_labels(scores, thr, topk)
+            assert sorted(labels.tolist()) == np.flatnonzero(pred[row]).tolist()
+            assert list(scores[labels]) == sorted(scores[labels], reverse=True)  # best first
+    # top-1 with the threshold: row 2's best score (0.55) passes, row 1's second (0.7) is cut
+    assert predict_labels(SCORES, 0.5, 1).sum(axis=1).tolist() == [1, 1, 1, 1]
+    assert predict_labels(SCORES, 0.95, 1).sum() == 0  # nothing reaches the threshold
+    assert predict_labels(SCORES, None, 1).sum() == 4  # top-1 whatever the score
 
 
 @pytest.mark.parametrize('dtype', [np.float16, np.float32, np.float64])

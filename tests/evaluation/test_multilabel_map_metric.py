@@ -58,6 +58,23 @@ def test_keys_and_values_in_percent(problem):
         assert got[f'multi-label/{k}'] == pytest.approx(100 * ref[k], abs=1e-12)
 
 
+def test_first_ap_mode_is_the_headline_mAP(problem):
+    """ap_mode=['voc', 'sklearn']: mAP is the all-point VOC AP, mAP_sklearn beside it."""
+    scores, targets = problem
+    got = evaluate(dict(type='MultiLabelMAP', ap_mode=['voc', 'sklearn'], classwise=True),
+                   make_samples(scores, targets))
+    ref = multilabel_metrics(scores, targets, ['voc', 'sklearn'])
+    voc = multilabel_metrics(scores, targets, 'voc')
+    assert got['multi-label/mAP'] == pytest.approx(100 * voc['mAP'], abs=1e-12)
+    assert got['multi-label/mAP_sklearn'] == pytest.approx(
+        100 * multilabel_metrics(scores, targets, 'sklearn')['mAP'], abs=1e-12)
+    assert got['multi-label/mAP'] > got['multi-label/mAP_sklearn']  # interpolation never lowers
+    assert 'multi-label/mAP_voc' not in got
+    assert got['multi-label/AP_classwise'] == pytest.approx((100 * ref['AP']).tolist())
+    with pytest.raises(ValueError, match='distinct'):
+        METRICS.build(dict(type='MultiLabelMAP', ap_mode=['voc', 'voc']))
+
+
 def test_gt_score_and_gt_label_agree(problem):
     scores, targets = problem
     cfg = dict(type='MultiLabelMAP', ap_mode=['voc', 'voc11', 'sklearn'], topk=2)

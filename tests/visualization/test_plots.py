@@ -1,15 +1,15 @@
 """Each plot function on the demo data: the PNG exists, has the requested pixel size, and bad
 input is a clear error."""
 import json
-import math
 
 import numpy as np
 import pytest
 from PIL import Image
 from sklearn.metrics import average_precision_score
 
-from mmml_plugin.visualization import (load_class_names, load_scalars, overlay_attention,
-                                       per_class_ap, plot_label_graph, plot_per_class_ap,
+from mmml_plugin.evaluation.functional import UNDEFINED_AP
+from mmml_plugin.evaluation.results_io import load_class_names, load_scalars, per_class_ap
+from mmml_plugin.visualization import (overlay_attention, plot_label_graph, plot_per_class_ap,
                                        plot_pr_curves, plot_run_comparison, plot_training_curves,
                                        save_attention_grid)
 from mmml_plugin.visualization.label_graph import default_heat_map_size
@@ -47,7 +47,7 @@ def test_per_class_ap_equals_sklearn(scores_targets):
             ref = 100 * average_precision_score(targets[keep, c], scores[keep, c])
             assert ap[c] == pytest.approx(ref, abs=1e-9)
         else:
-            assert math.isnan(ap[c])
+            assert ap[c] == UNDEFINED_AP  # the one "undefined" value, as the metrics report it
 
 
 def test_per_class_ap_plot(scores_targets, demo_data, tmp_path):
@@ -55,14 +55,18 @@ def test_per_class_ap_plot(scores_targets, demo_data, tmp_path):
     names = demo_data['classes']
     out = plot_per_class_ap(ap, names, str(tmp_path / 'sub' / 'ap.png'))
     assert _size(out) == default_bar_chart_size(len(names))
-    ap[2] = np.nan  # a class without positives is labelled, not drawn as zero
-    ap[3] = -1.0  # ... also in the metric's AP_classwise convention
+    ap[2] = UNDEFINED_AP  # a class without positives is labelled, not drawn as zero
     assert _size(plot_per_class_ap(ap, names, str(tmp_path / 'ap2.png'), size=(500, 400))) == \
         (500, 400)
     with pytest.raises(ValueError, match='one AP per class'):
         plot_per_class_ap(ap[:3], names, str(tmp_path / 'bad.png'))
-    with pytest.raises(ValueError, match='every class AP is NaN'):
-        plot_per_class_ap(np.full(len(names), np.nan), names, str(tmp_path / 'nan.png'))
+    with pytest.raises(ValueError, match='every class AP is undefined'):
+        plot_per_class_ap(np.full(len(names), UNDEFINED_AP), names, str(tmp_path / 'u.png'))
+    for bad in (np.nan, 101.0, -0.5):  # NaN is never an AP: a bug upstream, refused
+        wrong = ap.copy()
+        wrong[1] = bad
+        with pytest.raises(ValueError, match=r'\[0, 100\] percent or -1'):
+            plot_per_class_ap(wrong, names, str(tmp_path / 'nan.png'))
     with pytest.raises(ValueError, match='PNG'):
         plot_per_class_ap(ap, names, str(tmp_path / 'ap.jpg'))
 
@@ -99,7 +103,8 @@ def test_class_names_from_graph_file(demo_data, tmp_path):
 
 def test_run_comparison(scores_targets, demo_data, tmp_path):
     ap_a = per_class_ap(*scores_targets)
-    ap_b = ap_a + np.where(np.arange(len(ap_a)) % 2 == 0, 3.0, -2.0)
+    ap_b = np.clip(ap_a + np.where(np.arange(len(ap_a)) % 2 == 0, 3.0, -2.0), 0, 100)
+    ap_b[1] = UNDEFINED_AP  # left out of the comparison
     out = plot_run_comparison(ap_a, ap_b, demo_data['classes'], str(tmp_path / 'cmp.png'),
                               names=('SSGRL', 'baseline'), size=(700, 350))
     assert _size(out) == (700, 350)

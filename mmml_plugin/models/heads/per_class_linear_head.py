@@ -61,6 +61,11 @@ class PerClassLinearClsHead(MultiLabelClsHead):
         """Logits (B, C)."""
         return self.classifier(self.pre_logits(feats))
 
+    def _get_predictions(self, cls_score: torch.Tensor, data_samples: Optional[Sequence]):
+        """mmpretrain's predictions with ``pred_score = sigmoid(logit)`` in float64: float32
+        rounds it to 1.0 above logit ~16.6, tying the ranking that AP reads (docs/metrics.md)."""
+        return super()._get_predictions(cls_score.double(), data_samples)
+
     def _get_loss(self, cls_score: torch.Tensor, data_samples: Sequence, **kwargs) -> dict:
         losses = super()._get_loss(cls_score, data_samples, **kwargs)  # sum / B
         if self.avg_over_classes:

@@ -6,8 +6,8 @@ import os.path as osp
 import pytest
 import yaml
 
-from mmml_plugin.visualization import (benchmark_rows, find_model, load_model_zoo,
-                                       markdown_table, published_metrics)
+from mmml_plugin.apis.model_zoo import (benchmark_rows, find_model, load_model_zoo,
+                                        markdown_table, published_metrics)
 
 PUBLISHED = {
     'ssgrl_r101_1xb4_coco-576px': {'mAP': 83.8, 'CP': 89.9, 'CR': 68.5, 'CF1': 76.8,
@@ -39,6 +39,8 @@ def test_published_figures(zoo):
     for model in zoo:  # nothing else pretends to have been measured
         if model['Name'] not in PUBLISHED:
             assert not model.get('Results'), model['Name']
+            dataset, metrics = published_metrics(model)  # no published figures: no crash
+            assert metrics == {} and dataset
 
 
 def test_metafiles_load_with_modelindex(repo_root):
