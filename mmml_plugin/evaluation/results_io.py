@@ -98,9 +98,9 @@ def save_predictions(path: str,
     check_dump_path(path)
     scores, targets = check_scores_targets(np.stack(scores) if len(scores) else scores,
                                            np.stack(targets) if len(targets) else targets)
+    paths = img_paths if img_paths is not None else [''] * len(scores)
     arrays = dict(scores=scores, targets=targets,
-                  img_paths=np.array(['' if p is None else str(p) for p in
-                                      (img_paths if img_paths is not None else [''] * len(scores))]))
+                  img_paths=np.array(['' if p is None else str(p) for p in paths], dtype=str))
     if len(arrays['img_paths']) != len(scores):
         raise ValueError(f'{path}: {len(arrays["img_paths"])} image paths for {len(scores)} '
                          'samples.')

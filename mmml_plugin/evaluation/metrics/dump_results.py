@@ -69,7 +69,8 @@ METRICS.register_module(module=DumpMultiLabelResults)
 DET_METRICS.register_module(module=DumpMultiLabelResults)
 
 
-def prediction_dump(out_file_path: str, metrics: Sequence[BaseMetric] = ()) -> DumpMultiLabelResults:
+def prediction_dump(out_file_path: str,
+                    metrics: Sequence[BaseMetric] = ()) -> DumpMultiLabelResults:
     """The dump metric ``tools/test.py --dump`` adds to a test evaluator.
 
     Args:
