@@ -60,10 +60,13 @@ def main():
     parser.add_argument('--num-classes', type=int, default=80)
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--dtype', default='float32', choices=('float32', 'float64'),
+                        help='score dtype (the plugin heads predict float64 scores)')
     args = parser.parse_args()
     torch.set_num_threads(1)  # every contender single-threaded, as numpy and sklearn are
 
     scores, targets = make_problem(args.num_samples, args.num_classes, args.seed)
+    scores = scores.astype(args.dtype)
     scores_t, targets_t = torch.from_numpy(scores), torch.from_numpy(targets.astype(np.int64))
 
     ours = multilabel_metrics(scores, targets, AP_MODES, thr=0.5, topk=3)
@@ -87,6 +90,7 @@ def main():
         'max_abs_diff_vs_sklearn': float(max_diff),
         'seconds': {k: round(v, 4) for k, v in times.items()},
         'shape': [args.num_samples, args.num_classes],
+        'dtype': args.dtype,
     }))
 
 

@@ -34,6 +34,8 @@ class DumpMultiLabelResults(BaseMetric):
         collect_device (str): device used to gather results across ranks.
     """
 
+    default_prefix: Optional[str] = 'multi-label'  # it reports nothing; no "prefix" warning
+
     def __init__(self,
                  out_file_path: str,
                  difficult_as_positive: Optional[bool] = None,
