@@ -148,9 +148,10 @@ def load_prediction_arrays(path: str) -> Dict[str, np.ndarray]:
                                'dump written by `tools/test.py --dump`.')
             arrays = {k: f[k] for k in f.files}
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
-        raise ValueError(f'{path}: not a prediction dump ({e}). Dumps are plain .npz archives, '
-                         'read with allow_pickle=False, so pickled content is refused, never '
-                         'executed; write one with `python tools/test.py CONFIG CHECKPOINT '
+        reason = 'it holds pickled objects' if 'pickle' in str(e).lower() else str(e)
+        raise ValueError(f'{path}: not a prediction dump ({reason}). Dumps are plain .npz '
+                         'archives, read with allow_pickle=False, so pickled content is refused, '
+                         'never executed; write one with `python tools/test.py CONFIG CHECKPOINT '
                          '--dump preds.npz`.') from None
     scores, targets = check_scores_targets(arrays['scores'], arrays['targets'])
     arrays.update(scores=scores, targets=targets)
