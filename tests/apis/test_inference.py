@@ -3,7 +3,6 @@ import contextlib
 import io
 import math
 import os.path as osp
-import pickle
 import re
 import runpy
 import sys
@@ -14,6 +13,7 @@ from PIL import Image
 
 from mmml_plugin.apis import MultiLabelInferencer, inference_multilabel, init_model
 from mmml_plugin.apis.inference import has_attention, select_labels
+from mmml_plugin.evaluation.results_io import load_prediction_arrays
 
 
 @pytest.fixture(scope='module')
@@ -24,8 +24,9 @@ def inferencer(demo_run):
 
 @pytest.fixture(scope='module')
 def dumped(demo_run):
-    with open(demo_run['preds'], 'rb') as f:
-        return pickle.load(f)
+    arrays = load_prediction_arrays(demo_run['preds'])
+    return [dict(img_path=str(p), pred_score=s)
+            for p, s in zip(arrays['img_paths'], arrays['scores'])]
 
 
 def test_classes_come_from_the_checkpoint(inferencer, demo_data):
@@ -37,7 +38,7 @@ def test_scores_equal_the_test_run(inferencer, dumped):
     same weights)."""
     for sample in dumped[:3]:
         result = inferencer(sample['img_path'])
-        np.testing.assert_allclose(result['pred_score'], sample['pred_score'].numpy(),
+        np.testing.assert_allclose(result['pred_score'], sample['pred_score'],
                                    rtol=1e-5, atol=1e-6)
 
 
@@ -62,9 +63,11 @@ def test_threshold_and_topk(inferencer, dumped):
     result = inferencer(path, thr=thr)
     assert set(result['labels']) == set(np.flatnonzero(scores >= thr))
     assert (np.diff(result['scores']) <= 0).all()  # best first
-    top = inferencer(path, topk=3)
+    top = inferencer(path, thr=None, topk=3)  # the 3 best, whatever their score
     assert list(top['labels']) == list(np.argsort(-scores, kind='stable')[:3])
-    with pytest.raises(ValueError, match='topk must be >= 1'):
+    top_thr = inferencer(path, thr=thr, topk=3)  # the 3 best among those >= thr, as the metric
+    assert list(top_thr['labels']) == [k for k in top['labels'] if scores[k] >= thr]
+    with pytest.raises(ValueError, match='topk must be a positive integer'):
         select_labels(scores, topk=0)
 
 
