@@ -92,7 +92,7 @@ def write_demo_plots(results: Dict[str, dict], info: dict, out_dir: str,
     inferencer = MultiLabelInferencer(results[ssgrl]['cfg'], results[ssgrl]['checkpoint'])
     val_dir = info['val_img_prefix']
     for image in sorted(os.listdir(val_dir))[:num_images]:
-        result = inferencer(osp.join(val_dir, image), topk=3)
+        result = inferencer(osp.join(val_dir, image), thr=None, topk=3)
         files.append(inferencer.save_attention_grid(
             result, osp.join(out_dir, f'attention_{osp.splitext(image)[0]}.png')))
     return files

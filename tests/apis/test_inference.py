@@ -83,7 +83,7 @@ def test_functions_and_attention_grid(demo_run, dumped, tmp_path):
     model = init_model(demo_run['config'], demo_run['checkpoint'],
                        cfg_options=demo_run['options'])
     assert has_attention(model)
-    result = inference_multilabel(model, dumped[0]['img_path'], topk=5)
+    result = inference_multilabel(model, dumped[0]['img_path'], thr=None, topk=5)
     out = MultiLabelInferencer.save_attention_grid(result, str(tmp_path / 'grid.png'),
                                                    cell_size=128)
     with Image.open(out) as image:
@@ -94,7 +94,7 @@ def test_baseline_has_no_attention(repo_root, dumped, demo_data):
     model = init_model(str(repo_root / 'configs/demo/resnet18_demo.py'),
                        classes=demo_data['classes'])
     assert not has_attention(model)
-    result = inference_multilabel(model, dumped[0]['img_path'], topk=2)
+    result = inference_multilabel(model, dumped[0]['img_path'], thr=None, topk=2)
     assert result['attention'] is None and len(result['labels']) == 2
     assert result['class_names'] == [demo_data['classes'][i] for i in result['labels']]
 
@@ -133,4 +133,4 @@ def test_demo_tool(demo_run, inferencer, dumped, repo_root, tmp_path):
     printed = [line for line in stdout.getvalue().splitlines()
                if re.fullmatch(r'\w+: [01]\.\d{3}', line)]
     assert [line.split(':')[0] for line in printed] == \
-        inferencer(image, topk=3)['class_names']
+        inferencer(image, thr=None, topk=3)['class_names']
