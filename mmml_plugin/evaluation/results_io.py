@@ -139,13 +139,10 @@ def load_prediction_arrays(path: str) -> Dict[str, np.ndarray]:
         raise FileNotFoundError(f'{path}: prediction dump not found; write one with '
                                 '`python tools/test.py CONFIG CHECKPOINT --dump preds.npz`.')
     try:
-        with np.load(path, allow_pickle=False) as f:
-            if not isinstance(f, np.lib.npyio.NpzFile):
-                raise ValueError('a single array, not an .npz archive')
-            missing = [k for k in ('scores', 'targets') if k not in f.files]
-            if missing:
-                raise KeyError(f'{path}: no {missing} array(s) (found {f.files}); this is not a '
-                               'dump written by `tools/test.py --dump`.')
+        f = np.load(path, allow_pickle=False)
+        if not isinstance(f, np.lib.npyio.NpzFile):
+            raise ValueError('a single array, not an .npz archive')
+        with f:
             arrays = {k: f[k] for k in f.files}
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
         reason = 'it holds pickled objects' if 'pickle' in str(e).lower() else str(e)
@@ -153,6 +150,11 @@ def load_prediction_arrays(path: str) -> Dict[str, np.ndarray]:
                          'archives, read with allow_pickle=False, so pickled content is refused, '
                          'never executed; write one with `python tools/test.py CONFIG CHECKPOINT '
                          '--dump preds.npz`.') from None
+    missing = [k for k in ('scores', 'targets') if k not in arrays]
+    if missing:
+        raise ValueError(f'{path}: no {missing} array(s) (found {sorted(arrays)}); this is not a '
+                         'prediction dump; write one with `python tools/test.py CONFIG '
+                         'CHECKPOINT --dump preds.npz`.')
     scores, targets = check_scores_targets(arrays['scores'], arrays['targets'])
     arrays.update(scores=scores, targets=targets)
     if 'classes' in arrays and len(arrays['classes']) != scores.shape[1]:

@@ -219,7 +219,7 @@ def test_bad_inputs_raise_clear_errors():
         average_precision(np.zeros((2, 1)), np.array([[0.9], [0.1]]))
     with pytest.raises(ValueError, match='N = 0'):
         average_precision(np.zeros((0, 2)), np.zeros((0, 2)))
-    with pytest.raises(ValueError, match='unknown AP mode'):
+    with pytest.raises(ValueError, match='is not supported: choose one of'):
         average_precision(np.zeros((2, 1)), np.ones((2, 1)), 'area')
     with pytest.raises(ValueError, match='no class has a positive'):
         mean_average_precision(average_precision(np.zeros((2, 2)), np.zeros((2, 2))))
