@@ -1,6 +1,7 @@
 """Each plot function on the demo data: the PNG exists, has the requested pixel size, and bad
 input is a clear error."""
 import json
+import math
 
 import numpy as np
 import pytest
