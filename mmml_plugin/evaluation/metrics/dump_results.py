@@ -79,13 +79,18 @@ def prediction_dump(out_file_path: str,
         out_file_path (str): the ``.npz`` to write.
         metrics (Sequence[BaseMetric]): the evaluator's metrics; the dump takes the difficult
             policy and class count of the first :class:`MultiLabelMAP` among them, so it holds
-            exactly the targets that metric scored.
+            exactly the targets that metric scored, and their ``dataset_meta`` (class names).
 
     Returns:
         DumpMultiLabelResults: the metric to append to ``runner.test_evaluator.metrics``.
     """
     scorer = next((m for m in metrics if isinstance(m, MultiLabelMAP)), None)
-    return DumpMultiLabelResults(
+    dump = DumpMultiLabelResults(
         out_file_path,
         difficult_as_positive=getattr(scorer, 'difficult_as_positive', None),
         num_classes=getattr(scorer, 'num_classes', None))
+    # the test loop gave the evaluator's metrics the dataset's metainfo before this one existed
+    meta = next((m.dataset_meta for m in metrics if m.dataset_meta is not None), None)
+    if meta is not None:
+        dump.dataset_meta = meta
+    return dump
