@@ -1,7 +1,10 @@
-"""Build-time check that every source of the class count agrees."""
+"""Build-time checks that every source of the classes agrees: count first, then names."""
 from typing import Dict, Optional, Sequence
 
-from mmml_plugin.utils import load_label_embeddings, load_label_graph
+import numpy as np
+
+from mmml_plugin.utils.label_files import (check_label_array, check_label_files_agree,
+                                           read_label_file)
 
 
 def check_class_counts(counts: Dict[str, Optional[int]]) -> None:
@@ -25,22 +28,39 @@ def check_class_counts(counts: Dict[str, Optional[int]]) -> None:
         '(tools/misc/build_label_embeddings.py, tools/misc/build_label_graph.py).')
 
 
-def label_file_counts(num_classes: Optional[int] = None,
-                      embedding_file: Optional[str] = None,
-                      graph_file: Optional[str] = None,
-                      classes: Optional[Sequence[str]] = None,
-                      owner: str = 'head') -> Dict[str, Optional[int]]:
-    """Class counts of the given sources, keyed by a description naming each of them.
+def load_checked_label_files(num_classes: Optional[int] = None,
+                             embedding_file: Optional[str] = None,
+                             graph_file: Optional[str] = None,
+                             classes: Optional[Sequence[str]] = None,
+                             owner: str = 'head') -> Dict[str, np.ndarray]:
+    """Read each label file once and check it against every other source of the classes.
 
-    The files are read without the class-name check, so that a count mismatch is reported
-    with all sources at once (names are checked afterwards, when the modules load the files).
+    Order of the checks: the class counts of all sources at once (so that a mismatch names
+    every source), then each file's values and class names against ``classes``, then the two
+    files' class names against each other.
+
+    Args:
+        num_classes (int, optional): the module's class count.
+        embedding_file (str, optional): class embeddings file.
+        graph_file (str, optional): label graph file.
+        classes (Sequence[str], optional): the dataset's class names, in order.
+        owner (str): the module, named in errors (``'head'``, ``'neck'``).
+
+    Returns:
+        dict: ``'embeddings'`` (C, E) and/or ``'graph'`` (C, C) float32 arrays, as stored.
     """
-    counts = {}
-    if embedding_file is not None:
-        counts[f'class embeddings {embedding_file}'] = load_label_embeddings(
-            embedding_file).shape[0]
-    if graph_file is not None:
-        counts[f'label graph {graph_file}'] = load_label_graph(graph_file).shape[0]
+    files = {kind: (path, *read_label_file(path, kind))
+             for kind, path in (('embeddings', embedding_file), ('graph', graph_file))
+             if path is not None}
+    what = dict(embeddings='class embeddings', graph='label graph')
+    counts = {f'{what[kind]} {path}': array.shape[0] if array.ndim else None
+              for kind, (path, array, _) in files.items()}
     counts[f'{owner} num_classes'] = num_classes
     counts['dataset classes'] = None if classes is None else len(classes)
-    return counts
+    check_class_counts(counts)
+    for kind, (path, array, names) in files.items():
+        check_label_array(path, array, kind, names, classes)
+    if len(files) == 2:
+        check_label_files_agree(embedding_file, files['embeddings'][2], graph_file,
+                                files['graph'][2])
+    return {kind: array.astype(np.float32) for kind, (_, array, _) in files.items()}

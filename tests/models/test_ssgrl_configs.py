@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmpretrain.registry import HOOKS, MODELS, TRANSFORMS
 
-from ssgrl_reference import write_label_files
+from mmml_plugin.models.reference import write_label_files
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs/ssgrl/*.py')) +
