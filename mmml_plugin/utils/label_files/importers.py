@@ -143,7 +143,7 @@ def ssgrl_category_order(category_json: str, category_names: dict) -> list:
     """Class names in the row order given by SSGRL's ``category.json``.
 
     The official dataset puts category id ``k`` at row ``category_map[str(k)] - 1``
-    (``datasets/cocodataset.py`` L49-53).
+    (``datasets/cocodataset.py`` L49-54).
 
     Args:
         category_json (str): ``category.json`` (category id as a string -> 1-based row).
