@@ -124,7 +124,7 @@ class LiteralSSGRLHead(nn.Module):
         return (o * self.classifiers.weight).sum(2) + self.classifiers.bias  # Eq. 8
 
 
-def write_label_files(folder, num_classes, embed_dims=300, seed=0, prefix=''):
+def write_label_files(folder, num_classes, embed_dims=300, seed=0, prefix='', classes=None):
     """Stand-in label files to exercise the heads: random embeddings and a random graph.
 
     Args:
@@ -133,12 +133,17 @@ def write_label_files(folder, num_classes, embed_dims=300, seed=0, prefix=''):
         embed_dims (int): E. Defaults to 300.
         seed (int): random seed. Defaults to 0.
         prefix (str): file name prefix. Defaults to ''.
+        classes (Sequence[str], optional): the class names to store; default ``class_0`` ...
 
     Returns:
         dict: ``embedding_file``, ``graph_file`` and ``classes``.
     """
     rng = np.random.default_rng(seed)
-    classes = np.array([f'class_{i}' for i in range(num_classes)])
+    if classes is None:
+        classes = [f'class_{i}' for i in range(num_classes)]
+    if len(classes) != num_classes:
+        raise ValueError(f'{len(classes)} class names for num_classes={num_classes}.')
+    classes = np.array([str(c) for c in classes])
     counts = rng.integers(0, 20, size=(num_classes, num_classes))
     counts = np.triu(counts) + np.triu(counts, 1).T
     np.fill_diagonal(counts, counts.sum(1) + 1)

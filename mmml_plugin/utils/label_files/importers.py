@@ -6,7 +6,7 @@
 * SSGRL (``HCPLab-SYSU/SSGRL``): ``prob_*.npy`` (C, C) and ``vectors.npy`` / ``voc07_vector.npy``
   / ``voc12_vector.npy`` (C, 300), read with ``np.load`` and used as stored by the official model
   (``models.py`` L56-64); COCO rows follow ``data/coco/category.json`` (category id -> 1-based
-  row, ``datasets/cocodataset.py`` L17-18 and L49-53), VOC rows the VOC order
+  row, ``datasets/cocodataset.py`` L17-18 and L49-54), VOC rows the VOC order
   (``datasets/voc07dataset.py`` L13-16).
 
 Each importer takes the names of the file's rows (``source_classes``) and writes our ``.npz``
