@@ -1,9 +1,7 @@
 """The official SSGRL label files import as stored (issue 11, item 4): values and the graph's
 diagonal unchanged, COCO rows placed as SSGRL's ``category.json`` says, VOC vectors importable.
 Proved on the real reference files of ../shared/data (order checked by meaning)."""
-import importlib.util
 import json
-import os.path as osp
 
 import numpy as np
 import pytest
@@ -12,16 +10,7 @@ from mmml_plugin.datasets import COCO_CATEGORY_IDS, COCO_CLASSES, VOC_CLASSES
 from mmml_plugin.datasets.label_file_builders import ssgrl_source_classes
 from mmml_plugin.utils import load_label_embeddings, load_label_graph, safe_load_pickle
 from mmml_plugin.utils.label_files import load_npy, reorder_by_names, ssgrl_category_order
-
-REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-
-
-def _tool(name):
-    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, 'tools', 'misc',
-                                                                 f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from dataset_helpers import load_tool as _tool
 
 
 def _cos(emb, classes, a, b):

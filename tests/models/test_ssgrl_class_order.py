@@ -137,12 +137,23 @@ def test_each_label_file_is_read_once(tmp_path, monkeypatch):
 
 
 def test_init_cfg_reaches_the_sub_modules(tmp_path):
+    """As the docstring of SSGRLHead says: a layer-wise init_cfg reaches every layer below the
+    head whose class it names, in the decoupling module and the GGNN too."""
     files = write_label_files(str(tmp_path), 4, embed_dims=8)
+    layers = ['Linear', 'ReusedLinear', 'PerClassLinear']
+    head = MODELS.build(
+        _ssgrl(files, init_cfg=dict(type='Constant', layer=layers, val=0.25, bias=0.0)))
+    head.init_weights()
+    weighted = [m for m in head.modules() if type(m).__name__ in layers]
+    assert {type(m).__name__ for m in head.decoupling.modules()} & set(layers)
+    assert {type(m).__name__ for m in head.ggnn.modules()} & set(layers)
+    assert len(weighted) == 9  # U, V, P, f_a; the GGNN's three; the output projection; classifier
+    for m in weighted:
+        assert torch.all(m.weight == 0.25), m
+        assert m.bias is None or torch.all(m.bias == 0), m
+    # only the named classes: without 'ReusedLinear' the GGNN keeps its own init
     head = MODELS.build(
         _ssgrl(files, init_cfg=dict(type='Constant', layer='Linear', val=0.25, bias=0.0)))
     head.init_weights()
-    linears = [m for m in head.modules() if isinstance(m, torch.nn.Linear)]
-    assert any(m in list(head.decoupling.modules()) for m in linears)
-    assert any(m in list(head.ggnn.modules()) for m in linears)
-    for m in linears:
-        assert torch.all(m.weight == 0.25), m
+    assert torch.all(head.decoupling.img_proj.weight == 0.25)
+    assert not torch.all(head.ggnn.msg_proj.weight == 0.25)

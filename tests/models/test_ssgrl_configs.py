@@ -9,6 +9,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
 from mmpretrain.registry import HOOKS, MODELS, TRANSFORMS
 
 from mmml_plugin.datasets import COCO_CATEGORY_IDS, COCO_CLASSES, VOC_CLASSES
@@ -31,8 +32,8 @@ CLASSES = {80: list(COCO_CLASSES), 20: list(VOC_CLASSES)}
 def stand_ins(tmp_path_factory):
     folder = tmp_path_factory.mktemp('labels')
     files = {n: write_label_files(folder, n, classes=CLASSES[n]) for n in AGREED}
-    swapped = [CLASSES[n][1], CLASSES[n][0]] + CLASSES[n][2:]  # the first two classes swapped
     for n in AGREED:
+        swapped = [CLASSES[n][1], CLASSES[n][0]] + CLASSES[n][2:]  # the first two swapped
         files[n]['swapped'] = write_label_files(folder, n, prefix='swapped_', classes=swapped)
     return files
 
@@ -87,8 +88,9 @@ def test_config_builds_and_runs(path, stand_ins, coco_root):
     train = cfg.train_dataloader.to_dict()
     if train['dataset']['type'] == 'CocoMultiLabelDataset':
         train['dataset']['data_root'] = coco_root
-    filled = fill_model_classes(cfg.model.to_dict(), dict(train_dataloader=train),
-                                cfg.get('data_preprocessor'))
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        filled = fill_model_classes(cfg.model.to_dict(), dict(train_dataloader=train),
+                                    cfg.get('data_preprocessor'))
     takes_names = [part for part in (filled['head'], filled.get('neck') or {})
                    if 'graph_file' in part or 'embedding_file' in part]
     assert 'classes' not in cfg.model.head  # no config repeats the names: they are filled in

@@ -32,9 +32,10 @@ class GraphInteractionHead(PerClassLinearClsHead):
             ``graph_file`` (by :class:`SSGRLHead`, so that each file is read once); default:
             read ``graph_file`` here.
         **kwargs: ``avg_over_classes``, ``loss``, ``thr``, ``topk``, ``init_cfg`` of
-            :class:`PerClassLinearClsHead`. A layer-wise ``init_cfg`` (e.g.
-            ``dict(type='Normal', layer='Linear')``) reaches every sub-module, the GGNN's
-            included (mmengine applies it to all matching layers below the head).
+            :class:`PerClassLinearClsHead`. A layer-wise ``init_cfg`` reaches every layer
+            below the head whose class it names (mmengine applies it to all matching layers):
+            ``nn.Linear`` (output projection), ``ReusedLinear`` (the GGNN),
+            ``PerClassLinear`` (the classifier).
 
     Shapes:
         feats: tuple whose last item is (B, C, D) (or (B, D), given to every node);

@@ -29,9 +29,12 @@ class SSGRLHead(GraphInteractionHead):
             :func:`mmml_plugin.engine.fill_model_classes`.
         max_chunk_elements (int): see :class:`SemanticDecouplingNeck`.
         **kwargs: ``avg_over_classes``, ``loss``, ``thr``, ``topk``, ``init_cfg``. A layer-wise
-            ``init_cfg`` (e.g. ``dict(type='Normal', layer='Linear')``) reaches every
-            sub-module, ``self.decoupling`` and the GGNN included; the decoupling module has no
-            ``init_cfg`` of its own (PyTorch defaults, as the official code).
+            ``init_cfg`` reaches every layer below the head whose class it names, in
+            ``self.decoupling`` and the GGNN too: ``nn.Linear`` (U, V, P, f_a, the output
+            projection), ``ReusedLinear`` (the GGNN), ``PerClassLinear`` (the classifier), e.g.
+            ``dict(type='Normal', layer=['Linear', 'ReusedLinear', 'PerClassLinear'])``. The
+            default (None) keeps PyTorch's initialisation, as the official code; the decoupling
+            module takes no ``init_cfg`` of its own here.
 
     Each label file is read once, and every source of the classes (``num_classes``, both files'
     rows and names, ``classes``) is checked once, here, before any sub-module is built.
