@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from mmengine.fileio import list_from_file
 from mmengine.registry import DATASETS, MODELS
 
-from mmml_plugin.models.class_counts import check_class_counts
+from mmml_plugin.utils.label_files import check_class_counts
 
 _SPLITS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
@@ -131,9 +131,9 @@ def fill_model_classes(model: dict, dataloaders: Dict[str, Any],
     """
     model = copy.deepcopy(model)
     modules = _class_modules(model)
-    preprocessor = model.get('data_preprocessor') or data_preprocessor or {}
-    preprocessor_key = ('model.data_preprocessor' if model.get('data_preprocessor') else
-                        'data_preprocessor')
+    # the runner merges the top-level data_preprocessor into the model config
+    preprocessor = model.get('data_preprocessor') or data_preprocessor
+    preprocessor = preprocessor if isinstance(preprocessor, dict) else {}
     wants_names = [(key, part) for key, part in modules if _accepts(part, 'classes')]
     counted = [(key, part) for key, part in modules if part.get('num_classes') is not None]
     if not wants_names and not counted and preprocessor.get('num_classes') is None:
@@ -143,7 +143,7 @@ def fill_model_classes(model: dict, dataloaders: Dict[str, Any],
         return model
     counts = {f'dataset classes ({source})': len(classes)}
     counts.update({f'{key}.num_classes': part['num_classes'] for key, part in counted})
-    counts[f'{preprocessor_key}.num_classes'] = preprocessor.get('num_classes')
+    counts['data_preprocessor.num_classes'] = preprocessor.get('num_classes')
     check_class_counts(counts)
     for key, part in wants_names:
         given = part.get('classes')

@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmengine.registry import RUNNERS, DefaultScope
 from mmpretrain.registry import MODELS
 
-import mmml_plugin.models.class_counts as class_counts
+import mmml_plugin.utils.label_files.class_checks as class_checks
 from mmml_plugin.datasets import VOC_CLASSES
 from mmml_plugin.engine import dataset_classes, fill_model_classes
 from mmml_plugin.models.reference import write_label_files
@@ -129,7 +129,7 @@ def test_each_label_file_is_read_once(tmp_path, monkeypatch):
         reads.append(osp.basename(path))
         return read_label_file(path, kind)
 
-    monkeypatch.setattr(class_counts, 'read_label_file', counting_read)
+    monkeypatch.setattr(class_checks, 'read_label_file', counting_read)
     head = MODELS.build(_ssgrl(files, classes=files['classes']))
     assert sorted(reads) == ['emb4.npz', 'graph4.npz']
     stored = np.load(files['graph_file'])['adj']

@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 from mmpretrain.registry import MODELS
 
-from ..class_counts import load_checked_label_files
+from mmml_plugin.utils.label_files import load_checked_label_files
 from ..layers import GatedGraphNetwork
 from .per_class_linear_head import Feats, PerClassLinearClsHead
 

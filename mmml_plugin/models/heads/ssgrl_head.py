@@ -4,7 +4,7 @@ from typing import Optional, Sequence
 import torch
 from mmpretrain.registry import MODELS
 
-from ..class_counts import load_checked_label_files
+from mmml_plugin.utils.label_files import load_checked_label_files
 from ..necks import SemanticDecouplingNeck
 from .graph_interaction_head import GraphInteractionHead
 from .per_class_linear_head import Feats

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
-from ..class_counts import load_checked_label_files
+from mmml_plugin.utils.label_files import load_checked_label_files
 from ..layers import tanh_bilinear_score
 
 

@@ -3,8 +3,7 @@ from typing import Dict, Optional, Sequence
 
 import numpy as np
 
-from mmml_plugin.utils.label_files import (check_label_array, check_label_files_agree,
-                                           read_label_file)
+from .file_io import check_label_array, check_label_files_agree, read_label_file
 
 
 def check_class_counts(counts: Dict[str, Optional[int]]) -> None:
