@@ -6,5 +6,6 @@ from .official_converter import convert_official_ssgrl
 
 __all__ = [
     'extract_attention', 'find_decoupling_module', 'GraphInteractionHead', 'PerClassLinearClsHead',
-    'SSGRLHead', 'GatedGraphNetwork', 'PerClassLinear', 'tanh_bilinear_score', 'SemanticDecouplingNeck', 'convert_official_ssgrl'
+    'SSGRLHead', 'GatedGraphNetwork', 'PerClassLinear', 'tanh_bilinear_score',
+    'SemanticDecouplingNeck', 'convert_official_ssgrl'
 ]
