@@ -35,12 +35,14 @@ def _paper_config_on_demo(demo_data, work_dir, graph_file):
     cfg = Config.fromfile(PAPER_CONFIG)
     root = demo_data['data_root'].rstrip('/') + '/'
     num = len(demo_data['classes'])
+    embed_dims = read_label_file(demo_data['embedding_file'], 'embeddings')[0].shape[1]
     cfg.merge_from_dict({
         'work_dir': str(work_dir),
         'model.backbone.init_cfg': None,
         'model.head.num_classes': num,
         'model.head.graph_file': graph_file,
         'model.head.embedding_file': demo_data['embedding_file'],
+        'model.head.embed_dims': embed_dims,
         'data_preprocessor.num_classes': num,
         'train_dataloader.num_workers': 0,
         'train_dataloader.persistent_workers': False,
