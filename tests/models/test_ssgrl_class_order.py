@@ -94,6 +94,20 @@ def test_configured_classes_must_equal_the_dataset_classes(demo_data, tmp_path):
             fill_model_classes(model, loaders)
 
 
+def test_testing_without_training_annotations_uses_the_next_split(demo_data, tmp_path):
+    cfg = _paper_config_on_demo(demo_data, tmp_path / 'work', demo_data['graph_file'])
+    train = cfg.train_dataloader.to_dict()
+    val = dict(train, dataset=dict(train['dataset'], ann_file='annotations/instances_val.json',
+                                   data_prefix='val/', test_mode=True))
+    train['dataset']['ann_file'] = 'annotations/missing_train.json'
+    cfg.merge_from_dict({'data_preprocessor.num_classes': 80})  # so that the error names it
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        with pytest.raises(ValueError, match=r'dataset classes \(val_dataloader.dataset\): 10'):
+            fill_model_classes(cfg.model.to_dict(), dict(train_dataloader=train,
+                                                         val_dataloader=val),
+                               cfg.data_preprocessor)
+
+
 def test_voc_classes_come_from_mmpretrain_metainfo_without_data():
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         voc = dict(type='VOC', data_root='/nonexistent/VOC2007', split='trainval', pipeline=[])
