@@ -119,8 +119,8 @@ def check_class_names(path: str, names: Optional[Sequence[str]],
         swapped = [(n, c) for n, c in zip(names, classes) if n != c]
         raise ValueError(f'{path}: holds the classes of {classes_source} in a different order '
                          f'(first differences, file vs {classes_source}: {swapped[:3]}). '
-                         'Rebuild it for that class order with the tools in tools/misc/ '
-                         '(--classes, see docs/data_preparation.md).')
+                         f'Rebuild it in the class order of {classes_source} with the tools in '
+                         'tools/misc/ (--classes, see docs/data_preparation.md).')
     missing = [c for c in classes if c not in names]
     extra = [n for n in names if n not in classes]
     raise ValueError(f'{path}: class names do not match the classes of {classes_source}; '
