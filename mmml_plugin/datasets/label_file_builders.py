@@ -44,10 +44,14 @@ def check_training_split(source: str, allow_non_train: bool = False) -> None:
                          '--allow-non-train if this really is training data).')
 
 
-def build_label_graph(label_sets: Iterable[Sequence[int]], classes: Sequence[str],
-                      out_file: Optional[str] = None, diagonal: float = 0.0,
-                      tau: Optional[float] = None, p: Optional[float] = None,
-                      source: str = '', counts: Optional[np.ndarray] = None,
+def build_label_graph(label_sets: Iterable[Sequence[int]],
+                      classes: Sequence[str],
+                      out_file: Optional[str] = None,
+                      diagonal: float = 0.0,
+                      tau: Optional[float] = None,
+                      p: Optional[float] = None,
+                      source: str = '',
+                      counts: Optional[np.ndarray] = None,
                       num_images: Optional[int] = None) -> dict:
     """Count co-occurrences and optionally write the graph file.
 
@@ -74,14 +78,24 @@ def build_label_graph(label_sets: Iterable[Sequence[int]], classes: Sequence[str
                          'from an empty training split.')
     adj = conditional_graph(counts, diagonal=diagonal, tau=tau, p=p)
     if out_file is not None:
-        save_label_graph(out_file, adj, classes, counts, num_images=num_images,
-                         diagonal=diagonal, tau=tau, p=p, source=source)
+        save_label_graph(out_file,
+                         adj,
+                         classes,
+                         counts,
+                         num_images=num_images,
+                         diagonal=diagonal,
+                         tau=tau,
+                         p=p,
+                         source=source)
     return dict(adj=adj, counts=counts, classes=list(classes), num_images=num_images)
 
 
-def build_label_graph_from_coco(ann_file: str, out_file: Optional[str] = None,
-                                classes: Optional[Sequence[str]] = None, diagonal: float = 0.0,
-                                tau: Optional[float] = None, p: Optional[float] = None,
+def build_label_graph_from_coco(ann_file: str,
+                                out_file: Optional[str] = None,
+                                classes: Optional[Sequence[str]] = None,
+                                diagonal: float = 0.0,
+                                tau: Optional[float] = None,
+                                p: Optional[float] = None,
                                 allow_non_train: bool = False,
                                 cache_dir: Optional[str] = None) -> dict:
     """The graph of a COCO instances file (training split), classes in category-id order.
@@ -112,13 +126,23 @@ def build_label_graph_from_coco(ann_file: str, out_file: Optional[str] = None,
         labels, offsets = remap_labels(labels, offsets, mapping)
     owner = np.repeat(np.arange(len(index)), np.diff(offsets))
     counts = count_cooccurrence_flat(owner, labels, len(classes))
-    return build_label_graph(None, classes, out_file, diagonal, tau, p, source=ann_file,
-                             counts=counts, num_images=len(index))
+    return build_label_graph(None,
+                             classes,
+                             out_file,
+                             diagonal,
+                             tau,
+                             p,
+                             source=ann_file,
+                             counts=counts,
+                             num_images=len(index))
 
 
-def build_label_graph_from_dataset(dataset_cfg: dict, out_file: Optional[str] = None,
-                                   diagonal: float = 0.0, tau: Optional[float] = None,
-                                   p: Optional[float] = None, allow_non_train: bool = False,
+def build_label_graph_from_dataset(dataset_cfg: dict,
+                                   out_file: Optional[str] = None,
+                                   diagonal: float = 0.0,
+                                   tau: Optional[float] = None,
+                                   p: Optional[float] = None,
+                                   allow_non_train: bool = False,
                                    default_scope: str = 'mmpretrain') -> dict:
     """The graph of any registered multi-label dataset, from its ``get_cat_ids``.
 
@@ -147,8 +171,7 @@ def build_label_graph_from_dataset(dataset_cfg: dict, out_file: Optional[str] = 
     classes = dataset.metainfo['classes']
     label_sets = [dataset.get_cat_ids(i) for i in range(len(dataset))]
     source = cfg.get('ann_file') or cfg.get('data_root', '')
-    return build_label_graph(label_sets, classes, out_file, diagonal, tau, p,
-                             source=str(source))
+    return build_label_graph(label_sets, classes, out_file, diagonal, tau, p, source=str(source))
 
 
 def class_words(name: str, aliases: Optional[Mapping[str, str]] = None) -> list:
@@ -165,7 +188,9 @@ def class_words(name: str, aliases: Optional[Mapping[str, str]] = None) -> list:
     return table.get(name, name).replace('_', ' ').split()
 
 
-def read_word_vectors(path: str, words: Iterable[str], dim: Optional[int] = None,
+def read_word_vectors(path: str,
+                      words: Iterable[str],
+                      dim: Optional[int] = None,
                       progress: bool = True) -> Dict[str, np.ndarray]:
     """Streams a GloVe / word2vec text file and returns the vectors of ``words``.
 
@@ -191,8 +216,8 @@ def read_word_vectors(path: str, words: Iterable[str], dim: Optional[int] = None
     exact, folded = {}, {}
     size = osp.getsize(path)
     pending = 0
-    with open(path, 'rb') as f, byte_progress(size, f'scanning {osp.basename(path)}',
-                                          progress and size >= _PROGRESS_MIN_BYTES) as advance:
+    with open(path, 'rb') as f, byte_progress(size, f'scanning {osp.basename(path)}', progress
+                                              and size >= _PROGRESS_MIN_BYTES) as advance:
         for n, line in enumerate(f):
             pending += len(line)
             if pending >= (16 << 20):
@@ -222,7 +247,8 @@ def read_word_vectors(path: str, words: Iterable[str], dim: Optional[int] = None
     return {w.decode(): v for w, v in found.items()}
 
 
-def build_label_embeddings_from_glove(glove_file: str, classes: Sequence[str],
+def build_label_embeddings_from_glove(glove_file: str,
+                                      classes: Sequence[str],
                                       out_file: Optional[str] = None,
                                       aliases: Optional[Mapping[str, str]] = None,
                                       dim: Optional[int] = None,
@@ -245,16 +271,17 @@ def build_label_embeddings_from_glove(glove_file: str, classes: Sequence[str],
         ValueError: listing every class whose words are not in the file.
     """
     words = {c: class_words(str(c), aliases) for c in classes}
-    vectors = read_word_vectors(glove_file, {w for ws in words.values() for w in ws}, dim,
-                                progress)
+    vectors = read_word_vectors(glove_file, {w for ws in words.values() for w in ws}, dim, progress)
     missing = {c: [w for w in ws if w not in vectors] for c, ws in words.items()}
     missing = {c: ws for c, ws in missing.items() if ws or not words[c]}
     if missing:
         raise ValueError(f'{glove_file}: no vector for the classes {missing} (class -> missing '
-                       'words). Add an alias (aliases={"name": "words"} / --alias name=words, '
-                       'see docs/data_preparation.md) or use a larger vocabulary.')
-    embeddings = np.stack([np.mean([vectors[w] for w in words[c]], axis=0)  # mean of words
-                           for c in classes])
+                         'words). Add an alias (aliases={"name": "words"} / --alias name=words, '
+                         'see docs/data_preparation.md) or use a larger vocabulary.')
+    embeddings = np.stack([
+        np.mean([vectors[w] for w in words[c]], axis=0)  # mean of words
+        for c in classes
+    ])
     if out_file is not None:
         save_label_embeddings(out_file, embeddings, classes, source=osp.basename(glove_file))
     return embeddings.astype(np.float32)

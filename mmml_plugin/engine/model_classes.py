@@ -109,7 +109,8 @@ def _class_modules(model: dict) -> List[Tuple[str, dict]]:
     return found
 
 
-def fill_model_classes(model: dict, dataloaders: Dict[str, Any],
+def fill_model_classes(model: dict,
+                       dataloaders: Dict[str, Any],
                        data_preprocessor: Optional[dict] = None) -> dict:
     """Give the model config the dataset's class names and check every class count.
 

@@ -25,7 +25,10 @@ def official_coco_prob(shared_data_dir, tmp_path_factory):
     raw = safe_load_pickle(str(shared_data_dir / 'coco_adj.pkl'))
     counts = raw['adj'].astype(np.float64)
     np.fill_diagonal(counts, raw['nums'])
-    counts = reorder_by_names(counts, sorted(COCO_CLASSES), COCO_CLASSES, 'coco_adj.pkl',
+    counts = reorder_by_names(counts,
+                              sorted(COCO_CLASSES),
+                              COCO_CLASSES,
+                              'coco_adj.pkl',
                               square=True)
     prob = counts / np.diag(counts)[:, None]
     path = str(tmp_path_factory.mktemp('ssgrl') / 'prob_train.npy')
@@ -40,8 +43,10 @@ def test_category_json_order_is_honoured(shared_data_dir, tmp_path):
     stored = load_npy(vectors)
     # the same file as stored, imported with the real category.json: values unchanged
     out = str(tmp_path / 'ssgrl.npz')
-    _tool('build_label_embeddings').main(['--ssgrl-vectors', vectors, '--category-json',
-                                          category_json, '--classes', 'coco', '--out', out])
+    _tool('build_label_embeddings').main([
+        '--ssgrl-vectors', vectors, '--category-json', category_json, '--classes', 'coco', '--out',
+        out
+    ])
     emb = load_label_embeddings(out, COCO_CLASSES)
     np.testing.assert_array_equal(emb, stored.astype(np.float32))
     assert _cos(emb, COCO_CLASSES, 'cat', 'dog') > _cos(emb, COCO_CLASSES, 'cat', 'oven') + 0.3
@@ -54,8 +59,11 @@ def test_category_json_order_is_honoured(shared_data_dir, tmp_path):
     permuted[[0, 1]] = stored[[1, 0]]
     np.save(tmp_path / 'vectors.npy', permuted)
     _tool('build_label_embeddings').main([
-        '--ssgrl-vectors', str(tmp_path / 'vectors.npy'), '--category-json', str(moved),
-        '--classes', 'coco', '--out', str(tmp_path / 'moved.npz')])
+        '--ssgrl-vectors',
+        str(tmp_path / 'vectors.npy'), '--category-json',
+        str(moved), '--classes', 'coco', '--out',
+        str(tmp_path / 'moved.npz')
+    ])
     np.testing.assert_array_equal(load_label_embeddings(str(tmp_path / 'moved.npz'), COCO_CLASSES),
                                   emb)
 
@@ -78,8 +86,7 @@ def test_official_voc_vectors_import(shared_data_dir, tmp_path):
     npy = str(tmp_path / 'voc07_vector.npy')
     np.save(npy, stored)
     out = str(tmp_path / 'voc.npz')
-    _tool('build_label_embeddings').main(['--ssgrl-vectors', npy, '--classes', 'voc', '--out',
-                                          out])
+    _tool('build_label_embeddings').main(['--ssgrl-vectors', npy, '--classes', 'voc', '--out', out])
     emb = load_label_embeddings(out, VOC_CLASSES)
     np.testing.assert_array_equal(emb, stored.astype(np.float32))  # as stored, float32
     assert _cos(emb, VOC_CLASSES, 'cat', 'dog') > _cos(emb, VOC_CLASSES, 'cat', 'tvmonitor') + 0.3
@@ -89,16 +96,18 @@ def test_official_graph_keeps_its_diagonal(official_coco_prob, shared_data_dir, 
     npy, prob = official_coco_prob
     category_json = str(shared_data_dir / 'ssgrl_coco_category.json')
     out = str(tmp_path / 'graph.npz')
-    _tool('build_label_graph').main(['--ssgrl-prob', npy, '--category-json', category_json,
-                                     '--classes', 'coco', '--out', out])
+    _tool('build_label_graph').main(
+        ['--ssgrl-prob', npy, '--category-json', category_json, '--classes', 'coco', '--out', out])
     graph = load_label_graph(out, COCO_CLASSES)
     np.testing.assert_array_equal(graph, prob.astype(np.float32))  # diagonal of ones kept
     assert np.all(np.diag(graph) == 1)
     idx = {c: i for i, c in enumerate(COCO_CLASSES)}
     assert graph[idx['skis'], idx['person']] > 0.8  # order checked by meaning
     # the diagonal changes only when asked
-    _tool('build_label_graph').main(['--ssgrl-prob', npy, '--category-json', category_json,
-                                     '--classes', 'coco', '--diagonal', '0', '--out', out])
+    _tool('build_label_graph').main([
+        '--ssgrl-prob', npy, '--category-json', category_json, '--classes', 'coco', '--diagonal',
+        '0', '--out', out
+    ])
     graph0 = load_label_graph(out, COCO_CLASSES)
     assert np.all(np.diag(graph0) == 0)
     off = ~np.eye(80, dtype=bool)
@@ -106,8 +115,10 @@ def test_official_graph_keeps_its_diagonal(official_coco_prob, shared_data_dir, 
     # another target order (a class-list file) moves rows and columns together, by name
     order = tmp_path / 'alphabetical.txt'
     order.write_text('\n'.join(sorted(COCO_CLASSES)))
-    _tool('build_label_graph').main(['--ssgrl-prob', npy, '--category-json', category_json,
-                                     '--classes', str(order), '--out', out])
+    _tool('build_label_graph').main([
+        '--ssgrl-prob', npy, '--category-json', category_json, '--classes',
+        str(order), '--out', out
+    ])
     alpha = load_label_graph(out, sorted(COCO_CLASSES))
     a = {c: i for i, c in enumerate(sorted(COCO_CLASSES))}
     for x, y in (('skis', 'person'), ('fork', 'knife'), ('person', 'skis')):

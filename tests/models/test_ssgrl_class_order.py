@@ -25,8 +25,7 @@ def _swapped_graph(demo_data, out_file):
     """The demo graph rebuilt for a class order with the first two classes swapped."""
     adj, names = read_label_file(demo_data['graph_file'], 'graph')
     swapped = [names[1], names[0]] + names[2:]
-    save_label_graph(out_file, reorder_by_names(adj, names, swapped, 'demo', square=True),
-                     swapped)
+    save_label_graph(out_file, reorder_by_names(adj, names, swapped, 'demo', square=True), swapped)
     return out_file
 
 
@@ -97,15 +96,17 @@ def test_configured_classes_must_equal_the_dataset_classes(demo_data, tmp_path):
 def test_testing_without_training_annotations_uses_the_next_split(demo_data, tmp_path):
     cfg = _paper_config_on_demo(demo_data, tmp_path / 'work', demo_data['graph_file'])
     train = cfg.train_dataloader.to_dict()
-    val = dict(train, dataset=dict(train['dataset'], ann_file='annotations/instances_val.json',
-                                   data_prefix='val/', test_mode=True))
+    val = dict(train,
+               dataset=dict(train['dataset'],
+                            ann_file='annotations/instances_val.json',
+                            data_prefix='val/',
+                            test_mode=True))
     train['dataset']['ann_file'] = 'annotations/missing_train.json'
     cfg.merge_from_dict({'data_preprocessor.num_classes': 80})  # so that the error names it
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         with pytest.raises(ValueError, match=r'dataset classes \(val_dataloader.dataset\): 10'):
             fill_model_classes(cfg.model.to_dict(), dict(train_dataloader=train,
-                                                         val_dataloader=val),
-                               cfg.data_preprocessor)
+                                                         val_dataloader=val), cfg.data_preprocessor)
 
 
 def test_voc_classes_come_from_mmpretrain_metainfo_without_data():
@@ -118,15 +119,24 @@ def test_voc_classes_come_from_mmpretrain_metainfo_without_data():
 
 
 def _ssgrl(files, **kw):
-    return dict(type='SSGRLHead', num_classes=len(files['classes']),
-                embedding_file=files['embedding_file'], graph_file=files['graph_file'],
-                in_channels=16, embed_dims=8, inter_channels=8, out_channels=8, **kw)
+    return dict(type='SSGRLHead',
+                num_classes=len(files['classes']),
+                embedding_file=files['embedding_file'],
+                graph_file=files['graph_file'],
+                in_channels=16,
+                embed_dims=8,
+                inter_channels=8,
+                out_channels=8,
+                **kw)
 
 
 def test_graph_and_embeddings_are_checked_against_each_other(tmp_path):
     names = ['cat', 'dog', 'oven', 'sofa']
     files = write_label_files(str(tmp_path), 4, embed_dims=8, classes=names)
-    other = write_label_files(str(tmp_path), 4, embed_dims=8, prefix='other_',
+    other = write_label_files(str(tmp_path),
+                              4,
+                              embed_dims=8,
+                              prefix='other_',
                               classes=['dog', 'cat', 'oven', 'sofa'])
     mixed = dict(files, graph_file=other['graph_file'])
     with pytest.raises(ValueError) as info:

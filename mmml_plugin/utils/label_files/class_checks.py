@@ -48,12 +48,16 @@ def load_checked_label_files(num_classes: Optional[int] = None,
     Returns:
         dict: ``'embeddings'`` (C, E) and/or ``'graph'`` (C, C) float32 arrays, as stored.
     """
-    files = {kind: (path, *read_label_file(path, kind))
-             for kind, path in (('embeddings', embedding_file), ('graph', graph_file))
-             if path is not None}
+    files = {
+        kind: (path, *read_label_file(path, kind))
+        for kind, path in (('embeddings', embedding_file), ('graph', graph_file))
+        if path is not None
+    }
     what = dict(embeddings='class embeddings', graph='label graph')
-    counts = {f'{what[kind]} {path}': array.shape[0] if array.ndim else None
-              for kind, (path, array, _) in files.items()}
+    counts = {
+        f'{what[kind]} {path}': array.shape[0] if array.ndim else None
+        for kind, (path, array, _) in files.items()
+    }
     counts[f'{owner} num_classes'] = num_classes
     counts['dataset classes'] = None if classes is None else len(classes)
     check_class_counts(counts)

@@ -99,7 +99,8 @@ def read_label_file(path: str, kind: str) -> Tuple[np.ndarray, Optional[List[str
     return array, names
 
 
-def check_class_names(path: str, names: Optional[Sequence[str]],
+def check_class_names(path: str,
+                      names: Optional[Sequence[str]],
                       classes: Optional[Sequence[str]],
                       classes_source: str = 'the dataset') -> None:
     """Check that the class names stored in ``path`` equal ``classes`` (order included).
@@ -128,7 +129,9 @@ def check_class_names(path: str, names: Optional[Sequence[str]],
                      'Rebuild the file for this dataset with the tools in tools/misc/.')
 
 
-def check_label_array(path: str, array: np.ndarray, kind: str,
+def check_label_array(path: str,
+                      array: np.ndarray,
+                      kind: str,
                       names: Optional[Sequence[str]] = None,
                       classes: Optional[Sequence[str]] = None,
                       classes_source: str = 'the dataset') -> None:
@@ -175,9 +178,10 @@ def check_label_array(path: str, array: np.ndarray, kind: str,
     check_class_names(path, names, classes, classes_source)
 
 
-def load_label_file(path: str, kind: str, classes: Optional[Sequence[str]] = None,
-                    classes_source: str = 'the dataset'
-                    ) -> Tuple[np.ndarray, Optional[List[str]]]:
+def load_label_file(path: str,
+                    kind: str,
+                    classes: Optional[Sequence[str]] = None,
+                    classes_source: str = 'the dataset') -> Tuple[np.ndarray, Optional[List[str]]]:
     """Read a label file once and check it: shape, values, class count and names.
 
     Args:
@@ -194,7 +198,8 @@ def load_label_file(path: str, kind: str, classes: Optional[Sequence[str]] = Non
     return array.astype(np.float32), names
 
 
-def load_label_embeddings(path: str, classes: Optional[Sequence[str]] = None,
+def load_label_embeddings(path: str,
+                          classes: Optional[Sequence[str]] = None,
                           classes_source: str = 'the dataset') -> np.ndarray:
     """Load class word embeddings.
 
@@ -209,7 +214,8 @@ def load_label_embeddings(path: str, classes: Optional[Sequence[str]] = None,
     return load_label_file(path, 'embeddings', classes, classes_source)[0]
 
 
-def load_label_graph(path: str, classes: Optional[Sequence[str]] = None,
+def load_label_graph(path: str,
+                     classes: Optional[Sequence[str]] = None,
                      classes_source: str = 'the dataset') -> np.ndarray:
     """Load the label co-occurrence graph ``M`` (``M[i, j] = P(j | i)``), as stored.
 
@@ -236,12 +242,17 @@ def check_label_files_agree(embedding_file: str, embedding_names: Optional[Seque
     """
     if embedding_names is None or graph_names is None:
         return
-    check_class_names(graph_file, graph_names, embedding_names,
+    check_class_names(graph_file,
+                      graph_names,
+                      embedding_names,
                       classes_source=f'the class embeddings {embedding_file}')
 
 
-def reorder_by_names(array: np.ndarray, source_classes: Sequence[str], classes: Sequence[str],
-                     source: str, square: bool = False) -> np.ndarray:
+def reorder_by_names(array: np.ndarray,
+                     source_classes: Sequence[str],
+                     classes: Sequence[str],
+                     source: str,
+                     square: bool = False) -> np.ndarray:
     """Reorder the rows (and, with ``square``, the columns) from ``source_classes`` to ``classes``.
 
     Args:
@@ -325,8 +336,11 @@ def save_label_embeddings(out_file: str, embeddings: np.ndarray, classes: Sequen
     return _save_npz(out_file, dict(embeddings=embeddings, classes=_names(classes)), meta)
 
 
-def save_label_graph(out_file: str, adj: np.ndarray, classes: Sequence[str],
-                     counts: Optional[np.ndarray] = None, **meta) -> str:
+def save_label_graph(out_file: str,
+                     adj: np.ndarray,
+                     classes: Sequence[str],
+                     counts: Optional[np.ndarray] = None,
+                     **meta) -> str:
     """Write the graph ``.npz``.
 
     Args:

@@ -26,8 +26,7 @@ def count_cooccurrence(label_sets: Iterable[Sequence[int]], num_classes: int) ->
     return count_cooccurrence_flat(owner, flat, num_classes)
 
 
-def count_cooccurrence_flat(owner: np.ndarray, labels: np.ndarray,
-                            num_classes: int) -> np.ndarray:
+def count_cooccurrence_flat(owner: np.ndarray, labels: np.ndarray, num_classes: int) -> np.ndarray:
     """:func:`count_cooccurrence` from flat arrays (vectorised).
 
     Every (i, j) pair of classes within an image is counted once.
@@ -50,11 +49,13 @@ def count_cooccurrence_flat(owner: np.ndarray, labels: np.ndarray,
     start = np.repeat(np.repeat(first, size), per_entry)
     step = np.arange(per_entry.sum()) - np.repeat(np.cumsum(per_entry) - per_entry, per_entry)
     i, j = np.repeat(labels, per_entry), labels[start + step]  # all pairs within each image
-    return np.bincount(i * num_classes + j, minlength=num_classes**2).reshape(
-        num_classes, num_classes).astype(np.int64)
+    return np.bincount(i * num_classes + j,
+                       minlength=num_classes**2).reshape(num_classes, num_classes).astype(np.int64)
 
 
-def conditional_graph(counts: np.ndarray, diagonal: float = 0.0, tau: Optional[float] = None,
+def conditional_graph(counts: np.ndarray,
+                      diagonal: float = 0.0,
+                      tau: Optional[float] = None,
                       p: Optional[float] = None) -> np.ndarray:
     """The graph from counts, with the optional ML-GCN binarisation and re-weighting.
 

@@ -30,9 +30,13 @@ def _target(source_classes: Sequence[str], classes: Optional[Sequence[str]]) -> 
     return [str(c) for c in (source_classes if classes is None else classes)]
 
 
-def import_ml_gcn_adj(pkl_file: str, source_classes: Sequence[str], out_file: Optional[str],
-                      classes: Optional[Sequence[str]] = None, diagonal: float = 0.0,
-                      tau: Optional[float] = None, p: Optional[float] = None) -> dict:
+def import_ml_gcn_adj(pkl_file: str,
+                      source_classes: Sequence[str],
+                      out_file: Optional[str],
+                      classes: Optional[Sequence[str]] = None,
+                      diagonal: float = 0.0,
+                      tau: Optional[float] = None,
+                      p: Optional[float] = None) -> dict:
     """Convert ML-GCN's ``*_adj.pkl`` into our graph file (its counts kept in ``counts``).
 
     Args:
@@ -53,7 +57,7 @@ def import_ml_gcn_adj(pkl_file: str, source_classes: Sequence[str], out_file: Op
                          f'{type(data).__name__}.')
     adj, nums = np.asarray(data['adj']), np.asarray(data['nums'])
     c = len(source_classes)
-    if adj.shape != (c, c) or nums.shape != (c,):
+    if adj.shape != (c, c) or nums.shape != (c, ):
         raise ValueError(f'{pkl_file}: adj {adj.shape} / nums {nums.shape} do not match '
                          f'{c} classes.')
     if (adj < 0).any() or (nums < 0).any() or not np.isfinite(adj).all():
@@ -64,12 +68,20 @@ def import_ml_gcn_adj(pkl_file: str, source_classes: Sequence[str], out_file: Op
     counts = reorder_by_names(counts, source_classes, classes, pkl_file, square=True)
     graph = conditional_graph(counts, diagonal=diagonal, tau=tau, p=p)
     if out_file is not None:
-        save_label_graph(out_file, graph, classes, counts, diagonal=diagonal, tau=tau, p=p,
+        save_label_graph(out_file,
+                         graph,
+                         classes,
+                         counts,
+                         diagonal=diagonal,
+                         tau=tau,
+                         p=p,
                          source=osp.basename(pkl_file))
     return dict(adj=graph, counts=counts, classes=classes)
 
 
-def import_ssgrl_prob(npy_file: str, source_classes: Sequence[str], out_file: Optional[str],
+def import_ssgrl_prob(npy_file: str,
+                      source_classes: Sequence[str],
+                      out_file: Optional[str],
                       classes: Optional[Sequence[str]] = None,
                       diagonal: Optional[float] = None) -> dict:
     """Convert SSGRL's ``prob_*.npy`` ((C, C) conditional probabilities, no names), as stored.
@@ -89,21 +101,23 @@ def import_ssgrl_prob(npy_file: str, source_classes: Sequence[str], out_file: Op
         dict: ``adj`` (C, C) float32, ``classes`` list.
     """
     prob = load_npy(npy_file)
-    if not np.issubdtype(prob.dtype, np.number) or not np.isfinite(prob).all() or (
-            prob < 0).any():
+    if not np.issubdtype(prob.dtype, np.number) or not np.isfinite(prob).all() or (prob < 0).any():
         raise ValueError(f'{npy_file}: probabilities must be finite and >= 0.')
     classes = _target(source_classes, classes)
-    prob = reorder_by_names(np.asarray(prob, dtype=np.float64), source_classes, classes,
-                            npy_file, square=True)
+    prob = reorder_by_names(np.asarray(prob, dtype=np.float64),
+                            source_classes,
+                            classes,
+                            npy_file,
+                            square=True)
     if diagonal is not None:
         np.fill_diagonal(prob, diagonal)
     if out_file is not None:
-        save_label_graph(out_file, prob, classes, diagonal=diagonal,
-                         source=osp.basename(npy_file))
+        save_label_graph(out_file, prob, classes, diagonal=diagonal, source=osp.basename(npy_file))
     return dict(adj=prob.astype(np.float32), classes=classes)
 
 
-def import_embeddings(path: str, source_classes: Sequence[str],
+def import_embeddings(path: str,
+                      source_classes: Sequence[str],
                       classes: Optional[Sequence[str]] = None,
                       out_file: Optional[str] = None) -> np.ndarray:
     """Convert a bare (C, E) array whose rows follow ``source_classes`` into our file.
