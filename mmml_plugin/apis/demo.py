@@ -12,8 +12,8 @@ import os.path as osp
 from typing import Dict, Optional
 
 from mmml_plugin.datasets.demo import make_demo_dataset
-from mmml_plugin.datasets.label_embeddings import build_label_embeddings_from_glove
-from mmml_plugin.datasets.label_graph import build_label_graph_from_coco
+from mmml_plugin.datasets.label_file_builders import (build_label_embeddings_from_glove,
+                                                      build_label_graph_from_coco)
 from mmml_plugin.utils import get_config_file
 from .runner import build_runner, load_config, write_results_json
 

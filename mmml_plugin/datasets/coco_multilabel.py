@@ -8,9 +8,9 @@ from mmengine.logging import print_log
 from mmpretrain.datasets import MultiLabelDataset
 from mmpretrain.registry import DATASETS
 
+from mmml_plugin.utils.label_files import class_mapping
 from .bad_images import SkipBadImagesMixin
 from .coco_index import load_coco_label_index, remap_labels
-from .label_graph import class_mapping
 
 EMPTY_IMAGE_POLICIES = ('keep', 'drop')
 

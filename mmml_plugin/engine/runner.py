@@ -8,6 +8,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from .dist import init_cpu_dist
+from .model_classes import fill_model_classes
 
 
 @RUNNERS.register_module()
@@ -38,3 +39,12 @@ class MMMLRunner(Runner):
                 type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,
                 find_unused_parameters=self.cfg.get('find_unused_parameters', False))
         return super().wrap_model(model_wrapper_cfg, model)
+
+    def build_model(self, model):
+        # The dataset's class names reach the head/neck; class counts checked (model_classes.py).
+        if isinstance(model, dict):
+            model = fill_model_classes(
+                model, dict(train_dataloader=self._train_dataloader,
+                            val_dataloader=self._val_dataloader,
+                            test_dataloader=self._test_dataloader))
+        return super().build_model(model)

@@ -3,7 +3,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from mmml_plugin.utils import load_label_graph
+from mmml_plugin.utils.label_files import load_label_file
 from ._figure import new_figure, save_figure
 
 
@@ -28,10 +28,8 @@ def plot_label_graph(graph_file: str,
     Returns:
         str: ``out_file``.
     """
-    adj = load_label_graph(graph_file)
-    with np.load(graph_file, allow_pickle=False) as f:
-        names = [str(n) for n in f['classes']] if 'classes' in f.files else \
-            [str(i) for i in range(len(adj))]
+    adj, names = load_label_file(graph_file, 'graph')
+    names = names or [str(i) for i in range(len(adj))]
     num_classes = len(adj)
     if annotate is None:
         annotate = num_classes <= 20

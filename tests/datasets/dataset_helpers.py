@@ -1,6 +1,18 @@
-"""Small COCO-format files written by the dataset tests."""
+"""Small COCO-format files written by the dataset tests, and the tools/misc scripts as modules."""
+import importlib.util
 import json
 import os.path as osp
+
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+
+
+def load_tool(name):
+    """``tools/misc/<name>.py`` as a module (its ``main(argv)`` is what the command runs)."""
+    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, 'tools', 'misc',
+                                                                 f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def write_coco(path, images, annotations, categories):

@@ -187,7 +187,8 @@ def test_explicit_cache_dir_and_no_cache(tmp_path, toy_ann):
 
 
 def test_progress_bar_path_for_big_files(toy_ann, monkeypatch, capsys):
-    from mmml_plugin.datasets import coco_index, label_embeddings
+    from mmml_plugin.datasets import coco_index
+    from mmml_plugin.datasets import label_file_builders as label_embeddings
     monkeypatch.setattr(coco_index, '_PROGRESS_MIN_BYTES', 0)  # treat the toy file as big
     monkeypatch.setattr(label_embeddings, '_PROGRESS_MIN_BYTES', 0)
     index, _ = load_coco_label_index(toy_ann, use_cache=False)

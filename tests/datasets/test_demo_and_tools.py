@@ -1,7 +1,6 @@
 """The demo data (deterministic, COCO with boxes, several digits per image) and the CLIs in
 tools/misc/ (thin wrappers over the library)."""
 import hashlib
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -15,15 +14,9 @@ from PIL import Image
 from mmml_plugin.datasets import COCO_CLASSES, make_demo_dataset
 from mmml_plugin.utils import load_label_embeddings, load_label_graph
 
+from dataset_helpers import load_tool as _tool
+
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-
-
-def _tool(name):
-    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, 'tools', 'misc',
-                                                                 f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _digest(folder):

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 
 from mmml_plugin.datasets import COCO_CLASSES, VOC_CLASSES
-from mmml_plugin.datasets.label_embeddings import (build_label_embeddings_from_glove,
-                                                   class_words, import_embeddings,
-                                                   read_word_vectors, ssgrl_source_classes)
+from mmml_plugin.datasets.label_file_builders import (build_label_embeddings_from_glove,
+                                                      class_words, read_word_vectors,
+                                                      ssgrl_source_classes)
 from mmml_plugin.utils import load_label_embeddings
+from mmml_plugin.utils.label_files import import_embeddings
 
 
 def _cos(emb, classes, a, b):

@@ -7,6 +7,7 @@ import pytest
 
 from mmml_plugin.utils import (UnsafePickleError, load_label_embeddings, load_label_graph,
                                safe_load_pickle)
+from mmml_plugin.utils.label_files import load_npy, reorder_by_names
 
 CLASSES = ['cat', 'dog', 'oven']
 
@@ -30,7 +31,28 @@ def test_valid_files_load(tmp_path):
     assert load_label_graph(_graph(tmp_path, np.eye(3)), CLASSES).shape == (3, 3)
     npy = str(tmp_path / 'g.npy')
     np.save(npy, np.eye(3))
-    assert load_label_graph(npy, CLASSES).dtype == np.float32  # no names, no name check
+    with pytest.warns(UserWarning, match='g.npy: a bare .npy holds no class names'):
+        assert load_label_graph(npy, CLASSES).dtype == np.float32  # no names, no name check
+
+
+def test_plain_npy_loader_refuses_pickles(tmp_path):
+    npy = str(tmp_path / 'vectors.npy')
+    np.save(npy, np.array([{'x': 1}], dtype=object), allow_pickle=True)
+    for read in (load_npy, load_label_embeddings, load_label_graph):
+        with pytest.raises(ValueError, match='vectors.npy: not a plain numpy array'):
+            read(npy)
+
+
+def test_reorder_by_names():
+    m = np.arange(9).reshape(3, 3)
+    out = reorder_by_names(m, ['a', 'b', 'c'], ['c', 'a', 'b'], 'm.npy', square=True)
+    assert out[0, 1] == m[2, 0] and out[1, 2] == m[0, 1]  # rows and columns moved together
+    rows = reorder_by_names(m, ['a', 'b', 'c'], ['c', 'a', 'b'], 'm.npy')
+    assert rows[:, 0].tolist() == [6, 0, 3]
+    with pytest.raises(ValueError, match=r"m.npy: .*missing \['d'\], extra \['c'\]"):
+        reorder_by_names(m, ['a', 'b', 'c'], ['a', 'b', 'd'], 'm.npy')
+    with pytest.raises(ValueError, match=r'm.npy: expected a \(2, 2\) matrix'):
+        reorder_by_names(m, ['a', 'b'], ['a', 'b'], 'm.npy', square=True)
 
 
 def test_missing_file_names_file_and_tool(tmp_path):

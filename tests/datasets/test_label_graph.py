@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from mmml_plugin.datasets import COCO_CLASSES
-from mmml_plugin.datasets.label_graph import (build_label_graph, build_label_graph_from_coco,
-                                              conditional_graph, count_cooccurrence,
-                                              import_ml_gcn_adj, import_ssgrl_prob)
+from mmml_plugin.datasets.label_file_builders import (build_label_graph,
+                                                      build_label_graph_from_coco)
 from mmml_plugin.utils import UnsafePickleError, load_label_graph
+from mmml_plugin.utils.label_files import (conditional_graph, count_cooccurrence,
+                                           import_ml_gcn_adj, import_ssgrl_prob)
 
 from dataset_helpers import write_coco
 

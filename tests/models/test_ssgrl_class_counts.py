@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from mmpretrain.registry import MODELS
 
-from ssgrl_reference import write_label_files
+from mmml_plugin.models.reference import write_label_files
 
 
 @pytest.fixture(scope='module')

@@ -1,15 +1,20 @@
 """Every config of configs/ssgrl and configs/resnet parses and builds (ImageNet init off, random
-stand-in label files with the dataset's class count)."""
+stand-in label files with the dataset's class names), the dataset's class names reaching the
+head, so that a label file in another class order fails for every config."""
 import glob
+import json
 import os.path as osp
 
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
 from mmpretrain.registry import HOOKS, MODELS, TRANSFORMS
 
-from ssgrl_reference import write_label_files
+from mmml_plugin.datasets import COCO_CATEGORY_IDS, COCO_CLASSES, VOC_CLASSES
+from mmml_plugin.engine import fill_model_classes
+from mmml_plugin.models.reference import write_label_files
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs/ssgrl/*.py')) +
@@ -20,10 +25,32 @@ AGREED = {  # the label artefacts the data tools write, by class count
 }
 
 
+CLASSES = {80: list(COCO_CLASSES), 20: list(VOC_CLASSES)}
+
+
 @pytest.fixture(scope='module')
 def stand_ins(tmp_path_factory):
     folder = tmp_path_factory.mktemp('labels')
-    return {n: write_label_files(folder, n) for n in AGREED}
+    files = {n: write_label_files(folder, n, classes=CLASSES[n]) for n in AGREED}
+    for n in AGREED:
+        swapped = [CLASSES[n][1], CLASSES[n][0]] + CLASSES[n][2:]  # the first two swapped
+        files[n]['swapped'] = write_label_files(folder, n, prefix='swapped_', classes=swapped)
+    return files
+
+
+@pytest.fixture(scope='module')
+def coco_root(tmp_path_factory):
+    """A COCO-format train annotation with the 80 categories (given in shuffled id order): the
+    dataset's classes come from it, in category-id order."""
+    root = tmp_path_factory.mktemp('coco')
+    (root / 'annotations').mkdir()
+    categories = [dict(id=i, name=n, supercategory='x')
+                  for i, n in sorted(zip(COCO_CATEGORY_IDS, COCO_CLASSES), key=lambda x: x[1])]
+    data = dict(images=[dict(id=1, file_name='a.jpg', width=8, height=8)],
+                annotations=[dict(id=1, image_id=1, category_id=1, bbox=[0, 0, 2, 2], area=4,
+                                  iscrowd=0)], categories=categories)
+    (root / 'annotations' / 'instances_train2014.json').write_text(json.dumps(data))
+    return str(root) + '/'
 
 
 def _swap_label_files(cfg_dict, stand_ins):
@@ -47,7 +74,7 @@ def test_all_configs_are_listed():
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
-def test_config_builds_and_runs(path, stand_ins):
+def test_config_builds_and_runs(path, stand_ins, coco_root):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'mmpretrain' and 'mmml_plugin' in cfg.custom_imports.imports
     init = cfg.model.backbone.init_cfg
@@ -57,7 +84,26 @@ def test_config_builds_and_runs(path, stand_ins):
     assert num_classes == cfg.num_classes  # the dataset base's class count
     used = _swap_label_files(cfg.model, stand_ins)
     assert set(used) <= set(AGREED[num_classes])
-    model = MODELS.build(cfg.model)
+    # the runner's build step: the training dataset's class names reach the head, by name
+    train = cfg.train_dataloader.to_dict()
+    if train['dataset']['type'] == 'CocoMultiLabelDataset':
+        train['dataset']['data_root'] = coco_root
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        filled = fill_model_classes(cfg.model.to_dict(), dict(train_dataloader=train),
+                                    cfg.get('data_preprocessor'))
+    takes_names = [part for part in (filled['head'], filled.get('neck') or {})
+                   if 'graph_file' in part or 'embedding_file' in part]
+    assert 'classes' not in cfg.model.head  # no config repeats the names: they are filled in
+    for part in takes_names:
+        assert part['classes'] == CLASSES[num_classes]
+        # a label file with two classes swapped fails, naming the file
+        wrong = dict(part)
+        for key in ('embedding_file', 'graph_file'):
+            if key in wrong:
+                wrong[key] = stand_ins[num_classes]['swapped'][key]
+        with pytest.raises(ValueError, match='swapped_.*different order'):
+            MODELS.build(wrong)
+    model = MODELS.build(filled)
     assert model.backbone.frozen_stages == (-1 if 'improved' in path else 3)
     model.eval()
     with torch.no_grad():

@@ -13,7 +13,7 @@ from mmengine.runner import load_checkpoint
 from mmpretrain.registry import MODELS
 
 from mmml_plugin.models import convert_official_ssgrl
-from ssgrl_reference import LiteralSSGRLHead, write_label_files
+from mmml_plugin.models.reference import LiteralSSGRLHead, write_label_files
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 C, INTER, OUT = 5, 32, 48

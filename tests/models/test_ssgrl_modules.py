@@ -11,7 +11,7 @@ from mmpretrain.structures import DataSample
 
 from mmml_plugin.models import (SemanticDecouplingNeck, SSGRLHead, convert_official_ssgrl,
                                 extract_attention)
-from ssgrl_reference import LiteralSSGRLHead, write_label_files
+from mmml_plugin.models.reference import LiteralSSGRLHead, write_label_files
 
 C, E, D, I, OUT = 5, 12, 32, 16, 24
 

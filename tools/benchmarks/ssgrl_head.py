@@ -10,9 +10,7 @@ during forward + backward (torch profiler), ``max_abs_diff`` over logits and inp
 """
 import argparse
 import json
-import os.path as osp
 import statistics
-import sys
 import tempfile
 import time
 
@@ -21,9 +19,7 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 from mmml_plugin.models import GraphInteractionHead, SSGRLHead, convert_official_ssgrl
-
-sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..', 'tests', 'models'))
-from ssgrl_reference import LiteralSSGRLHead, write_label_files  # noqa: E402
+from mmml_plugin.models.reference import LiteralSSGRLHead, write_label_files
 
 
 def parse_args():

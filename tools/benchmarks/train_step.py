@@ -14,7 +14,6 @@ import argparse
 import json
 import os.path as osp
 import statistics
-import sys
 import tempfile
 import time
 
@@ -27,10 +26,9 @@ from mmpretrain.structures import DataSample
 from torch.utils.flop_counter import FlopCounterMode
 
 import mmml_plugin  # noqa: F401  (registers the SSGRL modules)
+from mmml_plugin.models.reference import write_label_files
 
 ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
-sys.path.insert(0, osp.join(ROOT, 'tests', 'models'))
-from ssgrl_reference import write_label_files  # noqa: E402
 
 SSGRL = 'configs/ssgrl/ssgrl_r101_1xb4_coco-576px.py'
 BASELINE = 'configs/resnet/resnet101_1xb4_coco-576px.py'

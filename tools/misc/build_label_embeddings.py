@@ -14,13 +14,16 @@ or convert ML-GCN's ``*_glove_word2vec.pkl`` / SSGRL's ``vectors.npy`` (rows reo
         --source-order alphabetical --classes coco --out data/coco/label_embeddings_mlgcn.npz
     python tools/misc/build_label_embeddings.py --ssgrl-vectors vectors.npy \
         --category-json category.json --classes coco --out data/coco/label_embeddings_ssgrl.npz
+    python tools/misc/build_label_embeddings.py --ssgrl-vectors voc07_vector.npy \
+        --classes voc --out data/voc/label_embeddings_ssgrl_voc07.npz
 """
 import argparse
 import json
 
 from mmml_plugin.datasets.class_names import class_list, source_class_order
-from mmml_plugin.datasets.label_embeddings import (build_label_embeddings_from_glove,
-                                                   import_embeddings, ssgrl_source_classes)
+from mmml_plugin.datasets.label_file_builders import (build_label_embeddings_from_glove,
+                                                      ssgrl_source_classes)
+from mmml_plugin.utils.label_files import import_embeddings
 
 
 def parse_args(argv=None):
@@ -28,16 +31,20 @@ def parse_args(argv=None):
     src = parser.add_mutually_exclusive_group(required=True)
     src.add_argument('--glove', help='GloVe / word2vec text file')
     src.add_argument('--ml-gcn', help="ML-GCN's *_glove_word2vec.pkl")
-    src.add_argument('--ssgrl-vectors', help="SSGRL's vectors.npy")
+    src.add_argument('--ssgrl-vectors',
+                     help="SSGRL's vectors.npy (COCO), voc07_vector.npy or voc12_vector.npy")
     parser.add_argument('--out', required=True, help='output .npz')
     names = parser.add_mutually_exclusive_group()
     names.add_argument('--classes', help="'coco', 'voc' or a text file with one name per line")
     names.add_argument('--ann-file', help='take the classes from a COCO annotation file '
                        '(category-id order)')
-    parser.add_argument('--source-order', default='coco',
-                        help="row order of an --ml-gcn file: 'alphabetical' (COCO), 'coco', "
-                        "'voc' or a text file")
-    parser.add_argument('--category-json', help="SSGRL's category.json (category id -> row)")
+    parser.add_argument('--source-order', default=None,
+                        help="row order of an imported file: 'alphabetical' (ML-GCN's COCO), "
+                        "'coco' (category-id order), 'voc' or a text file; default: the target "
+                        "classes' order")
+    parser.add_argument('--category-json',
+                        help="SSGRL's data/coco/category.json (category id -> 1-based row): "
+                        "the row order of its COCO vectors.npy")
     parser.add_argument('--alias', action='append', default=[], metavar='NAME=WORDS',
                         help='extra alias, e.g. --alias "tvmonitor=tv monitor"')
     return parser.parse_args(argv)
@@ -52,15 +59,17 @@ def main(argv=None):
         classes = class_list(args.classes)
     else:
         classes = class_list('voc' if args.source_order == 'voc' else 'coco')
+    source_order = args.source_order or args.classes or 'coco'
     if args.glove:
         aliases = dict(a.split('=', 1) for a in args.alias)
         emb = build_label_embeddings_from_glove(args.glove, classes, args.out, aliases)
     elif args.ml_gcn:
-        emb = import_embeddings(args.ml_gcn, source_class_order(args.source_order, classes),
-                                classes, args.out)
-    else:
-        emb = import_embeddings(args.ssgrl_vectors, ssgrl_source_classes(args.category_json),
-                                classes, args.out)
+        emb = import_embeddings(args.ml_gcn, source_class_order(source_order, classes), classes,
+                                args.out)
+    else:  # SSGRL's vectors.npy (COCO) / voc07_vector.npy / voc12_vector.npy, values as stored
+        source = (ssgrl_source_classes(args.category_json) if args.category_json else
+                  source_class_order(source_order, classes))
+        emb = import_embeddings(args.ssgrl_vectors, source, classes, args.out)
     print(json.dumps(dict(out=args.out, classes=emb.shape[0], dim=emb.shape[1])))
 
 

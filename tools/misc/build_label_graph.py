@@ -13,15 +13,21 @@ convert ML-GCN's ``*_adj.pkl`` / SSGRL's ``prob_*.npy`` (names attached, no unsa
     python tools/misc/build_label_graph.py --ml-gcn-adj coco_adj.pkl --source-order alphabetical \
         --classes coco --out data/coco/label_graph_mlgcn.npz
 
-Options: --diagonal 0|1, ML-GCN thresholding --tau 0.4 and re-weighting --p 0.25.
+    # SSGRL's prob_train.npy (rows as category.json says), values and diagonal as stored
+    python tools/misc/build_label_graph.py --ssgrl-prob prob_train.npy \
+        --category-json category.json --classes coco --out data/coco/label_graph_ssgrl.npz
+
+Options: --diagonal 0|1 (default: 0 for computed graphs, as stored for --ssgrl-prob), ML-GCN
+thresholding --tau 0.4 and re-weighting --p 0.25.
 """
 import argparse
 import json
 
 from mmml_plugin.datasets.class_names import class_list, source_class_order
-from mmml_plugin.datasets.label_graph import (build_label_graph_from_coco,
-                                              build_label_graph_from_dataset, import_ml_gcn_adj,
-                                              import_ssgrl_prob)
+from mmml_plugin.datasets.label_file_builders import (build_label_graph_from_coco,
+                                                      build_label_graph_from_dataset,
+                                                      ssgrl_source_classes)
+from mmml_plugin.utils.label_files import import_ml_gcn_adj, import_ssgrl_prob
 
 
 def parse_args(argv=None):
@@ -35,10 +41,15 @@ def parse_args(argv=None):
     parser.add_argument('--classes', default=None,
                         help="target class order: 'coco', 'voc' or a text file (default: the "
                         "dataset's / the source order)")
-    parser.add_argument('--source-order', default='coco',
+    parser.add_argument('--source-order', default=None,
                         help="order of an imported file: 'alphabetical' (ML-GCN COCO), 'coco' "
-                        "(category-id order), 'voc' or a text file")
-    parser.add_argument('--diagonal', type=float, default=0.0, help='diagonal value (0 or 1)')
+                        "(category-id order), 'voc' or a text file; default: the target order")
+    parser.add_argument('--category-json',
+                        help="SSGRL's data/coco/category.json (category id -> 1-based row): the "
+                        "row order of its COCO prob_train.npy")
+    parser.add_argument('--diagonal', type=float, default=None,
+                        help='diagonal value (0 or 1); default: 0 for a graph computed from '
+                        'counts, kept as stored for --ssgrl-prob')
     parser.add_argument('--tau', type=float, default=None, help='ML-GCN binarisation threshold')
     parser.add_argument('--p', type=float, default=None, help='ML-GCN re-weighting (needs tau)')
     parser.add_argument('--allow-non-train', action='store_true',
@@ -49,7 +60,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     classes = class_list(args.classes) if args.classes else None
-    graph_opts = dict(diagonal=args.diagonal, tau=args.tau, p=args.p)
+    diagonal = 0.0 if args.diagonal is None else args.diagonal
+    graph_opts = dict(diagonal=diagonal, tau=args.tau, p=args.p)
     if args.ann_file:
         result = build_label_graph_from_coco(args.ann_file, args.out, classes,
                                              allow_non_train=args.allow_non_train, **graph_opts)
@@ -64,13 +76,16 @@ def main(argv=None):
             default_scope=cfg.get('default_scope', 'mmpretrain'), **graph_opts)
     else:
         target = classes or class_list('voc' if args.source_order == 'voc' else 'coco')
-        src = source_class_order(args.source_order, target)
+        source_order = args.source_order or args.classes or 'coco'
+        src = (ssgrl_source_classes(args.category_json) if args.category_json else
+               source_class_order(source_order, target))
         if args.ml_gcn_adj:
             result = import_ml_gcn_adj(args.ml_gcn_adj, src, args.out, target, **graph_opts)
         else:
             if args.tau is not None or args.p is not None:
                 raise SystemExit('--tau/--p need counts; a prob_*.npy has only probabilities.')
-            result = import_ssgrl_prob(args.ssgrl_prob, src, args.out, target, args.diagonal)
+            result = import_ssgrl_prob(args.ssgrl_prob, src, args.out, target,
+                                       diagonal=args.diagonal)  # None: as stored
     print(json.dumps(dict(out=args.out, classes=len(result['classes']),
                           num_images=result.get('num_images'))))
 

@@ -4,7 +4,7 @@ from typing import Optional, Sequence
 import torch
 from mmpretrain.registry import MODELS
 
-from ..class_counts import check_class_counts, label_file_counts
+from mmml_plugin.utils.label_files import load_checked_label_files
 from ..necks import SemanticDecouplingNeck
 from .graph_interaction_head import GraphInteractionHead
 from .per_class_linear_head import Feats
@@ -24,9 +24,20 @@ class SSGRLHead(GraphInteractionHead):
         inter_channels (int): I. Defaults to 1024.
         pool (bool): 2x2/s2 average pooling of the map first. Defaults to True.
         out_channels, num_steps, reset_gate: see :class:`GraphInteractionHead`.
-        classes (Sequence[str], optional): dataset classes, checked against both files.
+        classes (Sequence[str], optional): the dataset's class names, checked against both
+            files; filled in from the training dataset at build time by
+            :func:`mmml_plugin.engine.fill_model_classes`.
         max_chunk_elements (int): see :class:`SemanticDecouplingNeck`.
-        **kwargs: ``avg_over_classes``, ``loss``, ``thr``, ``topk``, ``init_cfg``.
+        **kwargs: ``avg_over_classes``, ``loss``, ``thr``, ``topk``, ``init_cfg``. A layer-wise
+            ``init_cfg`` reaches every layer below the head whose class it names, in
+            ``self.decoupling`` and the GGNN too: ``nn.Linear`` (U, V, P, f_a, the output
+            projection), ``ReusedLinear`` (the GGNN), ``PerClassLinear`` (the classifier), e.g.
+            ``dict(type='Normal', layer=['Linear', 'ReusedLinear', 'PerClassLinear'])``. The
+            default (None) keeps PyTorch's initialisation, as the official code; the decoupling
+            module takes no ``init_cfg`` of its own here.
+
+    Each label file is read once, and every source of the classes (``num_classes``, both files'
+    rows and names, ``classes``) is checked once, here, before any sub-module is built.
 
     Shapes:
         feats: tuple whose last item is (B, D, H, W); output logits (B, C).
@@ -46,12 +57,28 @@ class SSGRLHead(GraphInteractionHead):
                  classes: Optional[Sequence[str]] = None,
                  max_chunk_elements: int = 1 << 21,
                  **kwargs):
-        check_class_counts(label_file_counts(num_classes, embedding_file, graph_file, classes))
-        super().__init__(num_classes, graph_file, in_channels, out_channels, num_steps,
-                         reset_gate, classes, **kwargs)
-        self.decoupling = SemanticDecouplingNeck(in_channels, embedding_file, classes, embed_dims,
-                                                 inter_channels, pool, num_classes,
-                                                 max_chunk_elements)
+        arrays = load_checked_label_files(num_classes, embedding_file, graph_file, classes)
+        super().__init__(
+            num_classes=num_classes,
+            graph_file=graph_file,
+            in_channels=in_channels,
+            out_channels=out_channels,
+            num_steps=num_steps,
+            reset_gate=reset_gate,
+            classes=classes,
+            graph=arrays.get('graph'),
+            **kwargs)
+        self.embedding_file = embedding_file
+        self.decoupling = SemanticDecouplingNeck(
+            in_channels=in_channels,
+            embedding_file=embedding_file,
+            classes=classes,
+            embed_dims=embed_dims,
+            inter_channels=inter_channels,
+            pool=pool,
+            num_classes=num_classes,
+            max_chunk_elements=max_chunk_elements,
+            embeddings=arrays.get('embeddings'))
 
     def pre_logits(self, feats: Feats) -> torch.Tensor:
         """Backbone maps -> (B, C, out_channels) outputs o_c."""

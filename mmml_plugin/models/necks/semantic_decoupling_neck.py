@@ -1,14 +1,14 @@
 """Semantic decoupling (SSGRL, Chen et al. ICCV 2019, Sec. 3.2): one feature vector per class."""
 from typing import Optional, Sequence, Tuple, Union
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
-from mmml_plugin.utils import load_label_embeddings
-from ..class_counts import check_class_counts, label_file_counts
+from mmml_plugin.utils.label_files import load_checked_label_files
 from ..layers import tanh_bilinear_score
 
 
@@ -28,13 +28,18 @@ class SemanticDecouplingNeck(BaseModule):
         in_channels (int): D, channels of the backbone map. Defaults to 2048.
         embedding_file (str): class embeddings, ``.npz`` (``embeddings`` (C, E) + ``classes``)
             or ``.npy`` (C, E). Stored as a fixed, non-persistent buffer.
-        classes (Sequence[str], optional): dataset classes, checked against the file's names.
+        classes (Sequence[str], optional): the dataset's class names, checked against the
+            file's names; filled in from the training dataset at build time by
+            :func:`mmml_plugin.engine.fill_model_classes`.
         embed_dims (int): E. Defaults to 300.
         inter_channels (int): I, the joint embedding size. Defaults to 1024.
         pool (bool): 2x2/stride-2 average pooling of the map first, as the official model
             (18x18 -> 9x9 at 576 px). Defaults to True.
         num_classes (int, optional): expected C, checked against the file at build time.
         max_chunk_elements (int): the largest (c, B*h*w, I) block of the tanh term held at once.
+        embeddings (np.ndarray, optional): the (C, E) embeddings already read and checked
+            from ``embedding_file`` (by :class:`SSGRLHead`, so that each file is read once);
+            default: read ``embedding_file`` here.
         init_cfg (dict, optional): mmengine init config. Defaults to None (PyTorch defaults,
             as the official code).
 
@@ -54,14 +59,16 @@ class SemanticDecouplingNeck(BaseModule):
                  pool: bool = True,
                  num_classes: Optional[int] = None,
                  max_chunk_elements: int = 1 << 21,
+                 embeddings: Optional[np.ndarray] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         if embedding_file is None:
             raise ValueError('SemanticDecouplingNeck needs embedding_file: the class word '
                              'embeddings (.npz), built by tools/misc/build_label_embeddings.py.')
-        check_class_counts(
-            label_file_counts(num_classes, embedding_file, classes=classes, owner='neck'))
-        embeddings = torch.from_numpy(load_label_embeddings(embedding_file, classes))
+        if embeddings is None:
+            embeddings = load_checked_label_files(num_classes, embedding_file=embedding_file,
+                                                  classes=classes, owner='neck')['embeddings']
+        embeddings = torch.from_numpy(embeddings)
         if embeddings.shape[1] != embed_dims:
             raise ValueError(f'{embedding_file}: class embeddings are {embeddings.shape[1]}-d but '
                              f'embed_dims={embed_dims}; set embed_dims={embeddings.shape[1]} or '
@@ -69,6 +76,7 @@ class SemanticDecouplingNeck(BaseModule):
         self.in_channels = in_channels
         self.embedding_file = embedding_file
         self.num_classes = embeddings.shape[0]
+        self.classes = None if classes is None else [str(c) for c in classes]
         self.pool = pool
         self.max_chunk_elements = max_chunk_elements
         self.register_buffer('embeddings', embeddings, persistent=False)  # x_c: (C, E)

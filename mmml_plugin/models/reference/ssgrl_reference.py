@@ -1,9 +1,15 @@
-"""A paper-literal SSGRL head (Chen et al. ICCV 2019, Eq. 1-8), for tests and benchmarks only.
+"""The paper-literal SSGRL head (Chen et al. ICCV 2019, Eq. 1-8): the oracle of the fused modules.
+
+This is a reference, not a model to train: it is not registered in any registry, and nothing in
+the library uses it. The tests (``tests/models/``) and ``tools/benchmarks/ssgrl_head.py`` compare
+:class:`~mmml_plugin.models.SSGRLHead` (fused attention, no repeated tensors) against it, same
+weights, same inputs.
 
 Written from the equations, unfused: every term is materialised (the map repeated per class, the
 class embeddings repeated per position, the P projection, the attention repeated per channel),
 with the parameter names of the official code (HCPLab-SYSU/SSGRL) so that its state dict is an
-official one without the ``resnet_101.`` backbone.
+official one without the ``resnet_101.`` backbone (see
+:func:`mmml_plugin.models.convert_official_ssgrl`).
 """
 import math
 
@@ -13,6 +19,13 @@ import torch.nn as nn
 
 
 class LiteralSemanticDecoupling(nn.Module):
+    """Semantic decoupling, Eq. 1-4, every term materialised.
+
+    Args:
+        D (int): channels of the feature map.
+        E (int): size of the class embeddings.
+        I (int): size of the joint embedding.
+    """
 
     def __init__(self, D, E, I):
         super().__init__()
@@ -38,6 +51,14 @@ class LiteralSemanticDecoupling(nn.Module):
 
 
 class LiteralGGNN(nn.Module):
+    """The gated graph network, Eq. 5-6, with the official code's parameter names.
+
+    Args:
+        D (int): node state size.
+        adjacency (torch.Tensor): the label graph M, (C, C); A_in = M, A_out = Mᵀ.
+        num_steps (int): T. Defaults to 3.
+        reset_gate (str): ``'official'`` (reset gate reuses ``U_z``) or ``'paper'``.
+    """
 
     def __init__(self, D, adjacency, num_steps=3, reset_gate='official'):
         super().__init__()
@@ -62,7 +83,18 @@ class LiteralGGNN(nn.Module):
 
 
 class LiteralSSGRLHead(nn.Module):
-    """Backbone map (B, D, H, W) -> logits (B, C); ``pool`` = the official 2x2/s2 average pool."""
+    """Backbone map (B, D, H, W) -> logits (B, C), Eq. 1-8.
+
+    Args:
+        embeddings (torch.Tensor): class embeddings, (C, E).
+        adjacency (torch.Tensor): the label graph M, (C, C).
+        D (int): channels of the map. Defaults to 2048.
+        I (int): joint embedding size. Defaults to 1024.
+        out_channels (int): size of o_c. Defaults to 2048.
+        num_steps (int): GGNN steps T. Defaults to 3.
+        reset_gate (str): see :class:`LiteralGGNN`. Defaults to 'official'.
+        pool (bool): the official 2x2/s2 average pool first. Defaults to True.
+    """
 
     def __init__(self, embeddings, adjacency, D=2048, I=1024, out_channels=2048, num_steps=3,
                  reset_gate='official', pool=True):
@@ -92,10 +124,26 @@ class LiteralSSGRLHead(nn.Module):
         return (o * self.classifiers.weight).sum(2) + self.classifiers.bias  # Eq. 8
 
 
-def write_label_files(folder, num_classes, embed_dims=300, seed=0, prefix=''):
-    """Stand-in label files: random embeddings and a random conditional-probability graph."""
+def write_label_files(folder, num_classes, embed_dims=300, seed=0, prefix='', classes=None):
+    """Stand-in label files to exercise the heads: random embeddings and a random graph.
+
+    Args:
+        folder (str): where to write ``{prefix}emb{C}.npz`` and ``{prefix}graph{C}.npz``.
+        num_classes (int): C; the classes are named ``class_0`` ... ``class_{C-1}``.
+        embed_dims (int): E. Defaults to 300.
+        seed (int): random seed. Defaults to 0.
+        prefix (str): file name prefix. Defaults to ''.
+        classes (Sequence[str], optional): the class names to store; default ``class_0`` ...
+
+    Returns:
+        dict: ``embedding_file``, ``graph_file`` and ``classes``.
+    """
     rng = np.random.default_rng(seed)
-    classes = np.array([f'class_{i}' for i in range(num_classes)])
+    if classes is None:
+        classes = [f'class_{i}' for i in range(num_classes)]
+    if len(classes) != num_classes:
+        raise ValueError(f'{len(classes)} class names for num_classes={num_classes}.')
+    classes = np.array([str(c) for c in classes])
     counts = rng.integers(0, 20, size=(num_classes, num_classes))
     counts = np.triu(counts) + np.triu(counts, 1).T
     np.fill_diagonal(counts, counts.sum(1) + 1)
