@@ -22,7 +22,7 @@ def pil_resize(img: np.ndarray, size: int, interpolation: str = 'bilinear') -> n
         raise TypeError(f'the pillow backend needs a uint8 image, got {img.dtype}: load images '
                         'without to_float32 or use backend="cv2".')
     out = Image.fromarray(img).resize((size, size), _PIL_INTERPOLATION[interpolation])
-    return np.asarray(out)
+    return np.array(out)  # writable (torch.from_numpy warns on read-only arrays)
 
 
 @TRANSFORMS.register_module()
