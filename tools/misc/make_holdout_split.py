@@ -10,7 +10,8 @@ list on every machine:
     python tools/misc/make_holdout_split.py configs/ssgrl/ssgrl_r101_1xb4_voc07-holdout-576px.py
 
 It reads the config's training dataset (the full one, before the held-out images are removed)
-and writes the config's ``holdout_list`` (under ``data_root``) unless ``--out`` is given.
+and writes the list the config reads (its ``holdout_list``, under ``data_root``) unless
+``--out`` is given.
 """
 import argparse
 import os.path as osp
@@ -38,15 +39,17 @@ def main(argv=None):
                                                         write_image_list)
     from mmpretrain.registry import DATASETS
     cfg: Config = load_config(args.config, args.cfg_options)
-    out = args.out or cfg.get('holdout_list')
+    dataset_cfg = cfg.train_dataloader.dataset.to_dict()
+    listed = None
+    if dataset_cfg.get('type') == 'ImageListSubset':
+        listed = dataset_cfg['image_list']  # where the config reads it (re-rooted)
+        dataset_cfg = dataset_cfg['dataset']  # the full training set
+    out = args.out or listed or cfg.get('holdout_list')
     if out is None:
         raise KeyError(f'{args.config}: no `holdout_list` in the config; pass --out.')
     if osp.exists(out) and not args.force:
         raise FileExistsError(f'{out} exists (the split must stay fixed); pass --force to '
                               'overwrite it.')
-    dataset_cfg = cfg.train_dataloader.dataset.to_dict()
-    if dataset_cfg.get('type') == 'ImageListSubset':
-        dataset_cfg = dataset_cfg['dataset']  # the full training set
     dataset_cfg['pipeline'] = []
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     dataset = DATASETS.build(dataset_cfg)
