@@ -18,6 +18,7 @@ REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, osp.join(REPO, 'tools'))
 sys.path.insert(0, osp.join(REPO, 'tests', 'foundation'))
 import test as test_tool  # noqa: E402  (tools/test.py)
+
 from voc_data import VOC_CLASSES, make_tiny_voc  # noqa: E402
 
 

@@ -8,8 +8,8 @@ from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS
 
 from mmml_plugin.apis.runner import load_config
-from mmml_plugin.datasets.image_list_subset import (ImageListSubset, holdout_names,
-                                                    read_image_list, write_image_list)
+from mmml_plugin.datasets.image_list_subset import (ImageListSubset, holdout_names, read_image_list,
+                                                    write_image_list)
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, osp.join(REPO, 'tools', 'misc'))

@@ -2,8 +2,9 @@
 generated 640x480 JPEGs, in one process, single-threaded:
 
 - ``official``: the official-recipe pipeline of
-  ``configs/_base_/datasets/coco2014_multilabel_576px.py`` (PIL decode, PIL two-step ``RandomSquareCropResize(backend='pillow')``, uint8 packing,
-  normalisation left to the data preprocessor);
+  ``configs/_base_/datasets/coco2014_multilabel_576px.py`` (PIL decode, PIL two-step
+  ``RandomSquareCropResize(backend='pillow')``, uint8 packing, normalisation left to the data
+  preprocessor);
 - ``fast``: the same with cv2 decoding and the one-step ``backend='cv2'`` crop;
 - ``torchvision``: the official code's chain (HCPLab-SYSU/SSGRL utils/transforms.py L13-21: PIL
   decode, Resize 640, RandomChoice(RandomCrop), Resize 576, ToTensor, Normalize; no flip).
@@ -48,8 +49,9 @@ def ours(paths, repeats, fast=False):
     from mmcv.transforms import Compose
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
-    import mmml_plugin  # noqa: F401  (registers LoadImageChecked)
     from mmpretrain.registry import TRANSFORMS
+
+    import mmml_plugin  # noqa: F401  (registers LoadImageChecked)
     init_default_scope('mmpretrain')
     cfg = Config.fromfile(CONFIG)
     steps = [dict(t) for t in cfg.train_pipeline]
