@@ -169,6 +169,7 @@ def test_voc_difficult_policy(tmp_path):
     person_ap = {}
     for name, cfg in (('standard', standard), ('official', official)):
         assert cfg.val_evaluator == cfg.test_evaluator
+        assert cfg.test_evaluator.ap_mode[0] == 'voc'  # headline: official all-point AP
         metric = METRICS.build(dict(cfg.test_evaluator, classwise=True))
         samples = [DataSample(metainfo=p.metainfo).set_gt_label(p.gt_label)
                    .set_pred_score(s).to_dict() for p, s in zip(packed, scores)]

@@ -72,8 +72,9 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline),
 )
-# All-point interpolated VOC AP, as the official utils/metrics.py L44-51 (voc_ap).
-val_evaluator = dict(type='MultiLabelMAP', ap_mode='voc')
+# Headline multi-label/mAP: all-point interpolated VOC AP, as the official utils/metrics.py
+# L44-51 (voc_ap); multi-label/mAP_sklearn (step-wise AP) beside it.
+val_evaluator = dict(type='MultiLabelMAP', ap_mode=['voc', 'sklearn'])
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
 

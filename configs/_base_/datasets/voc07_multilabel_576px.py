@@ -60,6 +60,8 @@ val_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root, split='test', test_mode=True,
                  pipeline=test_pipeline),
 )
-val_evaluator = dict(type='MultiLabelMAP', ap_mode='voc', difficult_as_positive=False)
+# headline mAP: all-point VOC AP (official utils/metrics.py L44-51); mAP_sklearn beside it
+val_evaluator = dict(type='MultiLabelMAP', ap_mode=['voc', 'sklearn'],
+                     difficult_as_positive=False)
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
