@@ -88,3 +88,28 @@ def test_a_list_of_another_dataset_is_refused(tiny_voc, tmp_path):
     init_default_scope('mmpretrain')
     with pytest.raises(ValueError, match='another dataset'):
         ImageListSubset(dataset, path)
+
+
+def test_subset_of_a_coco_dataset(demo_data, tmp_path):
+    """The wrapper on ``CocoMultiLabelDataset`` (the COCO holdout config's dataset type)."""
+    init_default_scope('mmpretrain')
+    dataset = dict(type='CocoMultiLabelDataset', data_root=demo_data['data_root'],
+                   ann_file='annotations/instances_train.json', data_prefix='train/',
+                   pipeline=[dict(type='LoadImageChecked'), dict(type='PackInputs')])
+    full = DATASETS.build(dataset)
+    names = [osp.splitext(osp.basename(full.get_data_info(i)['img_path']))[0]
+             for i in range(len(full))]
+    path = str(tmp_path / 'holdout.txt')
+    write_image_list(path, holdout_names(names, 0.25))
+    held = ImageListSubset(dataset, path)
+    rest = ImageListSubset(dataset, path, exclude=True)
+    assert len(held) == 12 and len(rest) == 36
+    assert held.metainfo['classes'] == full.metainfo['classes']
+    gt = {full.get_data_info(i)['img_path']: list(full.get_data_info(i)['gt_label'])
+          for i in range(len(full))}
+    for subset in (held, rest):
+        for i in (0, len(subset) - 1):
+            info = subset.get_data_info(i)
+            assert list(info['gt_label']) == gt[info['img_path']]
+            assert subset[i]['inputs'].shape[0] == 3
+    assert 'only' in repr(held) and 'without' in repr(rest)
