@@ -126,3 +126,34 @@ def test_pillow_backend_keeps_the_crop_distribution():
         RandomSquareCropResize(backend='PIL')
     with pytest.raises(TypeError, match='uint8'):
         t(dict(img=img.astype(np.float32)))
+
+
+def test_pillow_decoding_refuses_bad_files_and_gives_three_channels(tmp_path):
+    """The official configs decode with PIL, which raises where cv2 returns None: the error
+    still names the file and the fix."""
+    from mmml_plugin.datasets.transforms import BadImageError, LoadImageChecked
+    load = LoadImageChecked(imdecode_backend='pillow', ignore_orientation=True)
+    html = tmp_path / 'page.jpg'
+    html.write_bytes(b'<html>404 not found</html>' * 10)
+    with pytest.raises(BadImageError, match='page.jpg: not a decodable image'):
+        load(dict(img_path=str(html)))
+    for mode, name in (('L', 'grey.png'), ('RGBA', 'alpha.png')):
+        Image.new(mode, (20, 10)).save(tmp_path / name)
+        assert load(dict(img_path=str(tmp_path / name)))['img'].shape == (10, 20, 3)
+
+
+def test_exif_orientation_is_ignored_as_pil_open_does(tmp_path):
+    """``Image.open(path).convert('RGB')`` keeps the stored pixels whatever the EXIF orientation
+    tag says; the official configs' loader does the same (the default loader rotates)."""
+    from mmml_plugin.datasets.transforms import LoadImageChecked
+    img = Image.fromarray(np.arange(20 * 10 * 3, dtype=np.uint8).reshape(10, 20, 3))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees on display
+    path = str(tmp_path / 'rotated.jpg')
+    img.save(path, exif=exif, quality=95)
+    official = np.asarray(Image.open(path).convert('RGB'))
+    ours = LoadImageChecked(imdecode_backend='pillow', ignore_orientation=True)(
+        dict(img_path=path))['img'][..., ::-1]
+    assert ours.shape == official.shape == (10, 20, 3) and np.array_equal(ours, official)
+    rotated = LoadImageChecked(imdecode_backend='pillow')(dict(img_path=path))['img']
+    assert rotated.shape == (20, 10, 3)

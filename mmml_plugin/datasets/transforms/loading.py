@@ -62,8 +62,12 @@ def load_image_checked(path: str, backend_args: dict = None, channel_order: str 
             f'remove the image from the annotation file; {_SKIP}') from None
     check_image_bytes(path, data)
     flag = 'color_ignore_orientation' if ignore_orientation else 'color'
-    img = mmcv.imfrombytes(data, flag=flag, channel_order=channel_order,
-                           backend=imdecode_backend)
+    try:
+        img = mmcv.imfrombytes(data, flag=flag, channel_order=channel_order,
+                               backend=imdecode_backend)
+    except (OSError, ValueError, SyntaxError) as error:  # PIL raises where cv2 returns None
+        raise BadImageError(f'{path}: not a decodable image ({len(data)} bytes, starts with '
+                            f'{data[:8]!r}; {imdecode_backend}: {error}). {_FIX}') from None
     if img is None:
         raise BadImageError(f'{path}: not a decodable image ({len(data)} bytes, starts with '
                             f'{data[:8]!r}). {_FIX}')
