@@ -31,9 +31,10 @@ def parse_args(argv=None):
     parser.add_argument('--out', help='write the metrics to this JSON file')
     parser.add_argument('--dump', help='dump per-sample predictions to this .pkl file')
     parser.add_argument('--show-dir', help='draw predictions into this dir (in the work dir)')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config settings, e.g. test_dataloader.batch_size=1')
+    parser.add_argument('--cfg-options',
+                        nargs='+',
+                        action=DictAction,
+                        help='override config settings, e.g. test_dataloader.batch_size=1')
     parser.add_argument('--launcher', choices=LAUNCHERS, default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=None)
     return parser.parse_args(argv)
@@ -78,13 +79,21 @@ def main(argv=None):
     if isinstance(evaluator, dict) and evaluator.get('type') == 'VOCDevkitClsWriter' \
             and not osp.isabs(evaluator.get('out_dir', '')):
         cfg_options['test_evaluator.out_dir'] = osp.join(cfg.work_dir, evaluator['out_dir'])
-    metrics = run_test(args.config, checkpoint, work_dir=cfg.work_dir, dump=args.dump,
-                       show_dir=args.show_dir, cfg_options=cfg_options or None,
+    metrics = run_test(args.config,
+                       checkpoint,
+                       work_dir=cfg.work_dir,
+                       dump=args.dump,
+                       show_dir=args.show_dir,
+                       cfg_options=cfg_options or None,
                        launcher=args.launcher)
     if args.out is not None and get_rank() == 0:
-        write_results_json(args.out, metrics, config=args.config, checkpoint=checkpoint,
-                           checkpoint_epoch=epoch, checkpoint_choice=args.checkpoint
-                           if args.checkpoint in ('best', 'last') else 'file')
+        write_results_json(
+            args.out,
+            metrics,
+            config=args.config,
+            checkpoint=checkpoint,
+            checkpoint_epoch=epoch,
+            checkpoint_choice=args.checkpoint if args.checkpoint in ('best', 'last') else 'file')
     return metrics, checkpoint
 
 

@@ -119,8 +119,9 @@ class ImageListSubset:
             return
         self.dataset.full_init()
         listed = set(read_image_list(self.image_list))
-        names = [image_name(self.dataset.get_data_info(i)['img_path'])
-                 for i in range(len(self.dataset))]
+        names = [
+            image_name(self.dataset.get_data_info(i)['img_path']) for i in range(len(self.dataset))
+        ]
         missing = listed - set(names)
         if missing:
             raise ValueError(

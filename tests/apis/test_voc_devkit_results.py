@@ -24,11 +24,13 @@ from voc_data import VOC_CLASSES, make_tiny_voc  # noqa: E402
 
 def test_write_voc_cls_results_format(tmp_path):
     scores = np.array([[0.9, 0.1], [0.25, 0.5]])
-    files = write_voc_cls_results(str(tmp_path), ['2012_000001', '2012_000002'], scores,
-                                  ['aeroplane', 'bicycle'], comp=2)
+    files = write_voc_cls_results(str(tmp_path), ['2012_000001', '2012_000002'],
+                                  scores, ['aeroplane', 'bicycle'],
+                                  comp=2)
     assert [osp.relpath(f, tmp_path) for f in files] == [
         'results/VOC2012/Main/comp2_cls_test_aeroplane.txt',
-        'results/VOC2012/Main/comp2_cls_test_bicycle.txt']
+        'results/VOC2012/Main/comp2_cls_test_bicycle.txt'
+    ]
     assert open(files[1]).read() == '2012_000001 0.1\n2012_000002 0.5\n'
     with pytest.raises(ValueError, match='classes differ'):
         write_voc_cls_results(str(tmp_path), ['a'], scores, ['aeroplane', 'bicycle'])
@@ -37,7 +39,10 @@ def test_write_voc_cls_results_format(tmp_path):
 
 
 def test_test_tool_writes_the_devkit_files(tmp_path):
-    ids = make_tiny_voc(str(tmp_path / 'voc'), {'VOC2012': {'trainval': 2, 'test': 5}},
+    ids = make_tiny_voc(str(tmp_path / 'voc'), {'VOC2012': {
+        'trainval': 2,
+        'test': 5
+    }},
                         size=(64, 48))[('VOC2012', 'test')]
     base = osp.join(REPO, 'configs', '_base_')
     config = tmp_path / 'tiny_voc12.py'
@@ -60,8 +65,10 @@ val_cfg = None
                checkpoint)
     work = tmp_path / 'work'
     data_root = str(tmp_path / 'voc' / 'VOC2012') + '/'
-    metrics, scored = test_tool.main([str(config), checkpoint, '--work-dir', str(work),
-                                      '--cfg-options', f'data_root={data_root}'])
+    metrics, scored = test_tool.main([
+        str(config), checkpoint, '--work-dir',
+        str(work), '--cfg-options', f'data_root={data_root}'
+    ])
     assert scored == checkpoint
     assert metrics == {'voc-devkit/files': 20, 'voc-devkit/images': 5}
     folder = work / 'voc_devkit_results' / 'results' / 'VOC2012' / 'Main'
@@ -75,6 +82,8 @@ val_cfg = None
     assert ((scores > 0) & (scores < 1)).all() and len(np.unique(scores)) > 20
 
     # N comes from the config
-    test_tool.main([str(config), checkpoint, '--work-dir', str(work), '--cfg-options',
-                    f'data_root={data_root}', 'test_evaluator.comp=2'])
+    test_tool.main([
+        str(config), checkpoint, '--work-dir',
+        str(work), '--cfg-options', f'data_root={data_root}', 'test_evaluator.comp=2'
+    ])
     assert len([f for f in os.listdir(folder) if f.startswith('comp2_cls_test_')]) == 20

@@ -66,8 +66,10 @@ def test_holdout_config_splits_trainval_and_tests_on_test(tiny_voc, capsys):
     test = DATASETS.build(cfg.test_dataloader.dataset)
 
     def names(ds):
-        return {osp.splitext(osp.basename(ds.get_data_info(i)['img_path']))[0]
-                for i in range(len(ds))}
+        return {
+            osp.splitext(osp.basename(ds.get_data_info(i)['img_path']))[0]
+            for i in range(len(ds))
+        }
 
     assert names(val) == set(held)
     assert names(train) == set(ids[('VOC2007', 'trainval')]) - set(held)
@@ -93,20 +95,26 @@ def test_a_list_of_another_dataset_is_refused(tiny_voc, tmp_path):
 def test_subset_of_a_coco_dataset(demo_data, tmp_path):
     """The wrapper on ``CocoMultiLabelDataset`` (the COCO holdout config's dataset type)."""
     init_default_scope('mmpretrain')
-    dataset = dict(type='CocoMultiLabelDataset', data_root=demo_data['data_root'],
-                   ann_file='annotations/instances_train.json', data_prefix='train/',
-                   pipeline=[dict(type='LoadImageChecked'), dict(type='PackInputs')])
+    dataset = dict(type='CocoMultiLabelDataset',
+                   data_root=demo_data['data_root'],
+                   ann_file='annotations/instances_train.json',
+                   data_prefix='train/',
+                   pipeline=[dict(type='LoadImageChecked'),
+                             dict(type='PackInputs')])
     full = DATASETS.build(dataset)
-    names = [osp.splitext(osp.basename(full.get_data_info(i)['img_path']))[0]
-             for i in range(len(full))]
+    names = [
+        osp.splitext(osp.basename(full.get_data_info(i)['img_path']))[0] for i in range(len(full))
+    ]
     path = str(tmp_path / 'holdout.txt')
     write_image_list(path, holdout_names(names, 0.25))
     held = ImageListSubset(dataset, path)
     rest = ImageListSubset(dataset, path, exclude=True)
     assert len(held) == 12 and len(rest) == 36
     assert held.metainfo['classes'] == full.metainfo['classes']
-    gt = {full.get_data_info(i)['img_path']: list(full.get_data_info(i)['gt_label'])
-          for i in range(len(full))}
+    gt = {
+        full.get_data_info(i)['img_path']: list(full.get_data_info(i)['gt_label'])
+        for i in range(len(full))
+    }
     for subset in (held, rest):
         for i in (0, len(subset) - 1):
             info = subset.get_data_info(i)

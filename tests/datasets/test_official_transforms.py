@@ -17,8 +17,9 @@ from PIL import Image
 from mmml_plugin.datasets import RandomSquareCropResize
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-OFFICIAL_CONFIGS = ['configs/ssgrl/ssgrl_r101_1xb4_coco-576px.py',
-                    'configs/ssgrl/ssgrl_r101_1xb4_voc07-576px.py']
+OFFICIAL_CONFIGS = [
+    'configs/ssgrl/ssgrl_r101_1xb4_coco-576px.py', 'configs/ssgrl/ssgrl_r101_1xb4_voc07-576px.py'
+]
 TOLERANCE = 0.5  # grey levels, mean absolute difference (issue #11)
 
 
@@ -99,8 +100,8 @@ def test_one_step_cv2_crop_is_not_the_official_chain(photo):
     """The fast one-step cv2 mode (other configs) differs measurably: the tolerance above can
     fail (the size is measured in docs/reproduction.md)."""
     from mmml_plugin.datasets.transforms import LoadImageChecked
-    img = LoadImageChecked(imdecode_backend='pillow', ignore_orientation=True)(
-        dict(img_path=photo))['img']
+    img = LoadImageChecked(imdecode_backend='pillow',
+                           ignore_orientation=True)(dict(img_path=photo))['img']
     pil = RandomSquareCropResize(backend='pillow')
     cv2_ = RandomSquareCropResize(backend='cv2')
     window = (320, 320, 320)
@@ -152,8 +153,8 @@ def test_exif_orientation_is_ignored_as_pil_open_does(tmp_path):
     path = str(tmp_path / 'rotated.jpg')
     img.save(path, exif=exif, quality=95)
     official = np.asarray(Image.open(path).convert('RGB'))
-    ours = LoadImageChecked(imdecode_backend='pillow', ignore_orientation=True)(
-        dict(img_path=path))['img'][..., ::-1]
+    ours = LoadImageChecked(imdecode_backend='pillow',
+                            ignore_orientation=True)(dict(img_path=path))['img'][..., ::-1]
     assert ours.shape == official.shape == (10, 20, 3) and np.array_equal(ours, official)
     rotated = LoadImageChecked(imdecode_backend='pillow')(dict(img_path=path))['img']
     assert rotated.shape == (20, 10, 3)

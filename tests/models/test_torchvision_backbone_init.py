@@ -32,8 +32,11 @@ def test_official_config_backbone_loads_a_torchvision_state_dict(tmp_path):
     torch.save(reference.state_dict(), path)  # with fc.*, as torchvision's files
 
     cfg = Config.fromfile(CONFIG)
-    cfg.merge_from_dict({'model.backbone.init_cfg.checkpoint': path,
-                         'model.backbone.init_cfg.prefix': None, 'model.backbone.depth': 50})
+    cfg.merge_from_dict({
+        'model.backbone.init_cfg.checkpoint': path,
+        'model.backbone.init_cfg.prefix': None,
+        'model.backbone.depth': 50
+    })
     backbone = MODELS.build(cfg.model.backbone)
     backbone.init_weights()
     ours = backbone.state_dict()

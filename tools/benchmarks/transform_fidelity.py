@@ -56,8 +56,8 @@ def main():
         path = osp.join(tmp, 'photo.jpg')
         write_photo(path, args.width, args.height)
         pil = Image.open(path).convert('RGB')
-        img = LoadImageChecked(imdecode_backend='pillow', ignore_orientation=True)(
-            dict(img_path=path))['img']
+        img = LoadImageChecked(imdecode_backend='pillow',
+                               ignore_orientation=True)(dict(img_path=path))['img']
         cv2_img = LoadImageChecked()(dict(img_path=path))['img']
         decode = np.abs(cv2_img.astype(float) - img).mean()
         for side in (640, 576, 512, 384, 320):
@@ -69,20 +69,24 @@ def main():
                     t._sample_window = lambda w=window: w
                     ours = t(dict(img=img))['img'][..., ::-1].astype(np.float64)
                     diffs[backend].append(np.abs(ours - official).mean())
-        official_test = np.asarray(T.Compose([T.Resize((640, 640)), T.CenterCrop(576)])(pil),
-                                   np.float64)
+        official_test = np.asarray(
+            T.Compose([T.Resize((640, 640)), T.CenterCrop(576)])(pil), np.float64)
         test = {}
         for backend in ('pillow', 'cv2'):
-            out = CenterCrop(576)(Resize((640, 640), keep_ratio=False, backend=backend)(
-                dict(img=img.copy())))['img'][..., ::-1]
+            out = CenterCrop(576)(Resize((640, 640), keep_ratio=False,
+                                         backend=backend)(dict(img=img.copy())))['img'][..., ::-1]
             test[backend] = np.abs(out.astype(np.float64) - official_test).mean()
-    print(json.dumps(dict(
-        bench='transform_fidelity', image=f'{args.width}x{args.height}',
-        train_pillow_two_step=round(float(np.mean(diffs['pillow'])), 3),
-        train_cv2_one_step=round(float(np.mean(diffs['cv2'])), 3),
-        train_cv2_one_step_max=round(float(np.max(diffs['cv2'])), 3),
-        test_pillow=round(float(test['pillow']), 3), test_cv2=round(float(test['cv2']), 3),
-        decode_cv2_vs_pillow=round(float(decode), 3), unit='mean |difference|, grey levels')))
+    print(
+        json.dumps(
+            dict(bench='transform_fidelity',
+                 image=f'{args.width}x{args.height}',
+                 train_pillow_two_step=round(float(np.mean(diffs['pillow'])), 3),
+                 train_cv2_one_step=round(float(np.mean(diffs['cv2'])), 3),
+                 train_cv2_one_step_max=round(float(np.max(diffs['cv2'])), 3),
+                 test_pillow=round(float(test['pillow']), 3),
+                 test_cv2=round(float(test['cv2']), 3),
+                 decode_cv2_vs_pillow=round(float(decode), 3),
+                 unit='mean |difference|, grey levels')))
 
 
 if __name__ == '__main__':

@@ -27,7 +27,9 @@ def parse_args(argv=None):
     parser.add_argument('--seed', type=int, default=0, help='changes the choice (0)')
     parser.add_argument('--out', help="output list (default: the config's holdout_list)")
     parser.add_argument('--force', action='store_true', help='overwrite an existing list')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options',
+                        nargs='+',
+                        action=DictAction,
                         help='override config settings, e.g. data_root=/data/coco/')
     return parser.parse_args(argv)
 

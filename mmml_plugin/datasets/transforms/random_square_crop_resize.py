@@ -8,10 +8,14 @@ from mmcv.transforms.utils import cache_randomness
 from mmpretrain.registry import TRANSFORMS
 from PIL import Image
 
-_CV2_INTERPOLATION = dict(nearest=cv2.INTER_NEAREST, bilinear=cv2.INTER_LINEAR,
-                          bicubic=cv2.INTER_CUBIC, area=cv2.INTER_AREA)
-_PIL_INTERPOLATION = dict(nearest=Image.NEAREST, bilinear=Image.BILINEAR,
-                          bicubic=Image.BICUBIC, area=Image.BOX)
+_CV2_INTERPOLATION = dict(nearest=cv2.INTER_NEAREST,
+                          bilinear=cv2.INTER_LINEAR,
+                          bicubic=cv2.INTER_CUBIC,
+                          area=cv2.INTER_AREA)
+_PIL_INTERPOLATION = dict(nearest=Image.NEAREST,
+                          bilinear=Image.BILINEAR,
+                          bicubic=Image.BICUBIC,
+                          area=Image.BOX)
 BACKENDS = ('cv2', 'pillow')
 
 
@@ -60,8 +64,12 @@ class RandomSquareCropResize(BaseTransform):
         backend (str): 'pillow' (the official two-step chain) or 'cv2' (one step).
     """
 
-    def __init__(self, scale: int = 640, crop_sizes: Sequence[int] = (640, 576, 512, 384, 320),
-                 out_size: int = 576, interpolation: str = 'bilinear', backend: str = 'cv2'):
+    def __init__(self,
+                 scale: int = 640,
+                 crop_sizes: Sequence[int] = (640, 576, 512, 384, 320),
+                 out_size: int = 576,
+                 interpolation: str = 'bilinear',
+                 backend: str = 'cv2'):
         if not crop_sizes or any(not 0 < s <= scale for s in crop_sizes):
             raise ValueError(f'crop_sizes must be in (0, scale={scale}], got {crop_sizes}.')
         if interpolation not in _CV2_INTERPOLATION:

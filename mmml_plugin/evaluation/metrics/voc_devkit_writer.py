@@ -10,8 +10,12 @@ from mmengine.logging import print_log
 from mmpretrain.registry import METRICS
 
 
-def write_voc_cls_results(out_dir: str, image_ids: Sequence[str], scores: np.ndarray,
-                          classes: Sequence[str], comp: int = 1, year: str = 'VOC2012',
+def write_voc_cls_results(out_dir: str,
+                          image_ids: Sequence[str],
+                          scores: np.ndarray,
+                          classes: Sequence[str],
+                          comp: int = 1,
+                          year: str = 'VOC2012',
                           split: str = 'test') -> List[str]:
     """Write ``<out_dir>/results/<year>/Main/comp<comp>_cls_<split>_<class>.txt``, one file per
     class with one ``<image id> <confidence>`` line per image, the VOC devkit's classification
@@ -64,8 +68,13 @@ class VOCDevkitClsWriter(BaseMetric):
     """
     default_prefix: Optional[str] = 'voc-devkit'
 
-    def __init__(self, out_dir: str, comp: int = 1, year: str = 'VOC2012', split: str = 'test',
-                 collect_device: str = 'cpu', prefix: Optional[str] = None) -> None:
+    def __init__(self,
+                 out_dir: str,
+                 comp: int = 1,
+                 year: str = 'VOC2012',
+                 split: str = 'test',
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         if comp not in (1, 2):
             raise ValueError(f'comp must be 1 (VOC data only) or 2 (outside data), got {comp!r}.')
@@ -93,6 +102,8 @@ class VOCDevkitClsWriter(BaseMetric):
         files = write_voc_cls_results(self.out_dir, [r[0] for r in results],
                                       np.stack([r[1] for r in results]), classes, self.comp,
                                       self.year, self.split)
-        print_log(f'VOCDevkitClsWriter: {len(files)} files for {len(results)} images in '
-                  f'{osp.dirname(files[0])}', logger='current')
+        print_log(
+            f'VOCDevkitClsWriter: {len(files)} files for {len(results)} images in '
+            f'{osp.dirname(files[0])}',
+            logger='current')
         return dict(files=len(files), images=len(results))
