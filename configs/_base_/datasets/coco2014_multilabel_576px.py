@@ -6,7 +6,8 @@
 #   test:  PIL-bilinear resize to 640x640, center crop 576.
 # Every element and its remaining difference to the official code: docs/reproduction.md.
 # Normalisation happens in the model's data preprocessor (uint8 tensors leave the loader).
-# Images without annotations: empty_images='keep' (val2014: 40,504 images, as SSGRL / Q2L);
+# Images without annotations: empty_images='keep' (val2014: 40,504 images, as SSGRL's
+# datasets/cocodataset.py L16 and Q2L);
 # 'drop' gives 40,137 (ML-GCN / ASL). See docs/data_preparation.md.
 #
 # One source of truth for the model configs: `num_classes`, `label_graph_file` and
