@@ -4,6 +4,7 @@ from .class_names import COCO_CATEGORY_IDS, COCO_CLASSES, VOC_CLASSES, WORD_ALIA
 from .coco_index import CocoLabelIndex, load_coco_label_index
 from .coco_multilabel import CocoMultiLabelDataset
 from .demo import make_demo_dataset
+from .image_list_subset import ImageListSubset, holdout_names, read_image_list
 from .label_file_builders import (build_label_embeddings_from_glove, build_label_graph,
                                   build_label_graph_from_coco, read_word_vectors)
 from .transforms import BadImageError, LoadImageChecked, RandomSquareCropResize
@@ -11,7 +12,8 @@ from .transforms import BadImageError, LoadImageChecked, RandomSquareCropResize
 __all__ = [
     'BadImageReportHook', 'SkipBadImagesMixin', 'COCO_CATEGORY_IDS', 'COCO_CLASSES',
     'VOC_CLASSES', 'WORD_ALIASES', 'CocoLabelIndex', 'load_coco_label_index',
-    'CocoMultiLabelDataset', 'make_demo_dataset', 'build_label_embeddings_from_glove',
+    'CocoMultiLabelDataset', 'make_demo_dataset', 'ImageListSubset', 'holdout_names',
+    'read_image_list', 'build_label_embeddings_from_glove',
     'read_word_vectors', 'build_label_graph', 'build_label_graph_from_coco', 'BadImageError',
     'LoadImageChecked', 'RandomSquareCropResize'
 ]

@@ -23,6 +23,11 @@ def _config(name):
     return Config.fromfile(osp.join(CONFIG_DIR, name))
 
 
+def _ssgrl_config(name):
+    init_default_scope('mmpretrain')
+    return Config.fromfile(osp.join(CONFIG_DIR, '..', '..', 'ssgrl', name))
+
+
 def _jpeg(path, w=640, h=480, seed=0):
     rng = np.random.default_rng(seed)
     low = rng.integers(0, 256, (6, 8, 3), dtype=np.uint8)
@@ -67,7 +72,7 @@ def test_fused_crop_matches_the_explicit_chain():
     rng = np.random.default_rng(1)
     img = cv2.resize(rng.integers(0, 256, (12, 16, 3), dtype=np.uint8), (640, 480),
                      interpolation=cv2.INTER_CUBIC)
-    t = RandomSquareCropResize()
+    t = RandomSquareCropResize(backend='cv2')
     for size, x0, y0 in [(640, 0, 0), (512, 64, 100), (320, 300, 17)]:
         t._sample_window = lambda s=size, x=x0, y=y0: (s, x, y)
         fused = t(dict(img=img))['img'].astype(float)
@@ -88,18 +93,33 @@ def test_demo_config_pipelines(demo_data):
     assert len(val) == 24 and val[0]['inputs'].shape == (3, 115, 115)
 
 
-def test_label_file_paths_agreed_with_the_model_configs():
-    coco = _config('coco2014_multilabel_576px.py')
-    voc = _config('voc07_multilabel_576px.py')
-    assert coco.label_graph_file == 'data/coco/label_graph_train2014.npz'
-    assert coco.label_embedding_file == 'data/coco/label_embeddings_glove.npz'
-    assert voc.label_graph_file == 'data/voc/label_graph_voc07trainval.npz'
-    assert voc.label_embedding_file == 'data/voc/label_embeddings_glove.npz'
-    assert coco.val_dataloader.dataset.empty_images == 'keep'
+def test_label_files_live_under_data_root_and_move_with_it():
+    """--cfg-options data_root=... moves the images, the label files and the held-out list."""
+    from mmml_plugin.apis.runner import load_config
+    for name in ('coco2014_multilabel_576px.py', 'voc07_multilabel_576px.py',
+                 'voc12_multilabel_576px.py', 'voc12_multilabel_576px_train-val.py'):
+        cfg = _config(name)
+        for key in ('label_graph_file', 'label_embedding_file'):
+            assert cfg[key].startswith(cfg.data_root), (name, key)
+        assert cfg.train_dataloader.dataset.data_root == cfg.data_root
+        assert cfg.data_preprocessor.num_classes == cfg.num_classes
+    for config in ('configs/ssgrl/ssgrl_r101_1xb4_voc07-576px.py',
+                   'configs/ssgrl/ssgrl_r101_1xb4_coco-holdout-576px.py'):
+        moved = load_config(osp.join(CONFIG_DIR, '..', '..', '..', config),
+                            {'data_root': '/elsewhere/'})
+        for key in ('graph_file', 'embedding_file'):
+            assert moved.model.head[key].startswith('/elsewhere/'), (config, key)
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+            assert '/elsewhere/' in str(moved[loader].dataset), (config, loader)
     voc12 = _config('voc12_multilabel_576px.py')
-    assert voc12.train_dataloader.dataset.split == 'train'
-    assert voc12.val_dataloader.dataset.split == 'val'
-    assert voc12.val_dataloader.dataset.data_root == 'data/voc/VOC2012/'
+    assert voc12.train_dataloader.dataset.split == 'trainval'  # the paper's VOC 2012 protocol
+    assert voc12.test_dataloader.dataset.split == 'test'
+    assert voc12.test_evaluator.type == 'VOCDevkitClsWriter'
+    assert voc12.test_evaluator.comp == voc12.voc_devkit_comp
+    local = _config('voc12_multilabel_576px_train-val.py')
+    assert (local.train_dataloader.dataset.split, local.val_dataloader.dataset.split) == (
+        'train', 'val')
+    assert local.label_graph_file != voc12.label_graph_file  # built from a different split
 
 
 def _write_voc(root):
@@ -123,16 +143,19 @@ def _write_voc(root):
 
 
 def test_voc_difficult_policy(tmp_path):
+    """The official VOC 2007 config scores difficult-only classes as negatives (HCPLab-SYSU/SSGRL
+    datasets/voc07dataset.py L32-36 skips difficult objects, so the class is 0 in the label
+    vector scored by utils/metrics.py); the standard config ignores them."""
     root = tmp_path / 'VOC2007'
     _write_voc(root)
     cat, dog, person = 7, 11, 14
-    standard = _config('voc07_multilabel_576px.py')
-    ssgrl = _config('voc07_multilabel_576px_ssgrl_difficult.py')
-    train = DATASETS.build(dict(standard.train_dataloader.dataset, data_root=str(root)))
+    official = _ssgrl_config('ssgrl_r101_1xb4_voc07-576px.py')
+    standard = _ssgrl_config('ssgrl_r101_1xb4_voc07-ignore-difficult-576px.py')
+    train = DATASETS.build(dict(official.train_dataloader.dataset, data_root=str(root)))
     assert train.get_data_info(0)['gt_label'] == [person]  # difficult-only cat: not positive
     assert train.get_data_info(0)['gt_label_difficult'] == [cat]
     assert train.get_data_info(1)['gt_label'] == [dog]
-    test = DATASETS.build(dict(standard.val_dataloader.dataset, data_root=str(root)))
+    test = DATASETS.build(dict(official.test_dataloader.dataset, data_root=str(root)))
     packed = [test[i]['data_samples'] for i in range(3)]
     assert packed[0].gt_label_difficult == [cat]
 
@@ -144,15 +167,17 @@ def test_voc_difficult_policy(tmp_path):
     scores[1, person], scores[0, person], scores[2, person] = 0.95, 0.8, 0.7
     scores[1, dog] = 0.9
     person_ap = {}
-    for name, cfg in (('standard', standard), ('ssgrl', ssgrl)):
-        metric = METRICS.build(dict(cfg.val_evaluator, classwise=True))
+    for name, cfg in (('standard', standard), ('official', official)):
+        assert cfg.val_evaluator == cfg.test_evaluator
+        assert cfg.test_evaluator.ap_mode[0] == 'voc'  # headline: official all-point AP
+        metric = METRICS.build(dict(cfg.test_evaluator, classwise=True))
         samples = [DataSample(metainfo=p.metainfo).set_gt_label(p.gt_label)
                    .set_pred_score(s).to_dict() for p, s in zip(packed, scores)]
         metric.process(None, samples)
         person_ap[name] = metric.compute_metrics(metric.results)['AP_classwise'][person]
-    assert standard.val_evaluator == dict(type='MultiLabelMAP', difficult_as_positive=None)
-    assert ssgrl.val_evaluator == dict(type='MultiLabelMAP', difficult_as_positive=False)
     # standard: image 2 ignored -> both positives ranked first, AP 100
-    # SSGRL: image 2 is a negative ranked first -> AP = (1/2 + 2/3) / 2 = 58.3
+    # official: image 2 is a negative ranked first -> precision 1/2 at recall 1/2, 2/3 at
+    # recall 1; the all-point interpolated AP of utils/metrics.py L44-51 (the configs'
+    # ap_mode='voc') takes the precision envelope: AP = (2/3 + 2/3) / 2 = 66.7
     assert person_ap['standard'] == pytest.approx(100.0)
-    assert person_ap['ssgrl'] == pytest.approx(100 * (1 / 2 + 2 / 3) / 2, abs=0.01)
+    assert person_ap['official'] == pytest.approx(100 * 2 / 3, abs=0.01)

@@ -1,14 +1,26 @@
-# COCO 2014 multi-label (80 classes, category-id order), SSGRL's transforms:
-# train: resize to 640x640, random square crop of a size drawn from {640, 576, 512, 384, 320},
-#        resize to 576x576, horizontal flip;  test: resize to 640x640, center crop 576.
+# COCO 2014 multi-label (80 classes, category-id order) with the official SSGRL data protocol
+# (HCPLab-SYSU/SSGRL utils/transforms.py L13-26, PIL images through torchvision):
+#   train: PIL-bilinear resize to 640x640, a square crop of a side drawn uniformly from
+#          {640, 576, 512, 384, 320} at a uniform position, PIL-bilinear resize to 576x576,
+#          NO flip;
+#   test:  PIL-bilinear resize to 640x640, center crop 576.
+# Every element and its remaining difference to the official code: docs/reproduction.md.
 # Normalisation happens in the model's data preprocessor (uint8 tensors leave the loader).
-# Images without annotations: empty_images='keep' (val2014: 40,504 images, as SSGRL / Q2L);
+# Images without annotations: empty_images='keep' (val2014: 40,504 images, as SSGRL's
+# datasets/cocodataset.py L16 and Q2L);
 # 'drop' gives 40,137 (ML-GCN / ASL). See docs/data_preparation.md.
+#
+# One source of truth for the model configs: `num_classes`, `label_graph_file` and
+# `label_embedding_file` are read by them as {{_base_.num_classes}} etc. The label files live
+# under data_root, so `--cfg-options data_root=...` moves them with the images.
 dataset_type = 'CocoMultiLabelDataset'
 data_root = 'data/coco/'
 num_classes = 80
 label_graph_file = data_root + 'label_graph_train2014.npz'
 label_embedding_file = data_root + 'label_embeddings_glove.npz'
+# honest selection (configs/ssgrl/*-holdout-*): the train2014 images held out for validation,
+# made by tools/misc/make_holdout_split.py (10%, seed 0)
+holdout_list = data_root + 'holdout_train2014_10pct_seed0.txt'
 
 data_preprocessor = dict(
     num_classes=num_classes,
@@ -19,16 +31,16 @@ data_preprocessor = dict(
 )
 
 train_pipeline = [
-    dict(type='LoadImageChecked'),
-    # = Resize 640 -> RandomChoice(RandomCrop(s)) -> Resize 576, in one resampling step
+    # PIL decoding, EXIF orientation ignored: Image.open(...).convert('RGB') as the official code
+    dict(type='LoadImageChecked', imdecode_backend='pillow', ignore_orientation=True),
     dict(type='RandomSquareCropResize', scale=640, crop_sizes=(640, 576, 512, 384, 320),
-         out_size=576),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+         out_size=576, interpolation='bilinear', backend='pillow'),
     dict(type='PackInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageChecked'),
-    dict(type='Resize', scale=(640, 640), keep_ratio=False),
+    dict(type='LoadImageChecked', imdecode_backend='pillow', ignore_orientation=True),
+    dict(type='Resize', scale=(640, 640), keep_ratio=False, interpolation='bilinear',
+         backend='pillow'),
     dict(type='CenterCrop', crop_size=576),
     dict(type='PackInputs'),
 ]
@@ -61,7 +73,9 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline),
 )
-val_evaluator = dict(type='MultiLabelMAP')
+# Headline multi-label/mAP: all-point interpolated VOC AP, as the official utils/metrics.py
+# L44-51 (voc_ap); multi-label/mAP_sklearn (step-wise AP) beside it.
+val_evaluator = dict(type='MultiLabelMAP', ap_mode=['voc', 'sklearn'])
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
 

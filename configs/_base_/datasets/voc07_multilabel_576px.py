@@ -1,17 +1,23 @@
-# PASCAL VOC 2007 multi-label (20 classes) on mmpretrain's VOC dataset, SSGRL's transforms
-# (see coco2014_multilabel_576px.py). Train on trainval (5,011 images), test on test (4,952).
+# PASCAL VOC 2007 multi-label (20 classes) on mmpretrain's VOC dataset with the official SSGRL
+# transforms (see coco2014_multilabel_576px.py). Train on trainval (5,011 images), test on test
+# (4,952).
 #
-# Difficult labels (a class whose only objects in an image are marked difficult):
-# - training: never positive (mmpretrain's VOC puts them in gt_label_difficult, not gt_label),
-#   as in SSGRL and the standard protocol;
-# - evaluation: this config uses the standard protocol, they are IGNORED in the AP
-#   (difficult_as_positive=None). SSGRL's code scores them as NEGATIVE: inherit
-#   voc07_multilabel_576px_ssgrl_difficult.py for that. See docs/data_preparation.md.
+# Difficult labels, as the official code (HCPLab-SYSU/SSGRL datasets/voc07dataset.py L32-36 skips
+# difficult objects, so a class whose only objects in an image are difficult is a 0 = NEGATIVE,
+# in training and in the test mAP):
+# - training: never positive (mmpretrain's VOC lists them in gt_label_difficult, not gt_label);
+# - evaluation: difficult_as_positive=False, a negative.
+# The standard protocol ignores them in the AP instead: configs/ssgrl/
+# ssgrl_r101_1xb4_voc07-ignore-difficult-576px.py. See docs/data_preparation.md.
 dataset_type = 'VOC'
 data_root = 'data/voc/VOC2007/'
 num_classes = 20
-label_graph_file = 'data/voc/label_graph_voc07trainval.npz'
-label_embedding_file = 'data/voc/label_embeddings_glove.npz'
+# label files under data_root (moved by --cfg-options data_root=...)
+label_graph_file = data_root + 'label_graph_voc07trainval.npz'
+label_embedding_file = data_root + 'label_embeddings_glove.npz'
+# honest selection (configs/ssgrl/*-holdout-*): the trainval images held out for validation,
+# made by tools/misc/make_holdout_split.py (10%, seed 0)
+holdout_list = data_root + 'holdout_trainval_10pct_seed0.txt'
 
 data_preprocessor = dict(
     num_classes=num_classes,
@@ -22,16 +28,15 @@ data_preprocessor = dict(
 )
 
 train_pipeline = [
-    dict(type='LoadImageChecked'),
-    # = Resize 640 -> RandomChoice(RandomCrop(s)) -> Resize 576, in one resampling step
+    dict(type='LoadImageChecked', imdecode_backend='pillow', ignore_orientation=True),
     dict(type='RandomSquareCropResize', scale=640, crop_sizes=(640, 576, 512, 384, 320),
-         out_size=576),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+         out_size=576, interpolation='bilinear', backend='pillow'),
     dict(type='PackInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageChecked'),
-    dict(type='Resize', scale=(640, 640), keep_ratio=False),
+    dict(type='LoadImageChecked', imdecode_backend='pillow', ignore_orientation=True),
+    dict(type='Resize', scale=(640, 640), keep_ratio=False, interpolation='bilinear',
+         backend='pillow'),
     dict(type='CenterCrop', crop_size=576),
     dict(type='PackInputs',
          # gt_label_difficult is needed by the VOC metrics
@@ -55,7 +60,8 @@ val_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root, split='test', test_mode=True,
                  pipeline=test_pipeline),
 )
-voc_difficult_as_positive = None  # None: ignore difficult-only labels (standard); False: SSGRL
-val_evaluator = dict(type='MultiLabelMAP', difficult_as_positive=voc_difficult_as_positive)
+# headline mAP: all-point VOC AP (official utils/metrics.py L44-51); mAP_sklearn beside it
+val_evaluator = dict(type='MultiLabelMAP', ap_mode=['voc', 'sklearn'],
+                     difficult_as_positive=False)
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

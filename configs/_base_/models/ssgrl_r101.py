@@ -1,8 +1,12 @@
 # SSGRL (Chen et al. ICCV 2019): ResNet-101 to layer4 + SSGRLHead (semantic decoupling with a
 # 2x2/s2 average pool first, 576 px -> 18x18 -> 9x9 map, then a 3-step gated graph network).
-# Defaults are COCO-2014's 80 classes; the label files are built by tools/misc/.
 # The backbone (ResNet-101, stages 1-3 frozen as in the official code, ImageNet init) is the
 # baseline's; SSGRL replaces its pooling neck and linear head.
+# The dataset-dependent keys (num_classes, embedding_file, graph_file) are left to the config
+# that combines this model with a dataset base, which reads them from that base once:
+#     head=dict(num_classes={{_base_.num_classes}},
+#               embedding_file={{_base_.label_embedding_file}},
+#               graph_file={{_base_.label_graph_file}})
 _base_ = ['./resnet101_multilabel.py']
 
 model = dict(
@@ -10,9 +14,9 @@ model = dict(
     head=dict(
         _delete_=True,
         type='SSGRLHead',
-        num_classes=80,
-        embedding_file='data/coco/label_embeddings_glove.npz',
-        graph_file='data/coco/label_graph_train2014.npz',
+        num_classes=None,
+        embedding_file=None,
+        graph_file=None,
         in_channels=2048,
         embed_dims=300,
         inter_channels=1024,

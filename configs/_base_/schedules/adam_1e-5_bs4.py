@@ -1,6 +1,7 @@
-# The official SSGRL recipe (main_coco.sh / main_voc07.sh): Adam, lr 1e-5, no weight decay, batch
-# 4, constant learning rate (its step_epoch is never reached), up to 200 epochs, the best epoch
-# by validation mAP kept.
+# The official SSGRL recipe (HCPLab-SYSU/SSGRL main_coco.sh L22-26, L39; main_voc07.sh L21-25;
+# main.py L125): Adam, lr 1e-5, no weight decay (main.py builds Adam without it), batch 4,
+# constant learning rate (step_epoch is never used by main.py), 200 epochs, validated every epoch.
+# The best epoch by val mAP and the last are kept (default_runtime.py's checkpoint hook).
 optim_wrapper = dict(
     type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-5, betas=(0.9, 0.999),
                                         weight_decay=0))

@@ -32,11 +32,21 @@ def check_image_bytes(path: str, data: bytes) -> None:
 
 
 def load_image_checked(path: str, backend_args: dict = None, channel_order: str = 'bgr',
-                       imdecode_backend: str = 'cv2') -> np.ndarray:
+                       imdecode_backend: str = 'cv2',
+                       ignore_orientation: bool = False) -> np.ndarray:
     """Reads and decodes an image, always as 3 channels.
 
     Grayscale images are expanded to 3 channels and the alpha channel of RGBA images is dropped
     (OpenCV ``IMREAD_COLOR``).
+
+    Args:
+        path (str): image file.
+        backend_args (dict, optional): mmengine file backend arguments.
+        channel_order (str): 'bgr' or 'rgb'.
+        imdecode_backend (str): mmcv decoding backend ('cv2', 'pillow', 'turbojpeg', 'tifffile').
+        ignore_orientation (bool): keep the stored pixel order, ignoring an EXIF orientation
+            tag (as ``PIL.Image.open(path).convert('RGB')``, what torchvision-based code such as
+            the official SSGRL reads); by default the image is rotated as the tag says.
 
     Returns:
         np.ndarray: (H, W, 3) uint8.
@@ -51,8 +61,13 @@ def load_image_checked(path: str, backend_args: dict = None, channel_order: str 
             f'{path}: file not found. Check data_root / data_prefix in the dataset config, or '
             f'remove the image from the annotation file; {_SKIP}') from None
     check_image_bytes(path, data)
-    img = mmcv.imfrombytes(data, flag='color', channel_order=channel_order,
-                           backend=imdecode_backend)
+    flag = 'color_ignore_orientation' if ignore_orientation else 'color'
+    try:
+        img = mmcv.imfrombytes(data, flag=flag, channel_order=channel_order,
+                               backend=imdecode_backend)
+    except (OSError, ValueError, SyntaxError) as error:  # PIL raises where cv2 returns None
+        raise BadImageError(f'{path}: not a decodable image ({len(data)} bytes, starts with '
+                            f'{data[:8]!r}; {imdecode_backend}: {error}). {_FIX}') from None
     if img is None:
         raise BadImageError(f'{path}: not a decodable image ({len(data)} bytes, starts with '
                             f'{data[:8]!r}). {_FIX}')
@@ -68,19 +83,24 @@ class LoadImageChecked(BaseTransform):
 
     Args:
         to_float32 (bool): convert the image to float32.
-        imdecode_backend (str): mmcv decoding backend ('cv2' is the fastest).
+        imdecode_backend (str): mmcv decoding backend ('cv2' is the fastest; 'pillow' decodes
+            as the official SSGRL code, which opens images with PIL).
         backend_args (dict, optional): mmengine file backend arguments.
+        ignore_orientation (bool): ignore EXIF orientation tags, as ``PIL.Image.open`` does
+            (see :func:`load_image_checked`).
     """
 
     def __init__(self, to_float32: bool = False, imdecode_backend: str = 'cv2',
-                 backend_args: dict = None):
+                 backend_args: dict = None, ignore_orientation: bool = False):
         self.to_float32 = to_float32
         self.imdecode_backend = imdecode_backend
         self.backend_args = backend_args
+        self.ignore_orientation = ignore_orientation
 
     def transform(self, results: dict) -> dict:
         img = load_image_checked(results['img_path'], self.backend_args,
-                                 imdecode_backend=self.imdecode_backend)
+                                 imdecode_backend=self.imdecode_backend,
+                                 ignore_orientation=self.ignore_orientation)
         if self.to_float32:
             img = img.astype(np.float32)
         results['img'] = img
@@ -90,4 +110,5 @@ class LoadImageChecked(BaseTransform):
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(to_float32={self.to_float32}, '
-                f"imdecode_backend='{self.imdecode_backend}')")
+                f"imdecode_backend='{self.imdecode_backend}', "
+                f'ignore_orientation={self.ignore_orientation})')
