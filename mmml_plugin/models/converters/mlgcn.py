@@ -1,0 +1,62 @@
+"""Convert state dicts of the official ML-GCN code (Megvii-Nanjing/ML-GCN) to this plugin.
+
+The official ``GCNResnet`` (models.py:43-64) keeps torchvision's ResNet-101 up to ``layer4`` in
+an ``nn.Sequential`` called ``features`` (models.py:46-55), so its keys are numbered:
+
+=========================  =======================================================
+official key               plugin key (``ImageClassifier(ResNet, MLGCNHead)``)
+=========================  =======================================================
+``features.0.*``           ``backbone.conv1.*``
+``features.1.*``           ``backbone.bn1.*``
+``features.{4,5,6,7}.*``   ``backbone.layer{1,2,3,4}.*`` (torchvision names = mmpretrain's)
+``gc1.weight`` (E, 1024)   ``head.gc1.weight`` (same layout, ``input @ weight``)
+``gc2.weight`` (1024, D)   ``head.gc2.weight``
+``A`` (C, C)               ``head.correlation`` (the re-weighted matrix, models.py:63-64)
+=========================  =======================================================
+"""
+from collections import OrderedDict
+from typing import Dict, List, Tuple
+
+import torch
+
+from ._common import add_bn_counters, strip_module_prefix
+
+_FEATURES = {'0': 'conv1', '1': 'bn1', '4': 'layer1', '5': 'layer2', '6': 'layer3',
+             '7': 'layer4'}
+_HEAD = {'gc1.weight': 'gc1.weight', 'gc2.weight': 'gc2.weight', 'A': 'correlation'}
+
+
+def convert_official_mlgcn(state_dict: Dict[str, torch.Tensor],
+                           backbone_prefix: str = 'backbone.',
+                           head_prefix: str = 'head.') -> Tuple[OrderedDict, List[str]]:
+    """Map an official ML-GCN state dict onto ``ImageClassifier(ResNet, MLGCNHead)``.
+
+    Args:
+        state_dict (dict): the official ``checkpoint['state_dict']`` (engine.py:209-214; a
+            ``module.`` prefix from ``DataParallel`` is accepted).
+        backbone_prefix (str): target prefix of the backbone. Defaults to 'backbone.'.
+        head_prefix (str): target prefix of the head. Defaults to 'head.'.
+
+    Returns:
+        tuple: the converted state dict and the official keys dropped (none for ML-GCN).
+
+    Raises:
+        KeyError: naming the missing / unexpected keys if this is not an ML-GCN state dict.
+    """
+    sd = strip_module_prefix(state_dict)
+    missing = [k for k in _HEAD if k not in sd]
+    unknown = [k for k in sd if k not in _HEAD and not (
+        k.startswith('features.') and k.split('.')[1] in _FEATURES)]
+    if missing or unknown or not any(k.startswith('features.') for k in sd):
+        raise KeyError(f'not an official ML-GCN state dict: missing {missing}, unexpected '
+                       f'{unknown[:10]}{" ..." if len(unknown) > 10 else ""}; expected the keys '
+                       'of Megvii-Nanjing/ML-GCN models.py GCNResnet (features.{0,1,4-7}.*, '
+                       'gc1.weight, gc2.weight, A).')
+    out = OrderedDict()
+    for key, value in sd.items():
+        if key.startswith('features.'):
+            _, index, rest = key.split('.', 2)
+            out[f'{backbone_prefix}{_FEATURES[index]}.{rest}'] = value
+    add_bn_counters(out)
+    out.update((head_prefix + new, sd[old].float()) for old, new in _HEAD.items())
+    return out, []
