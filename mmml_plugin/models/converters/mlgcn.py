@@ -13,9 +13,14 @@ official key               plugin key (``ImageClassifier(ResNet, MLGCNHead)``)
 ``gc2.weight`` (1024, D)   ``head.gc2.weight``
 ``A`` (C, C)               ``head.correlation`` (the re-weighted matrix, models.py:63-64)
 =========================  =======================================================
+
+Only ``A`` depends on the class order: the GCN is permutation-equivariant, so with the
+embeddings and ``A`` permuted alike, the generated classifiers are permuted alike. ML-GCN's COCO
+files are in alphabetical class order (coco.py:66), this plugin's COCO dataset in category-id
+order: pass ``class_order`` (e.g. from ``mmml_plugin.datasets.class_names``) to reorder ``A``.
 """
 from collections import OrderedDict
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 
@@ -28,7 +33,9 @@ _HEAD = {'gc1.weight': 'gc1.weight', 'gc2.weight': 'gc2.weight', 'A': 'correlati
 
 def convert_official_mlgcn(state_dict: Dict[str, torch.Tensor],
                            backbone_prefix: str = 'backbone.',
-                           head_prefix: str = 'head.') -> Tuple[OrderedDict, List[str]]:
+                           head_prefix: str = 'head.',
+                           class_order: Optional[Sequence[int]] = None
+                           ) -> Tuple[OrderedDict, List[str]]:
     """Map an official ML-GCN state dict onto ``ImageClassifier(ResNet, MLGCNHead)``.
 
     Args:
@@ -36,6 +43,8 @@ def convert_official_mlgcn(state_dict: Dict[str, torch.Tensor],
             ``module.`` prefix from ``DataParallel`` is accepted).
         backbone_prefix (str): target prefix of the backbone. Defaults to 'backbone.'.
         head_prefix (str): target prefix of the head. Defaults to 'head.'.
+        class_order (Sequence[int], optional): for each target class, its row in the official
+            files; default: the same order.
 
     Returns:
         tuple: the converted state dict and the official keys dropped (none for ML-GCN).
@@ -59,4 +68,11 @@ def convert_official_mlgcn(state_dict: Dict[str, torch.Tensor],
             out[f'{backbone_prefix}{_FEATURES[index]}.{rest}'] = value
     add_bn_counters(out)
     out.update((head_prefix + new, sd[old].float()) for old, new in _HEAD.items())
+    if class_order is not None:
+        order = torch.as_tensor(list(class_order), dtype=torch.long)
+        num_classes = sd['A'].shape[0]
+        if sorted(order.tolist()) != list(range(num_classes)):
+            raise ValueError(f'class_order must be a permutation of range({num_classes}) (the '
+                             f'official A is {num_classes}x{num_classes}), got {order.tolist()}.')
+        out[head_prefix + 'correlation'] = out[head_prefix + 'correlation'][order][:, order]
     return out, []
