@@ -6,6 +6,7 @@ import torch.nn as nn
 from mmpretrain.models.heads import MultiLabelClsHead
 from mmpretrain.registry import MODELS
 
+from .. import losses  # noqa: F401 (registers DetachedAsymmetricLoss)
 from ..layers import PerClassLinear
 from ..layers.query2label_transformer import (Query2LabelDecoderLayer, Query2LabelEncoderLayer,
                                               sine_position_encoding)
@@ -38,8 +39,9 @@ class Query2LabelHead(MultiLabelClsHead):
         dropout (float): Defaults to 0.1.
         input_proj (bool): a 1x1 conv from in_channels to d (official ``--keep_input_proj``);
             required when in_channels != d. Defaults to False.
-        loss (dict): Defaults to the official ASL (gamma_neg 2, gamma_pos 0, no clip, eps 1e-5;
-            README "Train", main_mlc.py:233-238), summed over classes and averaged over images.
+        loss (dict): Defaults to the official ASL (gamma_neg 2, gamma_pos 0, no clip, eps 1e-5,
+            constant focusing weight; README "Train", main_mlc.py:233-238), summed over classes
+            and averaged over images (see :class:`DetachedAsymmetricLoss` for the x1000/C).
         thr, topk, init_cfg: as :class:`mmpretrain.models.MultiLabelClsHead`.
 
     Shapes:
@@ -56,8 +58,8 @@ class Query2LabelHead(MultiLabelClsHead):
                  feedforward_channels: int = 8192,
                  dropout: float = 0.1,
                  input_proj: bool = False,
-                 loss: dict = dict(type='AsymmetricLoss', gamma_pos=0., gamma_neg=2., clip=0.,
-                                   eps=1e-5),
+                 loss: dict = dict(type='DetachedAsymmetricLoss', gamma_pos=0., gamma_neg=2.,
+                                   clip=0., eps=1e-5),
                  thr: Optional[float] = None,
                  topk: Optional[int] = None,
                  init_cfg: Optional[dict] = None):
