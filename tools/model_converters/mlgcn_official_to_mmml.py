@@ -40,6 +40,9 @@ def main(argv=None):
     args = parse_args(argv)
     checkpoint = torch.load(args.src, map_location='cpu', weights_only=True)
     state_dict = checkpoint.get('state_dict', checkpoint)
+    if not any(k.removeprefix('module.').startswith('features.') for k in state_dict):
+        raise KeyError(f'{args.src}: no features.* keys; is this a full official ML-GCN '
+                       'checkpoint (saved by its engine.py)?')
     order = None
     if args.source_order is not None:
         if args.classes is None:

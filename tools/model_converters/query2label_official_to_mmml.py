@@ -30,6 +30,9 @@ def main(argv=None):
     args = parse_args(argv)
     checkpoint = torch.load(args.src, map_location='cpu', weights_only=True)
     state_dict = checkpoint.get('state_dict', checkpoint)
+    if not any(k.removeprefix('module.').startswith('backbone.0.body.') for k in state_dict):
+        raise KeyError(f'{args.src}: no backbone.0.body.* keys; is this a full official '
+                       'Query2Label checkpoint (saved by main_mlc.py)?')
     converted, dropped = convert_official_query2label(state_dict)
     meta = dict(source=osp.basename(args.src), epoch=int(checkpoint.get('epoch', -1)))
     if 'best_mAP' in checkpoint:

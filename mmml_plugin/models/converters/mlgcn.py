@@ -47,7 +47,8 @@ def convert_official_mlgcn(state_dict: Dict[str, torch.Tensor],
             files; default: the same order.
 
     Returns:
-        tuple: the converted state dict and the official keys dropped (none for ML-GCN).
+        tuple: the converted state dict and the official keys dropped (none for ML-GCN). A
+        state dict without ``features.*`` keys converts to the head alone.
 
     Raises:
         KeyError: naming the missing / unexpected keys if this is not an ML-GCN state dict.
@@ -56,7 +57,7 @@ def convert_official_mlgcn(state_dict: Dict[str, torch.Tensor],
     missing = [k for k in _HEAD if k not in sd]
     unknown = [k for k in sd if k not in _HEAD and not (
         k.startswith('features.') and k.split('.')[1] in _FEATURES)]
-    if missing or unknown or not any(k.startswith('features.') for k in sd):
+    if missing or unknown:
         raise KeyError(f'not an official ML-GCN state dict: missing {missing}, unexpected '
                        f'{unknown[:10]}{" ..." if len(unknown) > 10 else ""}; expected the keys '
                        'of Megvii-Nanjing/ML-GCN models.py GCNResnet (features.{0,1,4-7}.*, '

@@ -60,6 +60,7 @@ def convert_official_query2label(state_dict: Dict[str, torch.Tensor],
 
     Returns:
         tuple: the converted state dict and the official keys dropped (the position buffer).
+        A state dict without ``backbone.0.body.*`` keys converts to the head alone.
 
     Raises:
         KeyError: naming the keys that are not those of an official R101 Query2Label model.
@@ -84,7 +85,7 @@ def convert_official_query2label(state_dict: Dict[str, torch.Tensor],
                 unknown.append(key)
     missing = [k for k in ('fc.W', 'fc.b', 'query_embed.weight', 'transformer.decoder.norm.weight')
                if k not in sd]
-    if unknown or missing or not any(k.startswith(_BACKBONE) for k in sd):
+    if unknown or missing:
         raise KeyError(f'not an official Query2Label ResNet state dict: missing {missing}, '
                        f'unexpected {unknown[:10]}{" ..." if len(unknown) > 10 else ""}; expected '
                        'the keys of SlongLiu/query2labels lib/models/query2label.py with a ResNet '
