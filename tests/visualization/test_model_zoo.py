@@ -14,6 +14,9 @@ PUBLISHED = {
                                    'OP': 91.3, 'OR': 70.8, 'OF1': 79.7},
     'ssgrl_r101_1xb4_voc07-576px': {'mAP': 93.4},
     'faster-rcnn_r50_fpn_1x_voc0712': {'box AP': 80.4},
+    'mlgcn_r101_1xb16_coco-448px': {'mAP': 83.0},
+    'mlgcn_r101_1xb16_voc07-448px': {'mAP': 94.0},
+    'query2label_r101_1xb64_coco-448px': {'mAP': 84.9},
 }
 
 
