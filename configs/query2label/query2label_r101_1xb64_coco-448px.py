@@ -1,6 +1,7 @@
 # Query2Label, ResNet-101, COCO 2014 at 448 px: the official recipe (README "Train", single
 # process: batch 64, lr 1e-4, AdamW, weight decay 1e-2, 80 epochs with early stop, OneCycle, EMA
-# 0.9997, cutout + RandAugment, AMP). Published: 84.9 mAP (README "Pretrianed Models": Q2L-R101-448).
+# 0.9997, cutout + RandAugment, AMP). Published: 84.9 mAP (README "Pretrianed Models":
+# Q2L-R101-448).
 # AMP: `tools/train.py ... --amp` (needs a GPU).
 _base_ = [
     '../_base_/models/query2label_r101.py',

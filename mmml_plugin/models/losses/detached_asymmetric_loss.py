@@ -12,8 +12,8 @@ class DetachedAsymmetricLoss(nn.Module):
     """``L = -Σ_c w_c [y_c log p_c + (1 - y_c) log p⁻_c]``, summed over classes, averaged over
     images (``avg_factor`` = B from the head), times ``loss_weight``, where
 
-    * ``p = σ(x)``, ``p⁻ = min(1 - p + clip, 1)`` (aslloss.py:82-87), logs of values clamped at
-      ``eps`` (aslloss.py:90-91);
+    * ``p = σ(x)``, ``p⁻ = min(1 - p + clip, 1)`` (aslloss.py:82-87), logs of values
+      clamped at ``eps`` (aslloss.py:90-91);
     * ``w = (1 - p_t)^{γ⁺ y + γ⁻ (1 - y)}`` with ``p_t = p y + (1 - p)(1 - y)``, computed WITHOUT
       gradient (``disable_torch_grad_focal_loss``, aslloss.py:94-105). mmpretrain's
       ``AsymmetricLoss`` back-propagates through w, which changes the gradient.
