@@ -14,7 +14,7 @@ class DetachedAsymmetricLoss(nn.Module):
 
     * ``p = σ(x)``, ``p⁻ = min(1 - p + clip, 1)`` (aslloss.py:82-87), logs of values
       clamped at ``eps`` (aslloss.py:90-91);
-    * ``w = (1 - p_t)^{γ⁺ y + γ⁻ (1 - y)}`` with ``p_t = p y + (1 - p)(1 - y)``, computed WITHOUT
+    * ``w = (1 - p_t)^{γ⁺ y + γ⁻ (1 - y)}`` with ``p_t = p y + p⁻ (1 - y)``, computed WITHOUT
       gradient (``disable_torch_grad_focal_loss``, aslloss.py:94-105). mmpretrain's
       ``AsymmetricLoss`` back-propagates through w, which changes the gradient.
 
@@ -56,8 +56,8 @@ class DetachedAsymmetricLoss(nn.Module):
         if self.gamma_pos > 0 or self.gamma_neg > 0:
             with torch.no_grad():  # w is a constant: --dtgfl
                 p_t = prob * target + prob_neg * (1 - target)
-                loss = loss * (1 - p_t).pow(self.gamma_pos * target + self.gamma_neg *
-                                            (1 - target))
+                focusing = (1 - p_t).pow(self.gamma_pos * target + self.gamma_neg * (1 - target))
+            loss = loss * focusing
         loss = -loss
         if weight is not None:
             loss = loss * weight.reshape(-1, 1).type_as(loss)
