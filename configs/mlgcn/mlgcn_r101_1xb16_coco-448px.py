@@ -30,3 +30,6 @@ test_dataloader = val_dataloader
 # util.py:228-248: non-interpolated AP (precision at each positive, averaged): 'sklearn' mode
 val_evaluator = dict(type='MultiLabelMAP', ap_mode='sklearn')
 test_evaluator = val_evaluator
+# the official engine keeps the epoch with the best validation mAP (engine.py:206-214)
+default_hooks = dict(
+    checkpoint=dict(save_best='multi-label/mAP', rule='greater', max_keep_ckpts=1))

@@ -35,3 +35,6 @@ val_dataloader = dict(batch_size=16, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='MultiLabelMAP', ap_mode='sklearn', difficult_as_positive=None)
 test_evaluator = val_evaluator
+# the official engine keeps the epoch with the best validation mAP (engine.py:206-214)
+default_hooks = dict(
+    checkpoint=dict(save_best='multi-label/mAP', rule='greater', max_keep_ckpts=1))

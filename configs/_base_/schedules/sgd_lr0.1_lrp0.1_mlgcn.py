@@ -2,7 +2,7 @@
 # SGD, momentum 0.9, weight decay 1e-4 on every parameter, head lr 0.1, backbone lr 0.1 x lrp 0.1
 # (models.py:85-90), gradient norm clipped at 10 (engine.py:424), batch 16, 20 epochs. The lr is
 # x0.1 at the epochs of --epoch_step, default [30]: never reached in 20 epochs (engine.py:313-320),
-# so it stays constant. The epoch with the best validation mAP is kept (engine.py:206-214).
+# so it stays constant. (The configs keep the best validation epoch, engine.py:206-214.)
 lr, lrp = 0.1, 0.1
 optim_wrapper = dict(
     type='OptimWrapper',
@@ -14,5 +14,3 @@ train_cfg = dict(by_epoch=True, max_epochs=20, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=16, enable=False)
-default_hooks = dict(
-    checkpoint=dict(save_best='multi-label/mAP', rule='greater', max_keep_ckpts=1))
