@@ -1,6 +1,9 @@
 """The ML-GCN and Query2Label configs: the recipe they encode, and a real train + test run of each
 on the demo data (tests/conftest.py ``demo_data``) with a narrow ResNet-18 at 32 px."""
+import os
 import os.path as osp
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -8,13 +11,15 @@ from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmpretrain.registry import MODELS
 
-from mmml_plugin.apis.runner import build_runner
+from mmml_plugin.apis.runner import build_runner, write_results_json
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 MLGCN_COCO = osp.join(REPO, 'configs/mlgcn/mlgcn_r101_1xb16_coco-448px.py')
 MLGCN_VOC = osp.join(REPO, 'configs/mlgcn/mlgcn_r101_1xb16_voc07-448px.py')
 Q2L_COCO = osp.join(REPO, 'configs/query2label/query2label_r101_1xb64_coco-448px.py')
 CONFIGS = [MLGCN_COCO, MLGCN_VOC, Q2L_COCO]
+PUBLISHED = {MLGCN_COCO: ('COCO 2014', 83.0), MLGCN_VOC: ('PASCAL VOC 2007', 94.0),
+             Q2L_COCO: ('COCO 2014', 84.9)}
 
 
 def _types(pipeline):
@@ -122,3 +127,22 @@ def test_config_trains_and_evaluates_on_demo_data(path, demo_data, tmp_path):
     metrics = runner.test()
     assert 0 <= metrics['multi-label/mAP'] <= 100
     assert osp.isfile(osp.join(str(tmp_path), 'epoch_1.pth'))
+
+    # the benchmark-table tool finds the zoo entry from the config and renders its row
+    results = str(tmp_path / 'results.json')
+    write_results_json(results, metrics, config=path)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [REPO] + [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p]))
+    out = subprocess.run([sys.executable, osp.join(REPO, 'tools/analysis/benchmark_table.py'),
+                          results], cwd=REPO, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    name = osp.splitext(osp.basename(path))[0]
+    dataset, published = PUBLISHED[path]
+    row = next(line for line in out.stdout.splitlines() if line.startswith(f'| {name} |'))
+    cells = [c.strip() for c in row.strip('|').split('|')]
+    assert cells[1:3] == [dataset, 'mAP']
+    mine, theirs, diff = (float(c) for c in cells[3:6])
+    assert theirs == published
+    assert mine == pytest.approx(metrics['multi-label/mAP'], abs=0.006)
+    assert diff == pytest.approx(mine - published, abs=0.011)
