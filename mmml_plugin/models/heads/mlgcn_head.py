@@ -3,7 +3,6 @@ from typing import Optional, Sequence
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmpretrain.models.heads import MultiLabelClsHead
 from mmpretrain.registry import MODELS
 
@@ -95,8 +94,8 @@ class MLGCNHead(MultiLabelClsHead):
     def pooled_features(self, feats: Feats) -> torch.Tensor:
         """x = global max pooling of the last map, (B, D)."""
         x = feats[-1] if isinstance(feats, (tuple, list)) else feats
-        if x.dim() == 4:
-            x = F.adaptive_max_pool2d(x, 1).flatten(1)  # = MaxPool2d(14, 14) at 448 px
+        if x.dim() == 4:  # = MaxPool2d(14, 14) at 448 px; one contiguous reduction per map
+            x = x.flatten(2).max(-1).values
         if x.dim() != 2 or x.shape[1] != self.in_channels:
             raise ValueError(f'{type(self).__name__} expects a (B, {self.in_channels}, H, W) map '
                              f'(or (B, {self.in_channels})), got {tuple(x.shape)}: set the '
