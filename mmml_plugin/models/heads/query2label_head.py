@@ -103,13 +103,13 @@ class Query2LabelHead(MultiLabelClsHead):
                              f'got {tuple(x.shape)}: set in_channels to the backbone\'s output '
                              'channels (and use no neck).')
         x = self.input_proj(x)
-        b, _, h, w = x.shape
+        _, _, h, w = x.shape
         memory = x.flatten(2).transpose(1, 2)  # (B, HW, d)
         pos = self.position_encoding(h, w, memory)
         for layer in self.encoder:
             memory = layer(memory, pos)
-        query_pos = self.query_embed.weight[None].expand(b, -1, -1)
-        tgt = torch.zeros_like(query_pos)  # T_0 = 0 (transformer.py:112)
+        query_pos = self.query_embed.weight  # (C, d), the same for every image
+        tgt = None  # T_0 = 0 (transformer.py:112)
         for layer in self.decoder:
             tgt = layer(tgt, memory, pos, query_pos)
         return self.decoder_norm(tgt)

@@ -43,6 +43,56 @@ def sine_position_encoding(height: int, width: int, num_feats: int,
     return torch.cat((pos_y, pos_x), dim=-1).permute(2, 0, 1)
 
 
+class MultiheadAttention(nn.Module):
+    """Multi-head attention with ``nn.MultiheadAttention``'s parameters (``in_proj_weight``
+    (3d, d) = [W_q; W_k; W_v], ``in_proj_bias``, ``out_proj``) and initialisation, batch-first,
+    computed with ``F.scaled_dot_product_attention``::
+
+        MHA(Q, K, V) = concat_h softmax((Q W_q^h)(K W_k^h)ᵀ / sqrt(d/h)) (V W_v^h) · W_oᵀ
+
+    When ``query is key`` (encoder self-attention: both are X + P) their two projections are
+    one GEMM; a query without batch dimension (the first decoder layer's label queries, the
+    same for every image) is projected once and broadcast over the batch.
+
+    Args:
+        embed_dims (int): d.
+        num_heads (int): h.
+        dropout (float): on the attention weights, in training.
+
+    Shapes:
+        query (B, Lq, d) or (Lq, d); key, value (B, Lk, d) -> (B, Lq, d).
+    """
+
+    def __init__(self, embed_dims: int, num_heads: int, dropout: float = 0.):
+        super().__init__()
+        self.embed_dims, self.num_heads, self.dropout = embed_dims, num_heads, dropout
+        self.in_proj_weight = nn.Parameter(torch.empty(3 * embed_dims, embed_dims))
+        self.in_proj_bias = nn.Parameter(torch.zeros(3 * embed_dims))
+        self.out_proj = nn.Linear(embed_dims, embed_dims)
+        nn.init.xavier_uniform_(self.in_proj_weight)  # as nn.MultiheadAttention
+        nn.init.zeros_(self.out_proj.bias)
+
+    def _heads(self, x: torch.Tensor) -> torch.Tensor:
+        """(..., L, d) -> (..., h, L, d/h)."""
+        return x.unflatten(-1, (self.num_heads, -1)).transpose(-3, -2)
+
+    def forward(self, query: torch.Tensor, key: torch.Tensor,
+                value: torch.Tensor) -> torch.Tensor:
+        d = self.embed_dims
+        w, b = self.in_proj_weight, self.in_proj_bias
+        if query is key:
+            q, k = F.linear(query, w[:2 * d], b[:2 * d]).chunk(2, dim=-1)
+        else:
+            q, k = F.linear(query, w[:d], b[:d]), F.linear(key, w[d:2 * d], b[d:2 * d])
+        v = F.linear(value, w[2 * d:], b[2 * d:])
+        q, k, v = self._heads(q), self._heads(k), self._heads(v)
+        if q.dim() < k.dim():  # shared queries
+            q = q.expand(k.shape[0], *q.shape)
+        out = F.scaled_dot_product_attention(q, k, v,
+                                             dropout_p=self.dropout if self.training else 0.)
+        return self.out_proj(out.transpose(-3, -2).flatten(-2))
+
+
 class FeedForward(nn.Module):
     """``linear2(dropout(relu(linear1(x))))`` (transformer.py:191-193, 221)."""
 
@@ -75,8 +125,7 @@ class Query2LabelEncoderLayer(nn.Module):
     def __init__(self, embed_dims: int, num_heads: int, feedforward_channels: int,
                  dropout: float = 0.1):
         super().__init__()
-        self.self_attn = nn.MultiheadAttention(embed_dims, num_heads, dropout=dropout,
-                                               batch_first=True)
+        self.self_attn = MultiheadAttention(embed_dims, num_heads, dropout)
         self.ffn = FeedForward(embed_dims, feedforward_channels, dropout)
         self.norm1 = nn.LayerNorm(embed_dims)
         self.norm2 = nn.LayerNorm(embed_dims)
@@ -85,7 +134,7 @@ class Query2LabelEncoderLayer(nn.Module):
 
     def forward(self, x: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
         q = k = x + pos
-        x = self.norm1(x + self.dropout1(self.self_attn(q, k, x, need_weights=False)[0]))
+        x = self.norm1(x + self.dropout1(self.self_attn(q, k, x)))
         return self.norm2(x + self.dropout2(self.ffn(x)))
 
 
@@ -105,22 +154,25 @@ class Query2LabelDecoderLayer(nn.Module):
         dropout (float): as :class:`Query2LabelEncoderLayer`.
 
     Shapes:
-        tgt, query_pos: (B, K, d); memory, pos: (B, N, d) -> (B, K, d).
+        tgt (B, K, d) or None; query_pos (K, d) or (B, K, d); memory, pos: (B, N, d)
+        -> (B, K, d).
     """
 
     def __init__(self, embed_dims: int, num_heads: int, feedforward_channels: int,
                  dropout: float = 0.1):
         super().__init__()
-        self.cross_attn = nn.MultiheadAttention(embed_dims, num_heads, dropout=dropout,
-                                                batch_first=True)
+        self.cross_attn = MultiheadAttention(embed_dims, num_heads, dropout)
         self.ffn = FeedForward(embed_dims, feedforward_channels, dropout)
         self.norm1 = nn.LayerNorm(embed_dims)
         self.norm2 = nn.LayerNorm(embed_dims)
         self.dropout1 = nn.Dropout(dropout)
         self.dropout2 = nn.Dropout(dropout)
 
-    def forward(self, tgt: torch.Tensor, memory: torch.Tensor, pos: torch.Tensor,
+    def forward(self, tgt: Optional[torch.Tensor], memory: torch.Tensor, pos: torch.Tensor,
                 query_pos: torch.Tensor) -> torch.Tensor:
-        attn = self.cross_attn(tgt + query_pos, memory + pos, memory, need_weights=False)[0]
-        tgt = self.norm1(tgt + self.dropout1(attn))
+        """``tgt=None`` stands for T = 0 (the first layer): the queries are then ``query_pos``
+        alone, (C, d), projected once for the whole batch."""
+        query = query_pos if tgt is None else tgt + query_pos
+        attn = self.dropout1(self.cross_attn(query, memory + pos, memory))
+        tgt = self.norm1(attn if tgt is None else tgt + attn)
         return self.norm2(tgt + self.dropout2(self.ffn(tgt)))
