@@ -170,3 +170,35 @@ def test_correlation_threshold_and_empty_class():
     assert a[0, 1] == pytest.approx(0.25, abs=1e-5) and a[0, 2] == 0 and a[2, 0] == 0
     assert a[1, 0] == pytest.approx(0.25, abs=1e-5)
     np.testing.assert_array_equal(np.diag(a), 1)
+
+
+def _load_tool(name):
+    import importlib.util
+    import os.path as osp
+    path = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'model_converters', name)
+    spec = importlib.util.spec_from_file_location(name[:-3], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_converter_tool_writes_a_loadable_checkpoint(coco, tmp_path):
+    torchvision = pytest.importorskip('torchvision')
+    net = torchvision.models.resnet18()
+    features = nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool, net.layer1, net.layer2,
+                             net.layer3, net.layer4)
+    ref = LiteralMLGCN(coco['adj'], coco['nums'], coco['embeddings'], hidden=16, out_channels=512,
+                       features=features)
+    src, dst = str(tmp_path / 'coco_checkpoint.pth.tar'), str(tmp_path / 'converted.pth')
+    torch.save(dict(epoch=12, state_dict=ref.state_dict(), best_score=83.0), src)  # engine.py
+    _load_tool('mlgcn_official_to_mmml.py').main(
+        [src, dst, '--source-order', 'alphabetical', '--classes', 'coco'])
+    checkpoint = torch.load(dst, weights_only=True)
+    assert checkpoint['meta'] == dict(source='coco_checkpoint.pth.tar', epoch=12,
+                                      official_best_score=83.0)
+    order = [ALPHABETICAL.index(c) for c in COCO_CLASSES]
+    torch.testing.assert_close(checkpoint['state_dict']['head.correlation'],
+                               ref.A.detach()[order][:, order])
+    with pytest.raises(KeyError, match='features'):
+        torch.save(dict(state_dict={'gc1.weight': torch.zeros(1)}), src)
+        _load_tool('mlgcn_official_to_mmml.py').main([src, dst])

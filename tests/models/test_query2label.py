@@ -183,3 +183,25 @@ def test_converter_refuses_decoder_self_attention():
     sd['transformer.decoder.layers.0.self_attn.in_proj_weight'] = torch.zeros(24, 8)
     with pytest.raises(KeyError, match='self_attn'):
         convert_official_query2label(sd)
+
+
+def test_converter_tool_writes_a_loadable_checkpoint(tmp_path):
+    import importlib.util
+    import os.path as osp
+    path = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'model_converters',
+                    'query2label_official_to_mmml.py')
+    spec = importlib.util.spec_from_file_location('q2l_tool', path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    ref = LiteralQuery2Label(4, 16, 2, 8, input_proj_from=12)
+    sd = dict(ref.state_dict(), **{'backbone.0.body.conv1.weight': torch.zeros(64, 3, 7, 7)})
+    src, dst = str(tmp_path / 'checkpoint.pkl'), str(tmp_path / 'converted.pth')
+    torch.save(dict(epoch=30, state_dict=sd, best_mAP=84.9), src)  # main_mlc.py:401-407
+    tool.main([src, dst])
+    checkpoint = torch.load(dst, weights_only=True)
+    assert checkpoint['meta']['official_best_mAP'] == pytest.approx(84.9)
+    assert checkpoint['state_dict']['head.input_proj.weight'].shape == (16, 12, 1, 1)
+    assert checkpoint['state_dict']['head.classifier.weight'].shape == (4, 16)
+    torch.save(dict(state_dict=ref.state_dict()), src)  # no backbone: refused by the tool
+    with pytest.raises(KeyError, match='backbone'):
+        tool.main([src, dst])
