@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
+from mlgcn_reference import LiteralMLGCN, literal_gen_a
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from mlgcn_reference import LiteralMLGCN, literal_gen_a
 from mmml_plugin.datasets import import_embeddings, import_ml_gcn_adj, import_ssgrl_prob
 from mmml_plugin.datasets.class_names import COCO_CLASSES
 from mmml_plugin.models.converters import convert_official_mlgcn

@@ -7,6 +7,7 @@ from mmpretrain.models.heads import MultiLabelClsHead
 from mmpretrain.registry import MODELS
 
 from mmml_plugin.utils import load_label_embeddings
+
 from ..class_counts import check_class_counts, label_file_counts
 from ..layers.graph_convolution import GraphConvolution, normalize_adjacency
 from ..layers.label_correlation import load_cooccurrence_counts, mlgcn_correlation
