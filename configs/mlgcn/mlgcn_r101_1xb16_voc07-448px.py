@@ -15,6 +15,8 @@ model = dict(
         graph_file='data/voc/label_graph_mlgcn.npz'))
 train_pipeline = [
     dict(type='LoadImageChecked'),
+    # difficult-only labels are positives in training (engine.py:430-432); see the transform
+    dict(type='DifficultAsPositive'),
     dict(type='MultiScaleCrop', input_size=image_size, scales=(1.0, 0.875, 0.75, 0.66, 0.5),
          max_distort=2),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
@@ -28,8 +30,8 @@ test_pipeline = [
                     'flip_direction', 'gt_label_difficult')),
 ]
 # Difficult-only labels: the official engine TRAINS them as positives (engine.py:430-432 turns
-# the 0 of VOC's ImageSets files into 1) and IGNORES them in the test AP (util.py:238-241).
-# mmpretrain's VOC never makes them positive in training: a known difference (README).
+# the 0 of VOC's ImageSets files into 1: DifficultAsPositive above) and IGNORES them in the test
+# AP (util.py:238-241: difficult_as_positive=None).
 train_dataloader = dict(batch_size=16, dataset=dict(pipeline=train_pipeline))  # :19
 val_dataloader = dict(batch_size=16, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -73,3 +73,13 @@ def test_bad_arguments():
         MultiScaleCrop(scales=(1.2, ))
     with pytest.raises(ValueError, match='size'):
         Warp(0)
+
+
+def test_difficult_as_positive():
+    from mmml_plugin.datasets.transforms import DifficultAsPositive
+    out = DifficultAsPositive()(dict(gt_label=[3, 7], gt_label_difficult=[7, 1]))
+    np.testing.assert_array_equal(out['gt_label'], [1, 3, 7])
+    out = DifficultAsPositive()(dict(gt_label=np.array([], np.int64), gt_label_difficult=[2]))
+    np.testing.assert_array_equal(out['gt_label'], [2])
+    with pytest.raises(KeyError, match='VOC'):
+        DifficultAsPositive()(dict(gt_label=[1]))
