@@ -21,9 +21,9 @@ class DifficultAsPositive(BaseTransform):
     def transform(self, results: dict) -> dict:
         if 'gt_label_difficult' not in results:
             raise KeyError(
-                f'{type(self).__name__}: the sample has no "gt_label_difficult" (only mmpretrain\'s '
-                'VOC dataset provides it); remove this transform from the training pipeline of '
-                'other datasets.')
+                f'{type(self).__name__}: the sample has no "gt_label_difficult" (only '
+                'mmpretrain\'s VOC dataset provides it); remove this transform from the training '
+                'pipeline of other datasets.')
         labels = set(np.asarray(results['gt_label'], dtype=np.int64).reshape(-1).tolist())
         labels |= set(np.asarray(results['gt_label_difficult'],
                                  dtype=np.int64).reshape(-1).tolist())
