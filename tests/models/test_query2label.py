@@ -127,6 +127,8 @@ def test_head_loss_uses_the_official_asl():
 def test_head_errors():
     with pytest.raises(ValueError, match='input_proj=True'):
         Query2LabelHead(5, in_channels=64, embed_dims=32)
+    with pytest.raises(ValueError, match='num_decoder_layers'):
+        Query2LabelHead(5, in_channels=32, embed_dims=32, num_decoder_layers=0)
     with pytest.raises(ValueError, match='num_heads'):
         Query2LabelHead(5, in_channels=30, embed_dims=30, num_heads=4)
     head = Query2LabelHead(5, in_channels=32, embed_dims=32, feedforward_channels=16)

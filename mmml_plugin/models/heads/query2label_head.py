@@ -67,6 +67,9 @@ class Query2LabelHead(MultiLabelClsHead):
         if not input_proj and in_channels != embed_dims:
             raise ValueError(f'{type(self).__name__}: in_channels ({in_channels}) != embed_dims '
                              f'({embed_dims}) needs input_proj=True (a 1x1 conv) in the config.')
+        if num_decoder_layers < 1:
+            raise ValueError(f'{type(self).__name__}: num_decoder_layers must be >= 1 (the label '
+                             f'queries are decoded), got {num_decoder_layers}.')
         if embed_dims % 2 or embed_dims % num_heads:
             raise ValueError(f'{type(self).__name__}: embed_dims ({embed_dims}) must be even and '
                              f'divisible by num_heads ({num_heads}).')
