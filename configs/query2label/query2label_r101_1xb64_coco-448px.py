@@ -1,0 +1,65 @@
+# Query2Label, ResNet-101, COCO 2014 at 448 px: the official recipe (README "Train", single
+# process: batch 64, lr 1e-4, AdamW, weight decay 1e-2, 80 epochs with early stop, OneCycle, EMA
+# 0.9997, cutout + RandAugment, AMP). Published: 84.9 mAP (README "Pretrianed Models":
+# Q2L-R101-448).
+# AMP: `tools/train.py ... --amp` (needs a GPU).
+_base_ = [
+    '../_base_/models/query2label_r101.py',
+    '../_base_/datasets/coco2014_multilabel_576px.py',
+    '../_base_/default_runtime.py',
+]
+image_size = 448
+max_epochs = 80
+lr = 1e-4
+
+# lib/dataset/get_dataset.py:17-33: Resize((448, 448)) (PIL bilinear = Warp), cutout, RandAugment;
+# no flip; test: Resize((448, 448)). ImageNet mean/std (get_dataset.py:13-14).
+# Cutout: the README asks for --cut_fact 0.5 (a 224 px square, random colour); RandAugment: the
+# PyPI `randaugment` package (get_dataset.py:4). mmpretrain's Cutout (grey fill) and RandAugment
+# (timm's op set) are close, not identical (configs/query2label/README.md).
+train_pipeline = [
+    dict(type='LoadImageChecked'),
+    dict(type='Warp', size=image_size),
+    dict(type='Cutout', shape=image_size // 2, pad_val=128, prob=1.0),
+    dict(type='RandAugment', policies='timm_increasing', num_policies=2, total_level=10,
+         magnitude_level=9, hparams=dict(pad_val=128)),
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageChecked'),
+    dict(type='Warp', size=image_size),
+    dict(type='PackInputs'),
+]
+# all val2014 images (torchvision CocoDetection, cocodataset.py:19): 40,504, empty ones included
+train_dataloader = dict(batch_size=64, dataset=dict(empty_images='keep', pipeline=train_pipeline))
+val_dataloader = dict(batch_size=64, dataset=dict(empty_images='keep', pipeline=test_pipeline))
+test_dataloader = val_dataloader
+# lib/utils/metric.py:5-57: VOC all-point interpolated AP on sigmoid scores: 'voc' mode
+val_evaluator = dict(type='MultiLabelMAP', ap_mode='voc')
+test_evaluator = val_evaluator
+
+# AdamW over every trainable parameter, weight decay 1e-2 on all of them (main_mlc.py:242-250);
+# OneCycleLR max_lr 1e-4, pct_start 0.2, stepped every iteration (main_mlc.py:328, 492), cosine,
+# torch's div_factor 25 / final_div_factor 1e4. torch's OneCycleLR also cycles Adam's beta1
+# (0.85-0.95); mmengine's OneCycleLR does not (a known difference).
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2))
+param_scheduler = dict(type='OneCycleLR', eta_max=lr, pct_start=0.2, by_epoch=True,
+                       total_steps=max_epochs, convert_to_iter_based=True)
+train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=1)
+val_cfg = dict()
+test_cfg = dict()
+auto_scale_lr = dict(base_batch_size=64, enable=False)
+
+custom_hooks = [
+    dict(type='BadImageReportHook'),
+    # ModelEma(decay 0.9997) updated after every step (main_mlc.py:96-97, 229, 494-495); here
+    # validation and checkpoints use the EMA weights (the official code validates both and keeps
+    # the better, main_mlc.py:381-391)
+    dict(type='EMAHook', momentum=1 - 0.9997, priority='ABOVE_NORMAL'),
+    # --early-stop: stop 8 epochs after the best (main_mlc.py:422-431, simplified)
+    dict(type='EarlyStoppingHook', monitor='multi-label/mAP', rule='greater', patience=8),
+]
+default_hooks = dict(
+    checkpoint=dict(save_best='multi-label/mAP', rule='greater', max_keep_ckpts=1))
