@@ -8,7 +8,7 @@ from mlgcn_reference import LiteralMLGCN, literal_gen_a
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from mmml_plugin.datasets import import_embeddings, import_ml_gcn_adj, import_ssgrl_prob
+from mmml_plugin.utils.label_files import import_embeddings, import_ml_gcn_adj, import_ssgrl_prob
 from mmml_plugin.datasets.class_names import COCO_CLASSES
 from mmml_plugin.models.converters import convert_official_mlgcn
 from mmml_plugin.models.heads import MLGCNHead

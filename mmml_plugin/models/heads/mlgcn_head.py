@@ -6,9 +6,8 @@ import torch.nn as nn
 from mmpretrain.models.heads import MultiLabelClsHead
 from mmpretrain.registry import MODELS
 
-from mmml_plugin.utils import load_label_embeddings
+from mmml_plugin.utils.label_files import load_checked_label_files
 
-from ..class_counts import check_class_counts, label_file_counts
 from ..layers.graph_convolution import GraphConvolution, normalize_adjacency
 from ..layers.label_correlation import load_cooccurrence_counts, mlgcn_correlation
 from .per_class_linear_head import Feats
@@ -73,18 +72,19 @@ class MLGCNHead(MultiLabelClsHead):
                 f'{type(self).__name__} needs embedding_file (class word embeddings, '
                 'tools/misc/build_label_embeddings.py) and graph_file (label co-occurrence '
                 'counts, tools/misc/build_label_graph.py); set both in the config\'s head.')
-        check_class_counts(label_file_counts(num_classes, embedding_file, graph_file, classes))
+        # counts, values and names of both files against each other and the dataset, at once
+        files = load_checked_label_files(num_classes, embedding_file, graph_file, classes)
         super().__init__(loss=loss, thr=thr, topk=topk, init_cfg=init_cfg)
         self.num_classes = num_classes
         self.in_channels = in_channels
         self.avg_over_classes = avg_over_classes
         self.embedding_file, self.graph_file = embedding_file, graph_file
 
-        embeddings = torch.from_numpy(load_label_embeddings(embedding_file, classes))
+        embeddings = torch.from_numpy(files['embeddings'])
         if embeddings.shape[1] != embed_dims:
             raise ValueError(f'{embedding_file}: embeddings have {embeddings.shape[1]} dims but '
                              f'the head\'s embed_dims is {embed_dims}; set embed_dims to match.')
-        counts = load_cooccurrence_counts(graph_file, classes)
+        counts = load_cooccurrence_counts(graph_file)  # names checked above
         self.register_buffer('embeddings', embeddings, persistent=False)  # Z: (C, E)
         self.register_buffer('correlation',  # A': (C, C), saved with the weights
                              torch.from_numpy(mlgcn_correlation(counts, tau, p)))

@@ -13,7 +13,7 @@ def load_cooccurrence_counts(graph_file: str, classes: Optional[Sequence[str]] =
 
     The file is checked first by :func:`mmml_plugin.utils.load_label_graph` (names, shape,
     values); its ``counts`` array is written by ``tools/misc/build_label_graph.py`` and by the
-    ML-GCN ``*_adj.pkl`` import (:func:`mmml_plugin.datasets.import_ml_gcn_adj`).
+    ML-GCN ``*_adj.pkl`` import (:func:`mmml_plugin.utils.label_files.import_ml_gcn_adj`).
 
     Args:
         graph_file (str): the label-graph ``.npz``.
