@@ -18,7 +18,9 @@ def main():
     parser.add_argument('run_a', help='first run: predictions .npz or metrics .json')
     parser.add_argument('run_b', help='second run, same classes')
     parser.add_argument('--names', nargs=2, default=('A', 'B'), help='names of the two runs')
-    parser.add_argument('--class-names', help='label graph/embedding .npz or a text file (default: the dump\'s own names)')
+    parser.add_argument('--class-names',
+                        help='label graph/embedding .npz or a text file (default: the dump\'s '
+                        'own class names)')
     parser.add_argument('--mode', default='sklearn', choices=('sklearn', 'voc', 'voc11'),
                         help='AP mode when scoring a dump')
     parser.add_argument('--out', default='compare_runs.png', help='PNG to write')

@@ -15,7 +15,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('results', help='predictions .npz or metrics .json')
-    parser.add_argument('--class-names', help='label graph/embedding .npz or a text file (default: the dump\'s own names)')
+    parser.add_argument('--class-names',
+                        help='label graph/embedding .npz or a text file (default: the dump\'s '
+                        'own class names)')
     parser.add_argument('--mode', default='sklearn', choices=('sklearn', 'voc', 'voc11'),
                         help='AP mode when scoring a dump')
     parser.add_argument('--title', help='figure title')

@@ -12,7 +12,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('predictions', help='.npz written by tools/test.py --dump')
-    parser.add_argument('--class-names', help='label graph/embedding .npz or a text file (default: the dump\'s own names)')
+    parser.add_argument('--class-names',
+                        help='label graph/embedding .npz or a text file (default: the dump\'s '
+                        'own class names)')
     parser.add_argument('--classes', nargs='+', help='class names or indices (default: first 5)')
     parser.add_argument('--out', default='pr_curves.png', help='PNG to write')
     args = parser.parse_args()

@@ -96,9 +96,16 @@ class DetectionMultiLabelMetric(MultiLabelMAP):
                          dict(type='DetectionMultiLabelMetric')]
 
     Args:
-        ap_mode, thr, topk, classwise, difficult_as_positive, collect_device, prefix: as in
-            :class:`MultiLabelMAP` (``thr`` applies to the detection scores).
+        ap_mode (str | Sequence[str]): AP mode(s); the first is the headline ``mAP`` (see
+            :class:`MultiLabelMAP`).
+        thr (float): score threshold of the F1 family, on the detection scores.
+        topk (int, optional): k of the top-k F1 family; None to skip it.
+        classwise (bool): also report per-class AP (of the first mode).
+        difficult_as_positive (bool, optional): classes with only ignored (difficult) boxes
+            count as ignored (None), positive (True) or negative (False).
         num_classes (int, optional): number of classes; by default ``len(dataset_meta['classes'])``.
+        collect_device (str): device used to gather results across ranks.
+        prefix (str, optional): key prefix; ``'multi-label'`` by default.
     """
 
     def __init__(self,
