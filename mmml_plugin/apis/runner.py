@@ -4,6 +4,7 @@ They take an OpenMMLab config of either scope (``default_scope='mmpretrain'`` fo
 classification, ``'mmdet'`` for detection), apply the usual command-line overrides and run
 mmengine's :class:`~mmengine.runner.Runner`.
 """
+import copy
 import os
 import os.path as osp
 from typing import Optional
@@ -12,6 +13,8 @@ import mmengine
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+
+from mmml_plugin.engine.data_root import reroot_data
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 
@@ -31,40 +34,15 @@ def load_config(config: str,
         raise ValueError(f'launcher must be one of {LAUNCHERS}, got {launcher!r}.')
     cfg = Config.fromfile(config)
     if cfg_options:
-        old_root = cfg.get('data_root')
+        original = copy.deepcopy(cfg)
         cfg.merge_from_dict(cfg_options)
-        new_root = cfg.get('data_root')
-        if old_root and new_root != old_root:
-            if old_root.endswith('/') and not new_root.endswith('/'):
-                new_root += '/'
-            for key in list(cfg.keys()):
-                if isinstance(cfg[key], (dict, list)):
-                    _reroot(cfg[key], old_root, new_root)
-            cfg.data_root = new_root
+        reroot_data(cfg, original)
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config))[0])
     return cfg
-
-
-def _reroot(node, old_root: str, new_root: str):
-    """Move every path under ``old_root`` to ``new_root`` (in place, recursively).
-
-    Dataset configs copy ``data_root`` into their own fields when the config file is read, so
-    ``--cfg-options data_root=X`` alone would change nothing. With this, it re-roots the
-    datasets, evaluators and label files that lived under the old root.
-    """
-    items = node.items() if isinstance(node, dict) else enumerate(node)
-    for key, value in list(items):
-        if isinstance(value, str) and value.startswith(old_root):
-            node[key] = new_root + value[len(old_root):] if value != old_root else new_root
-        elif isinstance(value, (dict, list)):
-            _reroot(value, old_root, new_root)
-        elif isinstance(value, tuple):
-            node[key] = type(value)(_reroot(list(value), old_root, new_root))
-    return node
 
 
 def _scope(cfg: Config) -> str:
@@ -163,8 +141,14 @@ def run_test(config: str,
          dump: Optional[str] = None,
          show_dir: Optional[str] = None,
          cfg_options: Optional[dict] = None,
-         launcher: str = 'none') -> dict:
+         launcher: str = 'none',
+         strict: bool = True) -> dict:
     """Evaluate ``checkpoint`` on the config's test set.
+
+    The checkpoint must provide every weight of the model (``strict``): one of another model
+    (e.g. SSGRL weights with the baseline config) is refused with a ``CheckpointMismatchError``
+    naming the missing/unexpected keys and the config it was trained with, instead of scoring a
+    randomly initialised head.
 
     Args:
         config (str): config path.
@@ -173,9 +157,12 @@ def run_test(config: str,
         out (str, optional): write the metrics as JSON to this file.
         dump (str, optional): dump every sample's predictions to this ``.pkl`` (mmengine's
             ``DumpResults``), for offline analysis.
-        show_dir (str, optional): draw predictions into this folder (under the work dir).
+        show_dir (str, optional): draw every test image with its predictions into this folder
+            (relative paths are inside the work dir).
         cfg_options (dict, optional): overrides, as from ``--cfg-options``.
         launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
+        strict (bool): refuse checkpoints with missing, unexpected or mis-shaped weights
+            (``--cfg-options strict_checkpoint=False`` does the same). Defaults to True.
 
     Returns:
         dict: the metrics.
@@ -184,6 +171,9 @@ def run_test(config: str,
         raise FileNotFoundError(f'{checkpoint}: checkpoint not found.')
     cfg = load_config(config, cfg_options, work_dir, launcher)
     cfg.load_from = checkpoint
+    # MMMLRunner refuses a checkpoint that leaves model weights uninitialised (strict_checkpoint)
+    cfg.setdefault('runner_type', 'MMMLRunner')
+    cfg.setdefault('strict_checkpoint', strict)
     if show_dir is not None:
         _enable_visualization(cfg, show_dir)
     _set_dataloader_defaults(cfg)
@@ -204,11 +194,12 @@ def _enable_visualization(cfg: Config, show_dir: str) -> None:
     if hook is None:
         raise KeyError('--show-dir needs a `visualization` entry in `default_hooks`.')
     hook.enable = True
+    hook.interval = 1  # every test image (mmpretrain's default draws 1 image in 5000)
     if _scope(cfg) == 'mmdet':
         hook.draw = True
-        hook.test_out_dir = show_dir
-    else:
-        hook.out_dir = show_dir
+        hook.test_out_dir = show_dir  # mmdet puts it in <work_dir>/<timestamp>/
+    else:  # mmpretrain writes out_dir as given, i.e. relative to the current directory
+        hook.out_dir = show_dir if osp.isabs(show_dir) else osp.join(cfg.work_dir, show_dir)
 
 
 def write_results_json(path: str, metrics: dict, **info) -> None:
