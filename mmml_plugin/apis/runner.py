@@ -10,6 +10,7 @@ import os.path as osp
 from typing import Optional
 
 import mmengine
+import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -59,7 +60,8 @@ def _set_dataloader_defaults(cfg: Config) -> None:
         loader = cfg.get(field)
         if loader is None:
             continue
-        defaults = ConfigDict(pin_memory=True,
+        # pinned memory only helps copies to a GPU; without one torch warns about it per loader
+        defaults = ConfigDict(pin_memory=torch.cuda.is_available(),
                               persistent_workers=loader.get('num_workers', 0) > 0)
         if _scope(cfg) == 'mmpretrain':
             defaults.collate_fn = dict(type='default_collate')
@@ -70,7 +72,6 @@ def _set_dataloader_defaults(cfg: Config) -> None:
 
 
 def _enable_amp(cfg: Config) -> None:
-    import torch
     if not torch.cuda.is_available():
         raise RuntimeError('--amp needs a CUDA GPU: mmengine\'s AmpOptimWrapper does not run on '
                            'the CPU. Drop --amp to train in fp32.')

@@ -38,7 +38,9 @@ class SkipBadImagesMixin:
                 raise BadImageError(
                     f'{e} (skip_bad_images applies to training only: evaluation must score '
                     'every image of the split, so fix or remove this file.)') from None
-            print_log(f'skipping bad image: {e}', logger='current', level=30)
+            reason = str(e).split('; to skip such files')[0].rstrip('.; ')  # it is set already
+            print_log(f'skipping bad image (skip_bad_images=True): {reason}.', logger='current',
+                      level=30)
             self._pending_skipped().append(data_info.get('img_path', f'index {idx}'))
             return None
         pending = self._pending_skipped()
@@ -57,9 +59,13 @@ class SkipBadImagesMixin:
 
 @HOOKS.register_module()
 class BadImageReportHook(Hook):
-    """Counts the images skipped with ``skip_bad_images=True`` and reports them per epoch.
+    """Counts the image files skipped with ``skip_bad_images=True`` and reports them per epoch.
 
-    The total is also stored in the message hub as ``skipped_bad_images``.
+    A file is counted once however often it was drawn. The number of distinct files skipped so
+    far is also stored in the message hub as ``skipped_bad_images``.
+
+    Args:
+        max_listed (int): at most this many paths are listed per report. Defaults to 20.
     """
 
     priority = 'LOW'
@@ -67,6 +73,7 @@ class BadImageReportHook(Hook):
     def __init__(self, max_listed: int = 20):
         self.max_listed = max_listed
         self._epoch_paths: List[str] = []
+        self._all_paths = set()
         self.total = 0
 
     def after_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
@@ -85,17 +92,20 @@ class BadImageReportHook(Hook):
         self._report(runner, 'end of training')
 
     def _report(self, runner, when: str) -> None:
-        paths = [p for rank_paths in all_gather_object(self._epoch_paths) for p in rank_paths]
+        # A file drawn twice is skipped twice: count files, not skip events.
+        gathered = [p for rank_paths in all_gather_object(self._epoch_paths) for p in rank_paths]
+        paths = sorted(set(gathered))
         self._epoch_paths = []
         if not paths:
             return
-        self.total += len(paths)
+        self._all_paths.update(paths)
+        self.total = len(self._all_paths)
         runner.message_hub.update_info(SKIPPED_KEY, self.total)
         listed = ', '.join(paths[:self.max_listed]) + (' ...' if len(paths) > self.max_listed
                                                        else '')
         runner.logger.warning(
-            f'{when}: skipped {len(paths)} bad image(s) (skip_bad_images=True; {self.total} in '
-            f'total): {listed}. Fix or remove these files.')
+            f'{when}: skipped {len(paths)} bad image file(s) (skip_bad_images=True; '
+            f'{self.total} distinct in total): {listed}. Fix or remove these files.')
 
 
 def find_bad_images(paths: Sequence[str], decode: bool = False,
@@ -136,7 +146,11 @@ def _check_head_and_tail(path: str) -> None:
             tail = f.read(64)
     except FileNotFoundError:
         load_image_checked(path)  # raises the usual "file not found" error
-    check_image_bytes(path, head if size <= 16 else head + tail)
+    try:
+        check_image_bytes(path, head if size <= 16 else head + tail)
+    except BadImageError as e:  # it only saw the first and last bytes: report the file's size
+        raise BadImageError(str(e).replace(f'{len(head if size <= 16 else head + tail)} bytes',
+                                           f'{size} bytes', 1)) from None
     if not head.startswith(_IMAGE_MAGIC) and not (head[:4] == b'RIFF' and head[8:12] == b'WEBP'):
         raise BadImageError(f'{path}: not a known image format (starts with {head[:8]!r}). '
                             'Re-download it or remove it from the annotation file.')
