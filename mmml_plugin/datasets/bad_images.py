@@ -3,17 +3,14 @@
 With ``skip_bad_images=True`` a dataset turns a :class:`BadImageError` raised by its pipeline into
 a skip: mmengine's ``BaseDataset.__getitem__`` then draws another image (never a zero image). The
 skipped paths ride along in the metainfo of the next sample the same worker returns (pipelines
-ending in ``PackInputs``), so :class:`BadImageReportHook` sees them in the main process whatever
-``num_workers`` is, and reports them at the end of each epoch (all ranks gathered). Evaluation
+ending in ``PackInputs``), so ``BadImageReportHook`` (in ``mmml_plugin/engine/hooks``) sees them
+in the main process whatever ``num_workers`` is, and reports them at the end of each epoch (all ranks gathered). Evaluation
 never skips: every image of the split must be scored, so a bad image there stays an error.
 """
 import os
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
-from mmengine.dist import all_gather_object
-from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.registry import HOOKS
 
 from .transforms.loading import BadImageError, check_image_bytes, load_image_checked
 
@@ -57,55 +54,13 @@ class SkipBadImagesMixin:
         return self._skipped_paths
 
 
-@HOOKS.register_module()
-class BadImageReportHook(Hook):
-    """Counts the image files skipped with ``skip_bad_images=True`` and reports them per epoch.
-
-    A file is counted once however often it was drawn. The number of distinct files skipped so
-    far is also stored in the message hub as ``skipped_bad_images``.
-
-    Args:
-        max_listed (int): at most this many paths are listed per report. Defaults to 20.
-    """
-
-    priority = 'LOW'
-
-    def __init__(self, max_listed: int = 20):
-        self.max_listed = max_listed
-        self._epoch_paths: List[str] = []
-        self._all_paths = set()
-        self.total = 0
-
-    def after_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
-                         outputs=None) -> None:
-        if not isinstance(data_batch, dict):
-            return
-        samples = data_batch.get('data_samples') or []
-        for sample in samples:
-            metainfo = getattr(sample, 'metainfo', None) or {}
-            self._epoch_paths.extend(metainfo.get(SKIPPED_KEY, []))
-
-    def after_train_epoch(self, runner) -> None:
-        self._report(runner, f'epoch {runner.epoch + 1}')  # runner.epoch is 0-based here
-
-    def after_train(self, runner) -> None:
-        self._report(runner, 'end of training')
-
-    def _report(self, runner, when: str) -> None:
-        # A file drawn twice is skipped twice: count files, not skip events.
-        gathered = [p for rank_paths in all_gather_object(self._epoch_paths) for p in rank_paths]
-        paths = sorted(set(gathered))
-        self._epoch_paths = []
-        if not paths:
-            return
-        self._all_paths.update(paths)
-        self.total = len(self._all_paths)
-        runner.message_hub.update_info(SKIPPED_KEY, self.total)
-        listed = ', '.join(paths[:self.max_listed]) + (' ...' if len(paths) > self.max_listed
-                                                       else '')
-        runner.logger.warning(
-            f'{when}: skipped {len(paths)} bad image file(s) (skip_bad_images=True; '
-            f'{self.total} distinct in total): {listed}. Fix or remove these files.')
+def __getattr__(name):
+    # BadImageReportHook lives in mmml_plugin/engine/hooks/ (hooks are engine code); this keeps
+    # ``from mmml_plugin.datasets import BadImageReportHook`` working.
+    if name == 'BadImageReportHook':
+        from mmml_plugin.engine.hooks.bad_image_report_hook import BadImageReportHook
+        return BadImageReportHook
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 
 def find_bad_images(paths: Sequence[str], decode: bool = False,
