@@ -25,7 +25,7 @@ from mmml_plugin.datasets.label_graph import (build_label_graph_from_coco,
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     src = parser.add_mutually_exclusive_group(required=True)
     src.add_argument('--ann-file', help='COCO instances JSON of the training split')
     src.add_argument('--config', help='config whose train_dataloader.dataset is used')
