@@ -4,8 +4,9 @@ With ``skip_bad_images=True`` a dataset turns a :class:`BadImageError` raised by
 a skip: mmengine's ``BaseDataset.__getitem__`` then draws another image (never a zero image). The
 skipped paths ride along in the metainfo of the next sample the same worker returns (pipelines
 ending in ``PackInputs``), so ``BadImageReportHook`` (in ``mmml_plugin/engine/hooks``) sees them
-in the main process whatever ``num_workers`` is, and reports them at the end of each epoch (all ranks gathered). Evaluation
-never skips: every image of the split must be scored, so a bad image there stays an error.
+in the main process whatever ``num_workers`` is, and reports them at the end of each epoch (all
+ranks gathered). Evaluation never skips: every image of the split must be scored, so a bad image
+there stays an error.
 """
 import os
 from typing import List, Sequence, Tuple

@@ -1,5 +1,6 @@
 """``MMMLRunner``: mmengine's ``Runner`` with the plugin's run-level guarantees (``runner_type``),
 which hold under ``tools/train.py``/``tools/test.py`` and under ``mim train/test`` alike."""
+import copy
 import datetime
 from typing import Optional
 
@@ -38,7 +39,7 @@ class MMMLRunner(Runner):
 
     @classmethod
     def from_cfg(cls, cfg: Config) -> 'MMMLRunner':
-        cfg = cfg.copy()
+        cfg = copy.deepcopy(cfg)
         reroot_data(cfg)
         return super().from_cfg(cfg)
 
