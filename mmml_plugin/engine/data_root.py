@@ -5,7 +5,7 @@ A config file computes its paths when it is read (``ann_file=data_root + 'annota
 nothing but the variable itself: mmpretrain's and mmdet's ``tools/train.py`` (what ``mim train``
 runs) would still read the old folder. :func:`reroot_data` compares the merged config with the
 config file as written and moves every string that still has the file's value and starts with
-the file's ``data_root``. It is called by :func:`mmml_plugin.apis.runner.load_config` and by
+the file's ``data_root``. It is called by :func:`mmml_plugin.apis.train_test.load_config` and by
 ``MMMLRunner.from_cfg`` (so it also works under ``mim train/test``), and is idempotent: a path
 already moved no longer equals the file's value.
 """

@@ -1,7 +1,7 @@
 """Readers for what a test run leaves behind.
 
 * ``tools/test.py CONFIG CKPT --out metrics.json`` writes ``{"metrics": {...}, "config": ...,
-  "checkpoint": ...}`` (:func:`mmml_plugin.apis.runner.write_results_json`).
+  "checkpoint": ...}`` (:func:`mmml_plugin.apis.train_test.write_results_json`).
 * ``tools/test.py CONFIG CKPT --dump preds.pkl`` writes one dict per test image (mmengine's
   ``DumpResults``) with ``pred_score`` (C,) and ``gt_label`` (class indices) or ``gt_score`` (C,);
   VOC samples may carry ``gt_label_difficult``.

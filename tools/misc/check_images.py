@@ -13,7 +13,7 @@ import sys
 from mmengine.config import DictAction
 from mmengine.registry import DATASETS, init_default_scope
 
-from mmml_plugin.apis.runner import load_config
+from mmml_plugin.apis.train_test import load_config
 from mmml_plugin.datasets.bad_images import find_bad_images
 
 

@@ -17,6 +17,9 @@ from mmengine.runner import Runner
 
 from mmml_plugin.engine.data_root import reroot_data
 
+__all__ = ['load_config', 'build_runner', 'run_train', 'run_test', 'write_results_json',
+           'parse_launcher_env', 'LAUNCHERS']
+
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 
 
@@ -26,8 +29,18 @@ def load_config(config: str,
                 launcher: str = 'none') -> Config:
     """Read ``config``, merge ``cfg_options`` and fill ``work_dir``/``launcher``.
 
-    The work dir is, in order of priority: ``work_dir``, the config's ``work_dir``,
-    ``./work_dirs/<config name>``.
+    ``data_root=X`` among the options moves every path the config derived from its
+    ``data_root`` (:func:`mmml_plugin.engine.data_root.reroot_data`). The work dir is, in order
+    of priority: ``work_dir``, the config's ``work_dir``, ``./work_dirs/<config name>``.
+
+    Args:
+        config (str): config path.
+        cfg_options (dict, optional): overrides, as from ``--cfg-options``.
+        work_dir (str, optional): where logs and checkpoints go.
+        launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
+
+    Returns:
+        Config: the merged config.
     """
     if not osp.isfile(config):
         raise FileNotFoundError(f'{config}: config file not found.')
@@ -89,13 +102,13 @@ def build_runner(cfg: Config) -> Runner:
 
 
 def run_train(config: str,
-          work_dir: Optional[str] = None,
-          resume: Optional[str] = None,
-          amp: bool = False,
-          auto_scale_lr: bool = False,
-          tensorboard: bool = False,
-          cfg_options: Optional[dict] = None,
-          launcher: str = 'none') -> Runner:
+              work_dir: Optional[str] = None,
+              resume: Optional[str] = None,
+              amp: bool = False,
+              auto_scale_lr: bool = False,
+              tensorboard: bool = False,
+              cfg_options: Optional[dict] = None,
+              launcher: str = 'none') -> Runner:
     """Train a model from a config file.
 
     Args:
@@ -136,14 +149,14 @@ def run_train(config: str,
 
 
 def run_test(config: str,
-         checkpoint: str,
-         work_dir: Optional[str] = None,
-         out: Optional[str] = None,
-         dump: Optional[str] = None,
-         show_dir: Optional[str] = None,
-         cfg_options: Optional[dict] = None,
-         launcher: str = 'none',
-         strict: bool = True) -> dict:
+             checkpoint: str,
+             work_dir: Optional[str] = None,
+             out: Optional[str] = None,
+             dump: Optional[str] = None,
+             show_dir: Optional[str] = None,
+             cfg_options: Optional[dict] = None,
+             launcher: str = 'none',
+             strict: bool = True) -> dict:
     """Evaluate ``checkpoint`` on the config's test set.
 
     The checkpoint must provide every weight of the model (``strict``): one of another model
@@ -213,6 +226,3 @@ def parse_launcher_env(local_rank: Optional[int]) -> None:
     if local_rank is not None and 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(local_rank)
 
-
-__all__ = ['load_config', 'build_runner', 'run_train', 'run_test', 'write_results_json',
-                          'parse_launcher_env', 'LAUNCHERS']
