@@ -69,12 +69,14 @@ def test_mmengine_http_loader_runs_the_same_file(hub):
 
 
 @pytest.mark.parametrize('scheme', ['torchvision://resnet18', 'modelzoo://resnet18',
-                                    'open-mmlab://resnet50_caffe', 'openmmlab://resnet50_caffe'])
+                                    'open-mmlab://detectron2/resnet50_caffe',
+                                    'openmmlab://resnet50_caffe'])  # a deprecated alias
 def test_crafted_file_behind_a_scheme_is_refused(hub, scheme):
     name = scheme.split('://')[1]
     if scheme.startswith(('torchvision', 'modelzoo')):
         url = mme_checkpoint.get_torchvision_models()[name]
     else:
+        name = mme_checkpoint.get_deprecated_model_names().get(name, name)
         url = mme_checkpoint.get_external_models()[name]
     hub(url)
     with pytest.raises(UnsafeCheckpointError, match='system'):

@@ -114,8 +114,9 @@ class AtomicCheckpointHook(CheckpointHook):
         pointer_dir = tempfile.mkdtemp(prefix='.last_checkpoint-', dir=runner.work_dir) \
             if is_main_process() else runner.work_dir
         try:
-            super()._save_checkpoint_with_step(
-                _WorkDirElsewhere(runner, pointer_dir), step, meta)
+            with self._quiet(runner):  # mmengine's save_checkpoint builds an unused FileClient too
+                super()._save_checkpoint_with_step(
+                    _WorkDirElsewhere(runner, pointer_dir), step, meta)
             if not is_main_process():
                 return
             pointer = osp.join(pointer_dir, 'last_checkpoint')
