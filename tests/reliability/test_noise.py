@@ -8,8 +8,8 @@ import torch
 from mmml_plugin.apis import load_config, run_test, run_train
 from reliability_helpers import DEMO_CONFIG, demo_options
 
-NOISE = ('"FileClient" will be deprecated', '"HardDiskBackend" is the alias', 'pin_memory',
-         'save_param_scheduler')
+NOISE = ('"FileClient" will be deprecated', '"HardDiskBackend" is the alias',
+         "'pin_memory' argument is set as true", '`save_param_scheduler` is True')
 
 
 def test_an_ordinary_run_prints_no_noise(tmp_path, tiny_demo, capsys):
