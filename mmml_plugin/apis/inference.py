@@ -28,6 +28,7 @@ from mmml_plugin.engine.checkpoint_match import check_checkpoint_matches_model
 from mmml_plugin.engine.data_root import reroot_data
 from mmml_plugin.models import extract_attention, find_decoupling_module
 from mmml_plugin.visualization import save_attention_grid
+
 from .train_test import load_config
 
 ImageType = Union[str, np.ndarray]

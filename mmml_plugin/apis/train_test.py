@@ -225,4 +225,3 @@ def parse_launcher_env(local_rank: Optional[int]) -> None:
     """Export ``LOCAL_RANK`` when a launcher passed ``--local-rank`` instead of the env var."""
     if local_rank is not None and 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(local_rank)
-

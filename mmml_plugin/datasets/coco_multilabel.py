@@ -109,4 +109,3 @@ class CocoMultiLabelDataset(SkipBadImagesMixin, MultiLabelDataset):
     def extra_repr(self) -> List[str]:
         return super().extra_repr() + [f'Images without labels: \t{self.num_empty_images} '
                                        f'({self.empty_images})']
-

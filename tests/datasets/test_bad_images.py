@@ -8,6 +8,7 @@ import mmcv
 import numpy as np
 import pytest
 import torch
+from dataset_helpers import write_coco
 from mmengine.logging import MMLogger
 from mmengine.model import BaseModel
 from mmengine.runner import Runner
@@ -15,8 +16,6 @@ from PIL import Image
 
 from mmml_plugin.datasets import BadImageError, CocoMultiLabelDataset
 from mmml_plugin.datasets.transforms import load_image_checked
-
-from dataset_helpers import write_coco
 
 PIPELINE = [dict(type='LoadImageChecked'), dict(type='Resize', scale=(32, 32), keep_ratio=False),
             dict(type='PackInputs')]
@@ -160,7 +159,6 @@ def test_training_skips_counts_and_reports_at_epoch_end(image_dir, tmp_path, cap
     report = [line for line in out.splitlines() if 'bad image file(s)' in line]
     assert len(report) == 1 and f'epoch 1: skipped {len(BAD)} bad image file(s)' in report[0]
     assert all(p in report[0] for p in bad_paths)
-
 
 
 def test_find_bad_images_and_cli(image_dir, tmp_path):

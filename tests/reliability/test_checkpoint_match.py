@@ -5,10 +5,10 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import RUNNERS
+from reliability_helpers import DEMO_CONFIG, REPO_ROOT, demo_options
 
 from mmml_plugin.apis import init_model, load_config, run_test
 from mmml_plugin.engine.checkpoint_match import CheckpointMismatchError
-from reliability_helpers import DEMO_CONFIG, REPO_ROOT, demo_options
 
 BASELINE_CONFIG = str(REPO_ROOT / 'configs/demo/resnet18_demo.py')
 
@@ -17,8 +17,8 @@ BASELINE_CONFIG = str(REPO_ROOT / 'configs/demo/resnet18_demo.py')
 def ssgrl_checkpoint(tmp_path_factory, tiny_demo):
     """Weights of the demo SSGRL model (not trained: only the keys matter), saved as mmengine
     does, with the experiment name of a run of configs/demo/ssgrl_r18_demo.py."""
-    from mmpretrain.registry import MODELS
     from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
     init_default_scope('mmpretrain')
     cfg = load_config(DEMO_CONFIG, demo_options(tiny_demo))
     model = MODELS.build(cfg.model)

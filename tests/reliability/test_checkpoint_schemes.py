@@ -10,11 +10,11 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import checkpoint as mme_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
+from reliability_helpers import REPO_ROOT
 
 from mmml_plugin.engine import UnsafeCheckpointError
 from mmml_plugin.engine.safe_checkpoint_loader import (TRUST_ENV, WEIGHTS_ONLY_LOADERS,
                                                        hub_cache_file)
-from reliability_helpers import REPO_ROOT
 
 
 class _Payload:

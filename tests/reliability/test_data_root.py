@@ -5,10 +5,10 @@ import importlib.util
 
 from mmengine.config import Config
 from mmengine.registry import RUNNERS
+from reliability_helpers import DEMO_CONFIG, REPO_ROOT, demo_options
 
 from mmml_plugin.apis import load_config
 from mmml_plugin.engine.data_root import reroot_data
-from reliability_helpers import DEMO_CONFIG, REPO_ROOT, demo_options
 
 
 def _as_mmpretrain_tools_do(options, work_dir):

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from reliability_helpers import REPO_ROOT, child_env
 
 DOCS = sorted((REPO_ROOT / 'docs').glob('*.md'))

@@ -13,9 +13,9 @@ import pytest
 import torch
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
+from reliability_helpers import DEMO_CONFIG, demo_options, load_state_dict, max_abs_diff
 
 from mmml_plugin.apis import build_runner, load_config, run_train
-from reliability_helpers import DEMO_CONFIG, demo_options, load_state_dict, max_abs_diff
 
 
 class Interrupted(Exception):

@@ -4,9 +4,9 @@ import warnings
 
 import pytest
 import torch
+from reliability_helpers import DEMO_CONFIG, demo_options
 
 from mmml_plugin.apis import load_config, run_test, run_train
-from reliability_helpers import DEMO_CONFIG, demo_options
 
 NOISE = ('"FileClient" will be deprecated', '"HardDiskBackend" is the alias',
          "'pin_memory' argument is set as true", '`save_param_scheduler` is True')
