@@ -7,6 +7,7 @@ import torch
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
+from torch.utils.data import BatchSampler
 
 from ..sample_seeding import seed_samples_per_epoch
 
@@ -55,10 +56,19 @@ class EpochSeedHook(Hook):
                 'batch sampler or no prepare_data method, so its augmentations are not seeded per '
                 'sample and a resumed run may draw other crops than the uninterrupted one.')
         done = runner.iter - runner.epoch * len(loader)
-        if 0 < done < len(loader) and indices is not None:
-            indices.skip_next_epoch(done * loader.batch_size)
-            runner.logger.info(f'EpochSeedHook: resuming inside epoch {runner.epoch + 1}: '
-                               f'skipping its first {done} batch(es), already trained.')
+        if not 0 < done < len(loader) or indices is None:
+            return
+        if type(loader.batch_sampler) is not BatchSampler:  # e.g. mmdet's aspect-ratio grouping
+            runner.logger.warning(
+                f'EpochSeedHook: resuming inside epoch {runner.epoch + 1}, but the batch sampler '
+                f'{type(loader.batch_sampler).__name__} groups indices itself, so the {done} '
+                'batch(es) already trained cannot be left out exactly: the epoch restarts at its '
+                "first batch (mmengine's behaviour). Save checkpoints by epoch for exact "
+                'resumption.')
+            return
+        indices.skip_next_epoch(done * loader.batch_size)
+        runner.logger.info(f'EpochSeedHook: resuming inside epoch {runner.epoch + 1}: '
+                           f'skipping its first {done} batch(es), already trained.')
 
     def before_train_epoch(self, runner) -> None:
         seed = self._seed(runner) + runner.epoch
