@@ -126,3 +126,18 @@ def test_every_registered_scheme_loads_weights_only():
     assert CheckpointLoader._schemes  # mmengine 0.10.7's private table, see the loader module
     for prefix, loader in CheckpointLoader._schemes.items():
         assert loader in safe, (prefix, loader)
+
+
+def test_importing_the_package_alone_installs_the_loaders():
+    """``custom_imports=['mmml_plugin']`` is all a config does: that import must be enough."""
+    import subprocess
+    import sys
+    code = ('import mmml_plugin\n'
+            'from mmengine.runner.checkpoint import CheckpointLoader\n'
+            'names = {f.__name__ for f in CheckpointLoader._schemes.values()}\n'
+            'assert all(n.endswith("_weights_only") for n in names), names\n'
+            'assert CheckpointLoader._get_checkpoint_loader("https://x/y.pth").__name__ == '
+            '"load_from_http_weights_only"\n')
+    proc = subprocess.run([sys.executable, '-c', code], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=300, env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)))
+    assert proc.returncode == 0, proc.stderr[-3000:]
