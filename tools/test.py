@@ -20,7 +20,8 @@ from mmengine.config import DictAction
 from mmengine.dist import get_rank
 
 from mmml_plugin.apis import run_test
-from mmml_plugin.apis.runner import LAUNCHERS, load_config, parse_launcher_env, write_results_json
+from mmml_plugin.apis.train_test import (LAUNCHERS, load_config, parse_launcher_env,
+                                          write_results_json)
 
 
 def parse_args(argv=None):

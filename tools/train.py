@@ -4,7 +4,7 @@ import argparse
 from mmengine.config import DictAction
 
 from mmml_plugin.apis import run_train
-from mmml_plugin.apis.runner import LAUNCHERS, parse_launcher_env
+from mmml_plugin.apis.train_test import LAUNCHERS, parse_launcher_env
 
 
 def parse_args():

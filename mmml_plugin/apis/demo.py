@@ -15,7 +15,7 @@ from mmml_plugin.datasets.demo import make_demo_dataset
 from mmml_plugin.datasets.label_file_builders import (build_label_embeddings_from_glove,
                                                       build_label_graph_from_coco)
 from mmml_plugin.utils import get_config_file
-from .runner import build_runner, load_config, write_results_json
+from .train_test import build_runner, load_config, write_results_json
 
 # (name, config under configs/, short run folder)
 DEMO_RUNS = (('SSGRL', 'demo/ssgrl_r18_demo.py', 'ssgrl'),

@@ -20,13 +20,17 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, default_collate
+from mmengine.runner import load_checkpoint
 from mmpretrain.apis import get_model
 from mmpretrain.registry import TRANSFORMS
 
+from mmml_plugin.engine.checkpoint_match import check_checkpoint_matches_model
+from mmml_plugin.engine.data_root import reroot_data
 from mmml_plugin.evaluation import predict_labels
 from mmml_plugin.models import extract_attention, find_decoupling_module
 from mmml_plugin.visualization import save_attention_grid
-from .runner import load_config
+
+from .train_test import load_config
 
 ImageType = Union[str, np.ndarray]
 
@@ -37,12 +41,29 @@ def _config_classes(cfg: Config) -> Optional[List[str]]:
     return list(classes) if classes else None
 
 
+def _check_finite_weights(model: torch.nn.Module, checkpoint: str) -> None:
+    bad = [name for name, value in model.state_dict().items()
+           if value.is_floating_point() and not torch.isfinite(value).all()]
+    if bad:
+        raise ValueError(
+            f'{checkpoint}: weights {", ".join(bad[:5])}{" ..." if len(bad) > 5 else ""} contain '
+            'NaN or inf (the training diverged before this checkpoint was saved), so every score '
+            'would be NaN. Use an earlier checkpoint, or retrain with a lower learning rate or '
+            'gradient clipping.')
+
+
 def init_model(config: Union[str, Config],
                checkpoint: Optional[str] = None,
                device: str = 'cpu',
                classes: Optional[Sequence[str]] = None,
-               cfg_options: Optional[dict] = None) -> torch.nn.Module:
+               cfg_options: Optional[dict] = None,
+               strict: bool = True) -> torch.nn.Module:
     """Build a multi-label classifier from its config and load a checkpoint.
+
+    The checkpoint must provide every weight of the model with its shape (``strict``): a
+    checkpoint of another model (e.g. SSGRL weights with the baseline config) is refused with a
+    :class:`~mmml_plugin.engine.checkpoint_match.CheckpointMismatchError` naming the keys and
+    the config it was trained with, instead of predicting with a randomly initialised head.
 
     Class names come from, in order: ``classes``, the config's
     ``test_dataloader.dataset.metainfo``, the checkpoint's ``meta.dataset_meta`` (written by
@@ -55,6 +76,8 @@ def init_model(config: Union[str, Config],
         classes (Sequence[str], optional): class names, overriding the other sources.
         cfg_options (dict, optional): overrides, as ``--cfg-options`` of ``tools/train.py``
             (``data_root=...`` re-roots every path, e.g. the label files SSGRL reads when built).
+        strict (bool): refuse a checkpoint with missing, unexpected or mis-shaped weights.
+            Defaults to True.
 
     Returns:
         nn.Module: the model in eval mode, with ``dataset_meta = {'classes': [...]}`` and its
@@ -67,8 +90,19 @@ def init_model(config: Union[str, Config],
         cfg = load_config(config, cfg_options)
     else:
         cfg = copy.deepcopy(config)
-        cfg.merge_from_dict(cfg_options or {})
-    model = get_model(cfg, pretrained=checkpoint or False, device=device)
+        if cfg_options:
+            original = copy.deepcopy(cfg)
+            cfg.merge_from_dict(cfg_options)
+            reroot_data(cfg, original)
+    model = get_model(cfg, pretrained=False, device=device)
+    if checkpoint is not None:
+        loaded = load_checkpoint(model, checkpoint, map_location='cpu')
+        if strict:
+            check_checkpoint_matches_model(model, loaded, checkpoint, config=cfg.filename)
+        _check_finite_weights(model, checkpoint)
+        meta_classes = (loaded.get('meta', {}).get('dataset_meta') or {}).get('classes')
+        if meta_classes:
+            model._dataset_meta = dict(classes=list(meta_classes))
     names = classes or _config_classes(cfg) or model._dataset_meta.get('classes')
     num_classes = model.head.num_classes
     if names is None:
@@ -148,6 +182,11 @@ def inference_multilabel(model: torch.nn.Module,
     batch = model.data_preprocessor(default_collate([sample]), False)
     prediction = model(**batch, mode='predict')[0]
     scores = prediction.pred_score.float().cpu().numpy()
+    if not np.isfinite(scores).all():
+        raise ValueError(
+            f'{image if isinstance(image, str) else "the image"}: the model produced NaN/inf '
+            f'scores for {int((~np.isfinite(scores)).sum())} class(es); its weights or this input '
+            'are broken (check the checkpoint with init_model, which refuses NaN weights).')
     attention = None
     if has_attention(model):
         attention = extract_attention(model, batch['inputs'])[0].float().cpu().numpy()
@@ -167,6 +206,8 @@ class MultiLabelInferencer:
         device (str): ``'cpu'`` or ``'cuda:0'``...
         classes (Sequence[str], optional): class names (see :func:`init_model`).
         cfg_options (dict, optional): config overrides (see :func:`init_model`).
+        strict (bool): refuse checkpoints that leave weights uninitialised (see
+            :func:`init_model`). Defaults to True.
     """
 
     def __init__(self,
@@ -174,8 +215,9 @@ class MultiLabelInferencer:
                  checkpoint: Optional[str] = None,
                  device: str = 'cpu',
                  classes: Optional[Sequence[str]] = None,
-                 cfg_options: Optional[dict] = None):
-        self.model = init_model(config, checkpoint, device, classes, cfg_options)
+                 cfg_options: Optional[dict] = None,
+                 strict: bool = True):
+        self.model = init_model(config, checkpoint, device, classes, cfg_options, strict)
         self.pipeline = build_test_pipeline(self.model._config)
 
     @property

@@ -3,17 +3,15 @@
 With ``skip_bad_images=True`` a dataset turns a :class:`BadImageError` raised by its pipeline into
 a skip: mmengine's ``BaseDataset.__getitem__`` then draws another image (never a zero image). The
 skipped paths ride along in the metainfo of the next sample the same worker returns (pipelines
-ending in ``PackInputs``), so :class:`BadImageReportHook` sees them in the main process whatever
-``num_workers`` is, and reports them at the end of each epoch (all ranks gathered). Evaluation
-never skips: every image of the split must be scored, so a bad image there stays an error.
+ending in ``PackInputs``), so ``BadImageReportHook`` (in ``mmml_plugin/engine/hooks``) sees them
+in the main process whatever ``num_workers`` is, and reports them at the end of each epoch (all
+ranks gathered). Evaluation never skips: every image of the split must be scored, so a bad image
+there stays an error.
 """
 import os
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
-from mmengine.dist import all_gather_object
-from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.registry import HOOKS
 
 from .transforms.loading import BadImageError, check_image_bytes, load_image_checked
 
@@ -38,7 +36,9 @@ class SkipBadImagesMixin:
                 raise BadImageError(
                     f'{e} (skip_bad_images applies to training only: evaluation must score '
                     'every image of the split, so fix or remove this file.)') from None
-            print_log(f'skipping bad image: {e}', logger='current', level=30)
+            reason = str(e).split('; to skip such files')[0].rstrip('.; ')  # it is set already
+            print_log(f'skipping bad image (skip_bad_images=True): {reason}.', logger='current',
+                      level=30)
             self._pending_skipped().append(data_info.get('img_path', f'index {idx}'))
             return None
         pending = self._pending_skipped()
@@ -55,47 +55,13 @@ class SkipBadImagesMixin:
         return self._skipped_paths
 
 
-@HOOKS.register_module()
-class BadImageReportHook(Hook):
-    """Counts the images skipped with ``skip_bad_images=True`` and reports them per epoch.
-
-    The total is also stored in the message hub as ``skipped_bad_images``.
-    """
-
-    priority = 'LOW'
-
-    def __init__(self, max_listed: int = 20):
-        self.max_listed = max_listed
-        self._epoch_paths: List[str] = []
-        self.total = 0
-
-    def after_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
-                         outputs=None) -> None:
-        if not isinstance(data_batch, dict):
-            return
-        samples = data_batch.get('data_samples') or []
-        for sample in samples:
-            metainfo = getattr(sample, 'metainfo', None) or {}
-            self._epoch_paths.extend(metainfo.get(SKIPPED_KEY, []))
-
-    def after_train_epoch(self, runner) -> None:
-        self._report(runner, f'epoch {runner.epoch + 1}')  # runner.epoch is 0-based here
-
-    def after_train(self, runner) -> None:
-        self._report(runner, 'end of training')
-
-    def _report(self, runner, when: str) -> None:
-        paths = [p for rank_paths in all_gather_object(self._epoch_paths) for p in rank_paths]
-        self._epoch_paths = []
-        if not paths:
-            return
-        self.total += len(paths)
-        runner.message_hub.update_info(SKIPPED_KEY, self.total)
-        listed = ', '.join(paths[:self.max_listed]) + (' ...' if len(paths) > self.max_listed
-                                                       else '')
-        runner.logger.warning(
-            f'{when}: skipped {len(paths)} bad image(s) (skip_bad_images=True; {self.total} in '
-            f'total): {listed}. Fix or remove these files.')
+def __getattr__(name):
+    # BadImageReportHook lives in mmml_plugin/engine/hooks/ (hooks are engine code); this keeps
+    # ``from mmml_plugin.datasets import BadImageReportHook`` working.
+    if name == 'BadImageReportHook':
+        from mmml_plugin.engine.hooks.bad_image_report_hook import BadImageReportHook
+        return BadImageReportHook
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 
 def find_bad_images(paths: Sequence[str], decode: bool = False,
@@ -136,7 +102,11 @@ def _check_head_and_tail(path: str) -> None:
             tail = f.read(64)
     except FileNotFoundError:
         load_image_checked(path)  # raises the usual "file not found" error
-    check_image_bytes(path, head if size <= 16 else head + tail)
+    try:
+        check_image_bytes(path, head if size <= 16 else head + tail)
+    except BadImageError as e:  # it only saw the first and last bytes: report the file's size
+        raise BadImageError(str(e).replace(f'{len(head if size <= 16 else head + tail)} bytes',
+                                           f'{size} bytes', 1)) from None
     if not head.startswith(_IMAGE_MAGIC) and not (head[:4] == b'RIFF' and head[8:12] == b'WEBP'):
         raise BadImageError(f'{path}: not a known image format (starts with {head[:8]!r}). '
                             'Re-download it or remove it from the annotation file.')

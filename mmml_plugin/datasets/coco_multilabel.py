@@ -72,16 +72,18 @@ class CocoMultiLabelDataset(SkipBadImagesMixin, MultiLabelDataset):
         data_list, num_empty = [], 0
         gc_was_enabled = gc.isenabled()
         gc.disable()  # 82k new dicts would trigger full collections of the whole heap
-        for i, name in enumerate(index.file_names.tolist()):
-            a, b = offsets[i], offsets[i + 1]
-            if a == b:
-                num_empty += 1
-                if drop:
-                    continue
-            data_list.append(dict(img_path=prefix + name, gt_label=labels[a:b],
-                                  img_id=image_ids[i]))
-        if gc_was_enabled:
-            gc.enable()
+        try:
+            for i, name in enumerate(index.file_names.tolist()):
+                a, b = offsets[i], offsets[i + 1]
+                if a == b:
+                    num_empty += 1
+                    if drop:
+                        continue
+                data_list.append(dict(img_path=prefix + name, gt_label=labels[a:b],
+                                      img_id=image_ids[i]))
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         self.num_empty_images = num_empty
         if not data_list:
             raise ValueError(
@@ -107,4 +109,3 @@ class CocoMultiLabelDataset(SkipBadImagesMixin, MultiLabelDataset):
     def extra_repr(self) -> List[str]:
         return super().extra_repr() + [f'Images without labels: \t{self.num_empty_images} '
                                        f'({self.empty_images})']
-

@@ -4,8 +4,8 @@ mmengine's root registries, visible from the mmpretrain and mmdet scopes."""
 from .atomic_file_backend import AtomicLocalBackend, atomic_write_bytes, atomic_write_text
 from .dist import init_cpu_dist, slurm_to_torch_env
 from .hooks import AtomicCheckpointHook, EpochSeedHook, NonFiniteLossError, NonFiniteLossHook
+from .mmml_runner import MMMLRunner
 from .model_classes import dataset_classes, fill_model_classes
-from .runner import MMMLRunner
 from .safe_checkpoint_loader import UnsafeCheckpointError, load_from_local_weights_only
 
 __all__ = [

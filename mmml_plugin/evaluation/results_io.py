@@ -1,7 +1,7 @@
 """Reading and writing what a test or training run leaves behind; nothing here runs code.
 
 * ``tools/test.py CONFIG CKPT --out metrics.json``: ``{"metrics": {...}, "config": ...,
-  "checkpoint": ...}`` (:func:`mmml_plugin.apis.runner.write_results_json`), read by
+  "checkpoint": ...}`` (:func:`mmml_plugin.apis.train_test.write_results_json`), read by
   :func:`load_test_metrics`.
 * ``tools/test.py CONFIG CKPT --dump preds.npz``: every test image's class scores and targets
   (:class:`~mmml_plugin.evaluation.DumpMultiLabelResults`), written by :func:`save_predictions`

@@ -7,7 +7,7 @@ import pytest
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS
 
-from mmml_plugin.apis.runner import load_config
+from mmml_plugin.apis.train_test import load_config
 from mmml_plugin.datasets.image_list_subset import (ImageListSubset, holdout_names, read_image_list,
                                                     write_image_list)
 

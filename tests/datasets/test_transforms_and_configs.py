@@ -95,7 +95,7 @@ def test_demo_config_pipelines(demo_data):
 
 def test_label_files_live_under_data_root_and_move_with_it():
     """--cfg-options data_root=... moves the images, the label files and the held-out list."""
-    from mmml_plugin.apis.runner import load_config
+    from mmml_plugin.apis.train_test import load_config
     for name in ('coco2014_multilabel_576px.py', 'voc07_multilabel_576px.py',
                  'voc12_multilabel_576px.py', 'voc12_multilabel_576px_train-val.py'):
         cfg = _config(name)

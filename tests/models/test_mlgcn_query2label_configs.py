@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmpretrain.registry import MODELS
 
-from mmml_plugin.apis.runner import build_runner, write_results_json
+from mmml_plugin.apis.train_test import build_runner, write_results_json
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 MLGCN_COCO = osp.join(REPO, 'configs/mlgcn/mlgcn_r101_1xb16_coco-448px.py')

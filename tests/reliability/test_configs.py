@@ -6,9 +6,9 @@ import os.path as osp
 
 import pytest
 from mmengine.config import Config
+from reliability_helpers import REPO_ROOT
 
 import mmml_plugin  # noqa: F401
-from reliability_helpers import REPO_ROOT
 
 CLASSIFICATION_CONFIGS = sorted(
     glob.glob(str(REPO_ROOT / 'configs/demo/ssgrl*.py'))

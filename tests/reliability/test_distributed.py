@@ -7,10 +7,10 @@ import socket
 import sys
 
 import pytest
+from reliability_helpers import DEMO_CONFIG, TORCHRUN, TRAIN, child_env, cli, demo_options, run
 
 from mmml_plugin.apis import load_config, run_test
 from mmml_plugin.engine import slurm_to_torch_env
-from reliability_helpers import DEMO_CONFIG, TORCHRUN, TRAIN, child_env, cli, demo_options, run
 
 
 def _free_port() -> int:

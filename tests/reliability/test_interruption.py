@@ -21,12 +21,12 @@ import pytest
 import torch
 from mmengine.fileio import get_file_backend
 from mmengine.runner.checkpoint import save_checkpoint
+from reliability_helpers import (DEMO_CONFIG, TIMEOUT, demo_options, kill_when, load_state_dict,
+                                 max_abs_diff, run, train_cmd)
 
 from mmml_plugin.apis import build_runner, load_config, run_train
 from mmml_plugin.engine import atomic_file_backend
 from mmml_plugin.engine.atomic_file_backend import PARTIAL_TAG
-from reliability_helpers import (DEMO_CONFIG, TIMEOUT, demo_options, kill_when, load_state_dict,
-                                 max_abs_diff, run, train_cmd)
 
 # Restores the default action of SIGXFSZ (Python ignores it, turning the kill into an OSError)
 # and runs the given script as __main__.

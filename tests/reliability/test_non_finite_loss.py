@@ -11,10 +11,10 @@ import os.path as osp
 
 import pytest
 import torch
-
-from mmml_plugin.apis.runner import build_runner, load_config
-from mmml_plugin.engine import NonFiniteLossError
 from reliability_helpers import DEMO_CONFIG, demo_options
+
+from mmml_plugin.apis.train_test import build_runner, load_config
+from mmml_plugin.engine import NonFiniteLossError
 
 
 def _runner(tmp_path, tiny_demo, guard: bool):

@@ -9,12 +9,12 @@ import torch
 from mmengine.logging import MessageHub
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint, load_from_local
+from reliability_helpers import DEMO_CONFIG, demo_options
 
 from mmml_plugin.apis import run_test
 from mmml_plugin.engine import UnsafeCheckpointError
 from mmml_plugin.utils import UnsafePickleError, safe_load_pickle
 from mmml_plugin.utils.label_files import import_embeddings, import_ml_gcn_adj
-from reliability_helpers import DEMO_CONFIG, demo_options
 
 
 class _Payload:

@@ -74,7 +74,7 @@ def timed(fn):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--images', type=int, default=82783)
     parser.add_argument('--annotations', type=int, default=604907)
     parser.add_argument('--empty', type=int, default=702)

@@ -89,7 +89,7 @@ def torchvision_reference(paths, repeats):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--images', type=int, default=48)
     parser.add_argument('--repeats', type=int, default=3)
     args = parser.parse_args()

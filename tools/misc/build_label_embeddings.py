@@ -27,7 +27,7 @@ from mmml_plugin.utils.label_files import import_embeddings
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     src = parser.add_mutually_exclusive_group(required=True)
     src.add_argument('--glove', help='GloVe / word2vec text file')
     src.add_argument('--ml-gcn', help="ML-GCN's *_glove_word2vec.pkl")

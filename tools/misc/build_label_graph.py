@@ -31,7 +31,7 @@ from mmml_plugin.utils.label_files import import_ml_gcn_adj, import_ssgrl_prob
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     src = parser.add_mutually_exclusive_group(required=True)
     src.add_argument('--ann-file', help='COCO instances JSON of the training split')
     src.add_argument('--config', help='config whose train_dataloader.dataset is used')

@@ -1,33 +1,40 @@
-"""List the missing, empty, truncated or non-image files of a dataset split before a long run
-(evaluation never skips bad images; training can, with skip_bad_images=True).
+"""List the missing, empty, truncated or non-image files of a dataset split before a long run.
+
+Evaluation never skips bad images; training can, with skip_bad_images=True.
 
     python tools/misc/check_images.py configs/_base_/datasets/coco2014_multilabel_576px.py \
-        --split val [--decode] [--out bad_images.txt]
+        --split val [--decode] [--out bad_images.txt] [--cfg-options data_root=/data/coco/]
 
 Exits with status 1 when a bad file is found.
 """
 import argparse
 import sys
 
-from mmengine.config import Config
+from mmengine.config import DictAction
 from mmengine.registry import DATASETS, init_default_scope
 
+from mmml_plugin.apis.train_test import load_config
 from mmml_plugin.datasets.bad_images import find_bad_images
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('config', help='a config with train/val/test dataloaders')
     parser.add_argument('--split', choices=['train', 'val', 'test'], default='val')
     parser.add_argument('--decode', action='store_true',
                         help='decode every image (slow) instead of checking its bytes')
     parser.add_argument('--out', help='write the bad paths here, one per line')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings as in tools/train.py, e.g. data_root=/data/coco/ (moves '
+        'every path under the old data_root)')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     dataset = DATASETS.build(dict(cfg[f'{args.split}_dataloader'].dataset, pipeline=[]))
     paths = [dataset.get_data_info(i)['img_path'] for i in range(len(dataset))]

@@ -16,7 +16,7 @@ from mmml_plugin.datasets.demo import make_demo_dataset
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('out_dir', nargs='?', default='data/demo', help='output folder')
     parser.add_argument('--num-train', type=int, default=400)
     parser.add_argument('--num-val', type=int, default=200)

@@ -38,7 +38,7 @@ def main(argv=None):
     args = parse_args(argv)
     from mmpretrain.registry import DATASETS
 
-    from mmml_plugin.apis.runner import load_config
+    from mmml_plugin.apis.train_test import load_config
     from mmml_plugin.datasets.image_list_subset import holdout_names, image_name, write_image_list
     cfg: Config = load_config(args.config, args.cfg_options)
     dataset_cfg = cfg.train_dataloader.dataset.to_dict()

@@ -1,5 +1,9 @@
 from .atomic_checkpoint_hook import AtomicCheckpointHook
+from .bad_image_report_hook import BadImageReportHook
 from .epoch_seed_hook import EpochSeedHook
 from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
 
-__all__ = ['AtomicCheckpointHook', 'EpochSeedHook', 'NonFiniteLossError', 'NonFiniteLossHook']
+__all__ = [
+    'AtomicCheckpointHook', 'BadImageReportHook', 'EpochSeedHook', 'NonFiniteLossError',
+    'NonFiniteLossHook'
+]

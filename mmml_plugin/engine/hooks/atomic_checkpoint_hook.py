@@ -1,31 +1,80 @@
 """A ``CheckpointHook`` whose checkpoints and ``last_checkpoint`` pointer survive a kill."""
 import glob
+import logging
 import os
 import os.path as osp
+import shutil
+import tempfile
+from contextlib import contextmanager
 
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
+from mmengine.logging import MMLogger
 from mmengine.registry import HOOKS
 
-from ..atomic_file_backend import PARTIAL_TAG, atomic_write_text
+from ..atomic_file_backend import PARTIAL_TAG, _fsync_dir
+
+# What mmengine 0.10.7's CheckpointHook.before_train logs on every run, though the hook only
+# builds a FileClient for backward compatibility and never uses it (backend_args is set).
+_DEPRECATION_NOISE = ('"FileClient" will be deprecated', '"HardDiskBackend" is the alias')
+
+
+class _DropMessages(logging.Filter):
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(m in record.getMessage() for m in _DEPRECATION_NOISE)
+
+
+class _DeferredRemoval:
+    """A file backend whose ``remove``/``rmtree`` are recorded instead of run."""
+
+    def __init__(self, backend):
+        self._backend = backend
+        self.pending = []
+
+    def remove(self, path):
+        self.pending.append((self._backend.remove, path))
+
+    def rmtree(self, path):
+        self.pending.append((self._backend.rmtree, path))
+
+    def __getattr__(self, name):
+        return getattr(self._backend, name)
+
+
+class _WorkDirElsewhere:
+    """The runner, seen with another ``work_dir`` (where the parent writes ``last_checkpoint``)."""
+
+    def __init__(self, runner, work_dir: str):
+        self._runner = runner
+        self.work_dir = work_dir
+
+    def __getattr__(self, name):
+        return getattr(self._runner, name)
 
 
 @HOOKS.register_module()
 class AtomicCheckpointHook(CheckpointHook):
     """Save checkpoints like ``CheckpointHook``, but crash-safely.
 
-    Three differences from mmengine 0.10.7's ``CheckpointHook``, all about a run that dies while
-    saving (SIGKILL, pre-emption, disk full):
+    Three differences from mmengine's ``CheckpointHook``, all about a run that dies while saving
+    (SIGKILL, pre-emption, disk full):
 
     1. checkpoints are written through :class:`AtomicLocalBackend` (temporary file, ``fsync``,
        ``os.replace``), so ``epoch_N.pth`` is either complete or absent;
-    2. the ``last_checkpoint`` pointer that ``--resume auto`` reads is replaced the same way;
+    2. the ``last_checkpoint`` pointer that ``--resume auto`` reads is replaced the same way: the
+       parent writes it into a temporary folder, which is then renamed over the real one;
     3. with ``max_keep_ckpts`` the oldest checkpoint is deleted only *after* the new one and the
        pointer are on disk (mmengine deletes it first, so ``max_keep_ckpts=1`` plus a kill while
        saving leaves no checkpoint at all and a pointer to a deleted file).
 
-    Leftover temporary files of a killed run are removed when training starts. All arguments are
-    those of ``CheckpointHook``; ``backend_args`` defaults to ``dict(backend='atomic_local')``.
+    The saving itself is the parent's ``_save_checkpoint_with_step``, called with the deletions
+    deferred and the pointer redirected (``tests/reliability/test_mmengine_internals.py`` fails if
+    mmengine changes what that private method does). Leftover temporary files of a killed run are
+    removed when training starts. Quieter than the parent: mmengine's ``FileClient`` deprecation
+    lines are dropped, and ``save_param_scheduler`` is turned off when there is no scheduler
+    (mmengine warns at every save). All arguments are those of ``CheckpointHook``;
+    ``backend_args`` defaults to ``dict(backend='atomic_local')``.
     """
 
     def __init__(self, *args, backend_args=None, **kwargs):
@@ -34,41 +83,50 @@ class AtomicCheckpointHook(CheckpointHook):
         super().__init__(*args, backend_args=backend_args, **kwargs)
 
     def before_train(self, runner) -> None:
-        super().before_train(runner)
+        with self._quiet(runner):
+            super().before_train(runner)
+        if runner.param_schedulers is None:
+            self.save_param_scheduler = False
         if not is_main_process() or not osp.isdir(str(self.out_dir)):
             return
-        for stale in glob.glob(osp.join(str(self.out_dir), f'.*{PARTIAL_TAG}*')):
+        for stale in glob.glob(osp.join(str(self.out_dir), f'.*{PARTIAL_TAG}*')) + glob.glob(
+                osp.join(runner.work_dir, '.last_checkpoint-*')):
             runner.logger.warning(f'Removing {stale}: a checkpoint whose saving was interrupted.')
-            os.remove(stale)
+            if osp.isdir(stale):
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                os.remove(stale)
+
+    @staticmethod
+    @contextmanager
+    def _quiet(runner):
+        logger = getattr(runner, 'logger', None) or MMLogger.get_current_instance()
+        drop = _DropMessages()
+        logger.addFilter(drop)
+        try:
+            yield
+        finally:
+            logger.removeFilter(drop)
 
     def _save_checkpoint_with_step(self, runner, step, meta):
-        outdated = []
-        if self.max_keep_ckpts > 0 and (not self.keep_ckpt_ids or self.keep_ckpt_ids[-1] != step):
-            if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
-                outdated.append(self.keep_ckpt_ids.popleft())
-            self.keep_ckpt_ids.append(step)
-            runner.message_hub.update_info('keep_ckpt_ids', list(self.keep_ckpt_ids))
-
-        ckpt_filename = self.filename_tmpl.format(step)
-        self.last_ckpt = self.file_backend.join_path(self.out_dir, ckpt_filename)
-        runner.message_hub.update_info('last_ckpt', self.last_ckpt)
-        runner.save_checkpoint(
-            self.out_dir,
-            ckpt_filename,
-            self.file_client_args,
-            save_optimizer=self.save_optimizer,
-            save_param_scheduler=self.save_param_scheduler,
-            meta=meta,
-            by_epoch=self.by_epoch,
-            backend_args=self.backend_args,
-            **self.args)
-        if not is_main_process():
-            return
-        atomic_write_text(self.last_ckpt, osp.join(runner.work_dir, 'last_checkpoint'))
-
-        for old_step in outdated:
-            old = self.file_backend.join_path(self.out_dir, self.filename_tmpl.format(old_step))
-            if self.file_backend.isfile(old):
-                self.file_backend.remove(old)
-            elif self.file_backend.isdir(old):  # DeepSpeed/FSDP save folders
-                self.file_backend.rmtree(old)
+        backend = self.file_backend
+        self.file_backend = deferred = _DeferredRemoval(backend)
+        pointer_dir = tempfile.mkdtemp(prefix='.last_checkpoint-', dir=runner.work_dir) \
+            if is_main_process() else runner.work_dir
+        try:
+            with self._quiet(runner):  # mmengine's save_checkpoint builds an unused FileClient too
+                super()._save_checkpoint_with_step(
+                    _WorkDirElsewhere(runner, pointer_dir), step, meta)
+            if not is_main_process():
+                return
+            pointer = osp.join(pointer_dir, 'last_checkpoint')
+            with open(pointer, 'rb+') as f:
+                os.fsync(f.fileno())
+            os.replace(pointer, osp.join(runner.work_dir, 'last_checkpoint'))
+            _fsync_dir(runner.work_dir)
+            for remove, path in deferred.pending:
+                remove(path)
+        finally:
+            self.file_backend = backend
+            if pointer_dir != runner.work_dir:
+                shutil.rmtree(pointer_dir, ignore_errors=True)

@@ -1,4 +1,5 @@
-"""Reseed every random generator at the start of each epoch, so a resumed run repeats exactly."""
+"""Exact resumption: reseed every generator per epoch, the data pipeline per sample, and skip
+the batches an iteration checkpoint already trained."""
 import random
 
 import numpy as np
@@ -6,20 +7,32 @@ import torch
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
+from torch.utils.data import BatchSampler
+
+from ..sample_seeding import seed_samples_per_epoch
 
 
 @HOOKS.register_module()
 class EpochSeedHook(Hook):
-    """Set ``random``, ``numpy`` and ``torch`` seeds to ``seed + epoch`` before each epoch.
+    """Make a resumed run repeat the uninterrupted one, with any ``num_workers`` and
+    ``persistent_workers`` (the shipped configs use persistent workers).
 
     mmengine restores weights, optimizer, schedulers and the sampler's epoch when resuming, but
-    not the state of the global random generators that main-process augmentations and dropout
-    draw from: a run killed in epoch 5 and resumed would see different crops from epoch 5 on than
-    the uninterrupted run. Deriving the generator state from ``(seed, epoch)`` alone makes every
-    epoch independent of what happened before it, so ``--resume auto`` reaches the same
-    parameters (mmengine stores the seed in the checkpoint and reuses it on resume). Needs
-    ``persistent_workers=False`` for dataloaders with workers (mmengine reseeds non-persistent
-    workers from the seed at every epoch; persistent workers keep their drifting state).
+    not the random state the augmentations draw from: that of the main process, and that of
+    persistent dataloader workers, which carry it from epoch to epoch. This hook
+
+    * sets ``random``, ``numpy`` and ``torch`` to ``seed + epoch`` before each epoch (main-process
+      randomness such as dropout);
+    * seeds the data pipeline per sample from ``(seed, epoch, index)``, in the main process and in
+      every worker (:func:`~mmml_plugin.engine.sample_seeding.seed_samples_per_epoch`), so a
+      sample's crop and flip do not depend on which worker loads it or what it loaded before;
+    * when the run resumes from an iteration checkpoint inside an epoch (``CheckpointHook`` with
+      ``by_epoch=False``), leaves out the batches of that epoch already trained, so training
+      continues at the right batch and ends exactly at ``max_iters`` (mmengine restarts the epoch
+      at batch 0 while the iteration counter goes on). Needs a sampler whose order depends on the
+      epoch only (mmengine's ``DefaultSampler``) and a plain batch sampler.
+
+    mmengine stores the seed in the checkpoint and reuses it on resume.
 
     Args:
         diff_rank_seed (bool): add the rank to the seed, as ``randomness.diff_rank_seed`` does.
@@ -31,16 +44,34 @@ class EpochSeedHook(Hook):
     def __init__(self, diff_rank_seed: bool = False):
         self.diff_rank_seed = diff_rank_seed
 
+    def _seed(self, runner) -> int:
+        return runner.seed + (get_rank() if self.diff_rank_seed else 0)
+
     def before_train(self, runner) -> None:
         loader = runner.train_dataloader
-        if getattr(loader, 'persistent_workers', False) and loader.num_workers > 0:
+        indices = seed_samples_per_epoch(loader, self._seed(runner))
+        if indices is None:
             runner.logger.warning(
-                'EpochSeedHook: train_dataloader.persistent_workers=True keeps worker random '
-                'state across epochs, so a resumed run will not repeat the uninterrupted one. '
-                'Set train_dataloader.persistent_workers=False for bit-exact resumption.')
+                f'EpochSeedHook: the training dataloader ({type(loader.dataset).__name__}) has no '
+                'batch sampler or no prepare_data method, so its augmentations are not seeded per '
+                'sample and a resumed run may draw other crops than the uninterrupted one.')
+        done = runner.iter - runner.epoch * len(loader)
+        if not 0 < done < len(loader) or indices is None:
+            return
+        if type(loader.batch_sampler) is not BatchSampler:  # e.g. mmdet's aspect-ratio grouping
+            runner.logger.warning(
+                f'EpochSeedHook: resuming inside epoch {runner.epoch + 1}, but the batch sampler '
+                f'{type(loader.batch_sampler).__name__} groups indices itself, so the {done} '
+                'batch(es) already trained cannot be left out exactly: the epoch restarts at its '
+                "first batch (mmengine's behaviour). Save checkpoints by epoch for exact "
+                'resumption.')
+            return
+        indices.skip_next_epoch(done * loader.batch_size)
+        runner.logger.info(f'EpochSeedHook: resuming inside epoch {runner.epoch + 1}: '
+                           f'skipping its first {done} batch(es), already trained.')
 
     def before_train_epoch(self, runner) -> None:
-        seed = runner.seed + runner.epoch + (get_rank() if self.diff_rank_seed else 0)
+        seed = self._seed(runner) + runner.epoch
         random.seed(seed)
         np.random.seed(seed % 2**32)
         torch.manual_seed(seed)

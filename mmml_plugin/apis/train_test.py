@@ -4,14 +4,21 @@ They take an OpenMMLab config of either scope (``default_scope='mmpretrain'`` fo
 classification, ``'mmdet'`` for detection), apply the usual command-line overrides and run
 mmengine's :class:`~mmengine.runner.Runner`.
 """
+import copy
 import os
 import os.path as osp
 from typing import Optional
 
 import mmengine
+import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+
+from mmml_plugin.engine.data_root import reroot_data
+
+__all__ = ['load_config', 'build_runner', 'run_train', 'run_test', 'write_results_json',
+           'parse_launcher_env', 'LAUNCHERS']
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 
@@ -22,8 +29,18 @@ def load_config(config: str,
                 launcher: str = 'none') -> Config:
     """Read ``config``, merge ``cfg_options`` and fill ``work_dir``/``launcher``.
 
-    The work dir is, in order of priority: ``work_dir``, the config's ``work_dir``,
-    ``./work_dirs/<config name>``.
+    ``data_root=X`` among the options moves every path the config derived from its
+    ``data_root`` (:func:`mmml_plugin.engine.data_root.reroot_data`). The work dir is, in order
+    of priority: ``work_dir``, the config's ``work_dir``, ``./work_dirs/<config name>``.
+
+    Args:
+        config (str): config path.
+        cfg_options (dict, optional): overrides, as from ``--cfg-options``.
+        work_dir (str, optional): where logs and checkpoints go.
+        launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
+
+    Returns:
+        Config: the merged config.
     """
     if not osp.isfile(config):
         raise FileNotFoundError(f'{config}: config file not found.')
@@ -31,40 +48,15 @@ def load_config(config: str,
         raise ValueError(f'launcher must be one of {LAUNCHERS}, got {launcher!r}.')
     cfg = Config.fromfile(config)
     if cfg_options:
-        old_root = cfg.get('data_root')
+        original = copy.deepcopy(cfg)
         cfg.merge_from_dict(cfg_options)
-        new_root = cfg.get('data_root')
-        if old_root and new_root != old_root:
-            if old_root.endswith('/') and not new_root.endswith('/'):
-                new_root += '/'
-            for key in list(cfg.keys()):
-                if isinstance(cfg[key], (dict, list)):
-                    _reroot(cfg[key], old_root, new_root)
-            cfg.data_root = new_root
+        reroot_data(cfg, original)
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config))[0])
     return cfg
-
-
-def _reroot(node, old_root: str, new_root: str):
-    """Move every path under ``old_root`` to ``new_root`` (in place, recursively).
-
-    Dataset configs copy ``data_root`` into their own fields when the config file is read, so
-    ``--cfg-options data_root=X`` alone would change nothing. With this, it re-roots the
-    datasets, evaluators and label files that lived under the old root.
-    """
-    items = node.items() if isinstance(node, dict) else enumerate(node)
-    for key, value in list(items):
-        if isinstance(value, str) and value.startswith(old_root):
-            node[key] = new_root + value[len(old_root):] if value != old_root else new_root
-        elif isinstance(value, (dict, list)):
-            _reroot(value, old_root, new_root)
-        elif isinstance(value, tuple):
-            node[key] = type(value)(_reroot(list(value), old_root, new_root))
-    return node
 
 
 def _scope(cfg: Config) -> str:
@@ -81,7 +73,8 @@ def _set_dataloader_defaults(cfg: Config) -> None:
         loader = cfg.get(field)
         if loader is None:
             continue
-        defaults = ConfigDict(pin_memory=True,
+        # pinned memory only helps copies to a GPU; without one torch warns about it per loader
+        defaults = ConfigDict(pin_memory=torch.cuda.is_available(),
                               persistent_workers=loader.get('num_workers', 0) > 0)
         if _scope(cfg) == 'mmpretrain':
             defaults.collate_fn = dict(type='default_collate')
@@ -92,7 +85,6 @@ def _set_dataloader_defaults(cfg: Config) -> None:
 
 
 def _enable_amp(cfg: Config) -> None:
-    import torch
     if not torch.cuda.is_available():
         raise RuntimeError('--amp needs a CUDA GPU: mmengine\'s AmpOptimWrapper does not run on '
                            'the CPU. Drop --amp to train in fp32.')
@@ -110,13 +102,13 @@ def build_runner(cfg: Config) -> Runner:
 
 
 def run_train(config: str,
-          work_dir: Optional[str] = None,
-          resume: Optional[str] = None,
-          amp: bool = False,
-          auto_scale_lr: bool = False,
-          tensorboard: bool = False,
-          cfg_options: Optional[dict] = None,
-          launcher: str = 'none') -> Runner:
+              work_dir: Optional[str] = None,
+              resume: Optional[str] = None,
+              amp: bool = False,
+              auto_scale_lr: bool = False,
+              tensorboard: bool = False,
+              cfg_options: Optional[dict] = None,
+              launcher: str = 'none') -> Runner:
     """Train a model from a config file.
 
     Args:
@@ -157,14 +149,20 @@ def run_train(config: str,
 
 
 def run_test(config: str,
-         checkpoint: str,
-         work_dir: Optional[str] = None,
-         out: Optional[str] = None,
-         dump: Optional[str] = None,
-         show_dir: Optional[str] = None,
-         cfg_options: Optional[dict] = None,
-         launcher: str = 'none') -> dict:
+             checkpoint: str,
+             work_dir: Optional[str] = None,
+             out: Optional[str] = None,
+             dump: Optional[str] = None,
+             show_dir: Optional[str] = None,
+             cfg_options: Optional[dict] = None,
+             launcher: str = 'none',
+             strict: bool = True) -> dict:
     """Evaluate ``checkpoint`` on the config's test set.
+
+    The checkpoint must provide every weight of the model (``strict``): one of another model
+    (e.g. SSGRL weights with the baseline config) is refused with a ``CheckpointMismatchError``
+    naming the missing/unexpected keys and the config it was trained with, instead of scoring a
+    randomly initialised head.
 
     Args:
         config (str): config path.
@@ -173,9 +171,12 @@ def run_test(config: str,
         out (str, optional): write the metrics as JSON to this file.
         dump (str, optional): write every sample's scores and targets to this ``.npz``
             (:class:`~mmml_plugin.evaluation.DumpMultiLabelResults`), for offline analysis.
-        show_dir (str, optional): draw predictions into this folder (under the work dir).
+        show_dir (str, optional): draw every test image with its predictions into this folder
+            (relative paths are inside the work dir).
         cfg_options (dict, optional): overrides, as from ``--cfg-options``.
         launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
+        strict (bool): refuse checkpoints with missing, unexpected or mis-shaped weights
+            (``--cfg-options strict_checkpoint=False`` does the same). Defaults to True.
 
     Returns:
         dict: the metrics.
@@ -184,6 +185,9 @@ def run_test(config: str,
         raise FileNotFoundError(f'{checkpoint}: checkpoint not found.')
     cfg = load_config(config, cfg_options, work_dir, launcher)
     cfg.load_from = checkpoint
+    # MMMLRunner refuses a checkpoint that leaves model weights uninitialised (strict_checkpoint)
+    cfg.setdefault('runner_type', 'MMMLRunner')
+    cfg.setdefault('strict_checkpoint', strict)
     if show_dir is not None:
         _enable_visualization(cfg, show_dir)
     _set_dataloader_defaults(cfg)
@@ -202,11 +206,12 @@ def _enable_visualization(cfg: Config, show_dir: str) -> None:
     if hook is None:
         raise KeyError('--show-dir needs a `visualization` entry in `default_hooks`.')
     hook.enable = True
+    hook.interval = 1  # every test image (mmpretrain's default draws 1 image in 5000)
     if _scope(cfg) == 'mmdet':
         hook.draw = True
-        hook.test_out_dir = show_dir
-    else:
-        hook.out_dir = show_dir
+        hook.test_out_dir = show_dir  # mmdet puts it in <work_dir>/<timestamp>/
+    else:  # mmpretrain writes out_dir as given, i.e. relative to the current directory
+        hook.out_dir = show_dir if osp.isabs(show_dir) else osp.join(cfg.work_dir, show_dir)
 
 
 def write_results_json(path: str, metrics: dict, **info) -> None:
@@ -218,7 +223,3 @@ def parse_launcher_env(local_rank: Optional[int]) -> None:
     """Export ``LOCAL_RANK`` when a launcher passed ``--local-rank`` instead of the env var."""
     if local_rank is not None and 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(local_rank)
-
-
-__all__ = ['load_config', 'build_runner', 'run_train', 'run_test', 'write_results_json',
-                          'parse_launcher_env', 'LAUNCHERS']

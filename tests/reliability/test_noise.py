@@ -1,0 +1,50 @@
+"""Issue 13, items 12 and 13: ``--show-dir`` draws every test image into the work dir; no
+warning a user cannot act on is printed on an ordinary run."""
+import warnings
+
+import pytest
+import torch
+from reliability_helpers import DEMO_CONFIG, demo_options
+
+from mmml_plugin.apis import load_config, run_test, run_train
+
+NOISE = ('"FileClient" will be deprecated', '"HardDiskBackend" is the alias',
+         "'pin_memory' argument is set as true", '`save_param_scheduler` is True')
+
+
+def test_an_ordinary_run_prints_no_noise(tmp_path, tiny_demo, capsys):
+    options = demo_options(tiny_demo, max_epochs=1, **{'param_scheduler': None})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        run_train(DEMO_CONFIG, work_dir=str(tmp_path), cfg_options=options)
+    out = capsys.readouterr()
+    text = out.out + out.err + '\n'.join(str(w.message) for w in caught)
+    assert (tmp_path / 'epoch_1.pth').is_file()
+    assert not [n for n in NOISE if n in text], [n for n in NOISE if n in text]
+
+
+def test_show_dir_draws_every_test_image_in_the_work_dir(tmp_path, tiny_demo, monkeypatch):
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+    init_default_scope('mmpretrain')
+    options = demo_options(tiny_demo)
+    model = MODELS.build(load_config(DEMO_CONFIG, options).model)
+    ckpt = tmp_path / 'weights.pth'
+    torch.save({'state_dict': model.state_dict()}, ckpt)
+    elsewhere = tmp_path / 'cwd'
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    work = tmp_path / 'work'
+    run_test(DEMO_CONFIG, str(ckpt), work_dir=str(work), show_dir='vis', cfg_options=options)
+    drawn = list((work / 'vis').glob('*.png'))
+    assert len(drawn) == 8  # every test image (mmpretrain's default draws 1 in 5000)
+    assert not list(elsewhere.rglob('*.png'))  # nothing in the current directory
+
+
+@pytest.mark.parametrize('size', [5000, 70000])
+def test_check_images_reports_the_file_size(tmp_path, size):
+    from mmml_plugin.datasets.bad_images import find_bad_images
+    path = tmp_path / 'cut.jpg'
+    path.write_bytes(b'\xff\xd8\xff\xe0' + b'\x00' * (size - 4))  # a JPEG without its end marker
+    [(_, reason)] = find_bad_images([str(path)], progress=False)
+    assert f'{size} bytes' in reason
