@@ -1,4 +1,13 @@
-from .detection_multilabel import DetectionMultiLabelMetric
+"""mmengine metrics. ``MultiLabelMAP`` registers into mmpretrain's ``METRICS`` on import;
+``DetectionMultiLabelMetric`` needs mmdet and registers into mmdet's ``METRICS`` when its module
+(``mmml_plugin.evaluation.metrics.detection_multilabel``) is imported, as the Faster R-CNN config's
+``custom_imports`` does; the name below imports it on first use."""
+from mmml_plugin.utils.lazy import lazy_attributes
 from .multilabel_map import MultiLabelMAP
+
+# Needs mmdet: imported on first use (one per line).
+__getattr__, __dir__ = lazy_attributes(__name__, {
+    'DetectionMultiLabelMetric': '.detection_multilabel',
+})
 
 __all__ = ['MultiLabelMAP', 'DetectionMultiLabelMetric']
