@@ -34,11 +34,13 @@ PACKAGES=(
     ordered-set
     shapely
     terminaltables
+    importlib-metadata
+    lazy-importer
 )
 # On the GPU machine already (its image's package list): never shadow these with our copies.
 PROVIDED="torch torchvision numpy opencv-python opencv-python-headless scikit-learn scipy
 matplotlib pillow pyyaml rich tqdm einops markdown click packaging six regex setuptools
-importlib-metadata zipp pygments markdown-it-py mdurl typing-extensions tomli colorama tabulate
+zipp pygments markdown-it-py mdurl typing-extensions tomli colorama tabulate
 requests pandas"
 
 mkdir -p "$DEST"

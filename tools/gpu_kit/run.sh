@@ -61,6 +61,10 @@ fi
 cd "$ROOT" || exit 2
 step import 120 "$OUT/import.log" "$PYTHON" -c \
     'import mmengine, mmcv, mmpretrain, mmdet, mmml_plugin; print("mmengine", mmengine.__version__, "mmcv", mmcv.__version__, "mmpretrain", mmpretrain.__version__, "mmdet", mmdet.__version__, "mmml_plugin", mmml_plugin.__file__)'
+if [[ ${STATUS[install]} != 0 || ${STATUS[import]} != 0 ]]; then
+    log "FAILED: the OpenMMLab stack does not install or import; see $OUT/install.log, $OUT/import.log"
+    exit 1
+fi
 
 if (( SMOKE )); then
     TRAIN_ARGS=(--device cpu --image-size 64 --batch-sizes 1 --steps 1 --warmup 0
