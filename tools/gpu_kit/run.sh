@@ -67,10 +67,11 @@ if [[ ${STATUS[install]} != 0 || ${STATUS[import]} != 0 ]]; then
 fi
 
 if (( SMOKE )); then
+    # every code path once (fp32 is also run for the logits reference and the FLOP count)
     TRAIN_ARGS=(--device cpu --image-size 64 --batch-sizes 1 --steps 1 --warmup 0
-                --dtypes fp32 bf16 --threads 2)
-    CL_ARGS=(--device cpu --image-size 64 --batch-sizes 1 --steps 1 --warmup 0 --dtypes fp32
-             --models baseline --threads 2)
+                --dtypes bf16 --threads 2)
+    CL_ARGS=(--channels-last --device cpu --image-size 64 --batch-sizes 1 --steps 1 --warmup 0
+             --dtypes fp32 --models baseline --threads 2)
     E2E_ARGS=(--device cpu --epochs 2 --num-train 32 --num-val 16 --runs baseline --no-fail
               --cfg-options train_dataloader.num_workers=0 train_dataloader.persistent_workers=False
               val_dataloader.num_workers=0 val_dataloader.persistent_workers=False
