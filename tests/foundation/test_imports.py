@@ -13,7 +13,8 @@ def test_import_registers_and_loads_nothing_heavy():
     out = run_guarded('''
         block('mmcv._ext')  # as with mmcv-lite: no compiled ops
         # what every mmpretrain run imports anyway; mmpretrain.models itself tries mmcv.ops
-        # (mmcv.cnn.bricks.transformer) and mmdet, and goes on without them
+        # (mmcv.cnn.bricks.transformer) and, where mmdet is installed, mmdet.models
+        # (mmpretrain/models/utils/res_layer_extra_norm.py), and goes on without them
         import torch, mmpretrain, mmpretrain.datasets, mmpretrain.models  # noqa: E401
         before = set(sys.modules)
         ATTEMPTS.clear()
