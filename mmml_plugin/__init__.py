@@ -7,9 +7,9 @@ no compiled mmcv op, no matplotlib, no mmdet. The mmdet-side metric registers wh
 names it in ``custom_imports``); ``mmml_plugin.apis`` and ``mmml_plugin.visualization`` load on
 first use. See docs/registration.md and docs/architecture.md.
 """
-from .version import __version__
 from .utils import register_checkpoint_safe_globals
 from .utils.lazy import lazy_attributes
+from .version import __version__
 
 register_checkpoint_safe_globals()
 

@@ -1,6 +1,7 @@
 """Entry points: train/test runners (light) and single-image inference (loads ``mmpretrain.apis``
 and matplotlib, so imported on first use)."""
 from mmml_plugin.utils.lazy import lazy_attributes
+
 from .runner import build_runner, load_config, run_test, run_train, write_results_json
 
 # Heavy (mmpretrain.apis, matplotlib): imported on first use (one per line).

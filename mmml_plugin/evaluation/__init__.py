@@ -2,6 +2,7 @@
 registered as ``MultiLabelMAP`` (mmpretrain) and ``DetectionMultiLabelMetric`` (mmdet; imported
 on first use, see ``metrics/__init__.py``)."""
 from mmml_plugin.utils.lazy import lazy_attributes
+
 from .functional import (average_precision, mean_average_precision, multilabel_f1,
                          multilabel_metrics, precision_recall_curve)
 from .metrics import MultiLabelMAP

@@ -4,6 +4,7 @@ baseline train and evaluate with mmcv's compiled ops unavailable (an mmcv-lite i
 import pytest
 
 from mmml_plugin.utils.lazy import lazy_attributes
+
 from .import_guard import run_guarded
 
 HEAVY = ('mmcv._ext', 'mmcv.ops', 'matplotlib', 'mmdet')

@@ -3,6 +3,7 @@
 (``mmml_plugin.evaluation.metrics.detection_multilabel``) is imported, as the Faster R-CNN config's
 ``custom_imports`` does; the name below imports it on first use."""
 from mmml_plugin.utils.lazy import lazy_attributes
+
 from .multilabel_map import MultiLabelMAP
 
 # Needs mmdet: imported on first use (one per line).
