@@ -51,7 +51,7 @@ def measure(preload: str, root: str) -> dict:
     """One fresh interpreter importing the plugin found first under ``root``."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         p for p in (root, os.environ.get('PYTHONPATH')) if p))
-    proc = subprocess.run([sys.executable, '-c', CHILD.format(preload=preload)], cwd=root,
+    proc = subprocess.run([sys.executable, '-c', CHILD.replace('{preload}', preload)], cwd=root,
                           capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f'importing mmml_plugin from {root} failed:\n{proc.stderr[-3000:]}')
