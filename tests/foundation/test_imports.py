@@ -96,6 +96,27 @@ def test_lazy_attributes_module_or_member():
     assert {'functional', 'f1', 'topk_mask'} <= set(dir_())
 
 
+def test_lazy_name_wins_over_a_submodule_of_the_same_name(tmp_path, monkeypatch):
+    """``helper`` is both a submodule and a function defined in ``impl``; importing ``impl``
+    binds the submodule on the package, the lazy name must still give the function."""
+    pkg = tmp_path / 'lazy_probe_pkg'
+    pkg.mkdir()
+    (pkg / '__init__.py').write_text(
+        'from mmml_plugin.utils.lazy import lazy_attributes\n'
+        "__getattr__, __dir__ = lazy_attributes(__name__, {'helper': '.impl', 'other': '.impl',"
+        " 'x': '.helper', 'shared': '.shared'})\n")
+    (pkg / 'helper.py').write_text('x = 1\n')
+    (pkg / 'impl.py').write_text('from .helper import x\n\n\ndef helper():\n    return x\n\n'
+                                 '\nother = 2\n')
+    (pkg / 'shared.py').write_text('def shared():\n    return 3\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import lazy_probe_pkg
+    from lazy_probe_pkg import other, x  # imports impl, which imports the helper submodule
+    assert other == 2 and x == 1
+    assert callable(lazy_probe_pkg.helper) and lazy_probe_pkg.helper() == 1
+    assert lazy_probe_pkg.shared() == 3  # the member, though the module has the same name
+
+
 def test_ssgrl_and_baseline_train_and_evaluate_without_compiled_mmcv(demo_data, tmp_path):
     """The SSGRL and baseline demo configs build, train a step and evaluate with mmcv._ext
     unavailable throughout and matplotlib/mmdet unavailable while the plugin is imported."""
