@@ -3,7 +3,11 @@
 # SSGRL classifiers are compared on the same VOC2007 classification mAP.
 _base_ = 'mmdet::pascal_voc/faster-rcnn_r50_fpn_1x_voc0712.py'
 
-custom_imports = dict(imports=['mmml_plugin'], allow_failed_imports=False)
+# `import mmml_plugin` registers the classification side only (no mmdet import); the mmdet-side
+# metric registers into mmdet's METRICS when its module is imported.
+custom_imports = dict(
+    imports=['mmml_plugin', 'mmml_plugin.evaluation.metrics.detection_multilabel'],
+    allow_failed_imports=False)
 
 # The plugin's protections (docs/reliability.md): atomic checkpoints, NaN/inf loss stop, exact
 # resume, synchronised BatchNorm buffers, CPU multi-process start.

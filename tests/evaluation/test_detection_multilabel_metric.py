@@ -8,6 +8,7 @@ from mmengine.evaluator import Evaluator
 from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 
+import mmml_plugin.evaluation.metrics.detection_multilabel  # noqa: F401  (registers into mmdet)
 from mmml_plugin.evaluation.functional import multilabel_metrics
 
 CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat')

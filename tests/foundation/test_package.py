@@ -7,9 +7,11 @@ from mmengine.config import Config
 
 
 def test_version_and_import_registers_everything():
-    import mmml_plugin
     from mmdet.registry import METRICS as DET_METRICS
     from mmpretrain.registry import DATASETS, METRICS, MODELS
+
+    import mmml_plugin
+    import mmml_plugin.evaluation.metrics.detection_multilabel  # noqa: F401  (the mmdet side)
     assert isinstance(mmml_plugin.__version__, str) and mmml_plugin.__version__.count('.') == 2
     for name in ('SemanticDecouplingNeck', 'GraphInteractionHead', 'SSGRLHead'):
         assert MODELS.get(name) is not None, name

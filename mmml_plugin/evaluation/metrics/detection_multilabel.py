@@ -133,3 +133,13 @@ class DetectionMultiLabelMetric(MultiLabelMAP):
         for data_sample in data_samples:
             self.results.append(
                 detection_record(data_sample, num_classes, self.difficult_as_positive))
+
+
+def _register_dump_for_detectors() -> None:
+    """``tools/test.py --dump`` on a detector config: the dump metric in mmdet's registry too."""
+    from .dump_results import DumpMultiLabelResults
+    if DET_METRICS.get('DumpMultiLabelResults') is None:
+        DET_METRICS.register_module(module=DumpMultiLabelResults)
+
+
+_register_dump_for_detectors()

@@ -6,12 +6,10 @@ The dump holds plain arrays only (no pickle), so reading it can never run code: 
 """
 from typing import List, Optional, Sequence
 
-from mmdet.registry import METRICS as DET_METRICS
 from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
 
 from ..results_io import check_dump_path, save_predictions
-from .detection_multilabel import dataset_num_classes, detection_record
 from .multilabel_map import MultiLabelMAP, classification_record
 
 
@@ -50,6 +48,8 @@ class DumpMultiLabelResults(BaseMetric):
         """Keep each sample's (C,) scores, (C,) int8 targets and image path."""
         for data_sample in data_samples:
             if 'pred_instances' in data_sample:
+                # a detector (mmdet is there): image-level scores as DetectionMultiLabelMetric
+                from .detection_multilabel import dataset_num_classes, detection_record
                 num_classes = self.num_classes or dataset_num_classes(
                     self.dataset_meta, type(self).__name__)
                 record = detection_record(data_sample, num_classes, self.difficult_as_positive)
@@ -68,7 +68,7 @@ class DumpMultiLabelResults(BaseMetric):
 
 
 METRICS.register_module(module=DumpMultiLabelResults)
-DET_METRICS.register_module(module=DumpMultiLabelResults)
+# mmdet's METRICS gets it in detection_multilabel.py, which needs mmdet (import boundaries)
 
 
 def prediction_dump(out_file_path: str,
