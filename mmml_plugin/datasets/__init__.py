@@ -1,5 +1,5 @@
 """Datasets, transforms and label artefacts (graph, embeddings, demo data)."""
-from .bad_images import BadImageReportHook, SkipBadImagesMixin
+from .bad_images import SkipBadImagesMixin
 from .class_names import COCO_CATEGORY_IDS, COCO_CLASSES, VOC_CLASSES, WORD_ALIASES
 from .coco_index import CocoLabelIndex, load_coco_label_index
 from .coco_multilabel import CocoMultiLabelDataset
@@ -10,7 +10,7 @@ from .label_file_builders import (build_label_embeddings_from_glove, build_label
 from .transforms import BadImageError, LoadImageChecked, RandomSquareCropResize
 
 __all__ = [
-    'BadImageReportHook', 'SkipBadImagesMixin', 'COCO_CATEGORY_IDS', 'COCO_CLASSES',
+    'SkipBadImagesMixin', 'COCO_CATEGORY_IDS', 'COCO_CLASSES',
     'VOC_CLASSES', 'WORD_ALIASES', 'CocoLabelIndex', 'load_coco_label_index',
     'CocoMultiLabelDataset', 'make_demo_dataset', 'ImageListSubset', 'holdout_names',
     'read_image_list', 'build_label_embeddings_from_glove',

@@ -55,15 +55,6 @@ class SkipBadImagesMixin:
         return self._skipped_paths
 
 
-def __getattr__(name):
-    # BadImageReportHook lives in mmml_plugin/engine/hooks/ (hooks are engine code); this keeps
-    # ``from mmml_plugin.datasets import BadImageReportHook`` working.
-    if name == 'BadImageReportHook':
-        from mmml_plugin.engine.hooks.bad_image_report_hook import BadImageReportHook
-        return BadImageReportHook
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
-
-
 def find_bad_images(paths: Sequence[str], decode: bool = False,
                     progress: bool = True) -> List[Tuple[str, str]]:
     """Checks image files up front (e.g. an evaluation split, which never skips).
