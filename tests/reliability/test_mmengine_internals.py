@@ -28,6 +28,18 @@ def test_checkpoint_hook_save_with_step_is_what_atomic_checkpoint_hook_wraps():
     assert 'self._save_checkpoint_with_step(runner, step, meta=meta)' in caller
 
 
+def test_checkpoint_hook_save_best_is_what_atomic_checkpoint_hook_wraps():
+    """``AtomicCheckpointHook._save_best_checkpoint`` defers the parent's removal of the previous
+    best (``self.file_backend.remove``/``rmtree``) until the new best is written."""
+    assert _params(CheckpointHook._save_best_checkpoint) == ['self', 'runner', 'metrics']
+    source = inspect.getsource(CheckpointHook._save_best_checkpoint)
+    assert 'self.file_backend.remove(best_ckpt_path)' in source
+    assert 'self.file_backend.rmtree(best_ckpt_path)' in source
+    assert source.index('self.file_backend.remove(') < source.index('runner.save_checkpoint(')
+    caller = inspect.getsource(CheckpointHook.after_val_epoch)
+    assert 'self._save_best_checkpoint(runner, metrics)' in caller
+
+
 def test_atomic_checkpoint_hook_keeps_one_checkpoint_and_a_true_pointer(tmp_path):
     """The wrapped parent on a real Runner: ``max_keep_ckpts=1`` keeps the newest checkpoint,
     the pointer names it, and no temporary pointer folder is left."""

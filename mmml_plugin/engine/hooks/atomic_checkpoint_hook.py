@@ -66,7 +66,8 @@ class AtomicCheckpointHook(CheckpointHook):
        parent writes it into a temporary folder, which is then renamed over the real one;
     3. with ``max_keep_ckpts`` the oldest checkpoint is deleted only *after* the new one and the
        pointer are on disk (mmengine deletes it first, so ``max_keep_ckpts=1`` plus a kill while
-       saving leaves no checkpoint at all and a pointer to a deleted file).
+       saving leaves no checkpoint at all and a pointer to a deleted file); likewise the previous
+       ``save_best`` checkpoint is deleted only after the new best is written.
 
     The saving itself is the parent's ``_save_checkpoint_with_step``, called with the deletions
     deferred and the pointer redirected (``tests/reliability/test_mmengine_internals.py`` fails if
@@ -107,6 +108,19 @@ class AtomicCheckpointHook(CheckpointHook):
             yield
         finally:
             logger.removeFilter(drop)
+
+    def _save_best_checkpoint(self, runner, metrics) -> None:
+        """``save_best``: the previous best checkpoint is deleted only after the new one is on
+        disk (the parent deletes it first), and without the parent's deprecation lines."""
+        backend = self.file_backend
+        self.file_backend = deferred = _DeferredRemoval(backend)
+        try:
+            with self._quiet(runner):
+                super()._save_best_checkpoint(runner, metrics)
+            for remove, path in deferred.pending:
+                remove(path)
+        finally:
+            self.file_backend = backend
 
     def _save_checkpoint_with_step(self, runner, step, meta):
         backend = self.file_backend
