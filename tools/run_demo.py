@@ -1,8 +1,8 @@
 """`make demo`: generated demo data -> label graph + embeddings -> SSGRL and baseline trained on
-the CPU -> metrics table and plots (see mmml_plugin/apis/demo.py)."""
+the CPU -> metrics table and plots (see mmml_plugin/apis/demo_pipeline.py)."""
 import argparse
 
-from mmml_plugin.apis.demo import run_demo
+from mmml_plugin.apis.demo_pipeline import run_demo
 
 
 def main():

@@ -4,7 +4,7 @@ import os.path as osp
 
 from PIL import Image
 
-from mmml_plugin.apis.demo import TABLE_KEYS, run_demo
+from mmml_plugin.apis.demo_pipeline import TABLE_KEYS, run_demo
 
 
 def test_run_demo_end_to_end(tmp_path):

@@ -12,7 +12,7 @@ Then build its label graph and class embeddings::
 import argparse
 import json
 
-from mmml_plugin.datasets.demo import make_demo_dataset
+from mmml_plugin.datasets.demo_digits import make_demo_dataset
 
 
 def parse_args():

@@ -11,7 +11,7 @@ import os
 import os.path as osp
 from typing import Dict, Optional
 
-from mmml_plugin.datasets.demo import make_demo_dataset
+from mmml_plugin.datasets.demo_digits import make_demo_dataset
 from mmml_plugin.datasets.label_embeddings import build_label_embeddings_from_glove
 from mmml_plugin.datasets.label_graph import build_label_graph_from_coco
 from mmml_plugin.utils import get_config_file
@@ -27,7 +27,7 @@ def prepare_demo_data(data_root: str, num_train: int, num_val: int, image_size: 
                       seed: int = 0) -> dict:
     """Write the demo images and annotations, the label graph and the class embeddings.
 
-    Returns the dict of :func:`~mmml_plugin.datasets.demo.make_demo_dataset` plus
+    Returns the dict of :func:`~mmml_plugin.datasets.demo_digits.make_demo_dataset` plus
     ``graph_file`` and ``embedding_file``.
     """
     info = make_demo_dataset(data_root, num_train=num_train, num_val=num_val,
