@@ -1,6 +1,6 @@
-# Short from-scratch schedule for the demo digits on the CPU: Adam 3e-3, cosine decay.
+# Short from-scratch schedule for the demo digits on the CPU: Adam 1e-3, cosine decay.
 max_epochs = 12
-optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=3e-3, weight_decay=0))
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3, weight_decay=0))
 param_scheduler = dict(type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True, eta_min=1e-5)
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=1)
 val_cfg = dict()
