@@ -164,14 +164,22 @@ def evaluate_pointing_game(inferencer: MultiLabelInferencer,
 def select_cases(result: Dict[str, object], num: int = 8) -> Tuple[list, list]:
     """The best and the worst (image, class) pairs of :func:`evaluate_pointing_game`.
 
-    Best: hits with the largest share of attention on their boxes. Worst: misses first, then
-    the smallest share of attention on the boxes.
+    Best: hits with the largest share of attention on their boxes, one class after another
+    (each class's best before any class's second best). Worst: misses first, then the smallest
+    share of attention on the boxes.
 
     Returns:
         tuple[list, list]: ``best`` and ``worst``, each up to ``num`` pairs (dicts of ``pairs``).
     """
     pairs = result['pairs']
-    best = sorted((p for p in pairs if p['hit']), key=lambda p: -p['attention_in_boxes'])
+    hits = sorted((p for p in pairs if p['hit']), key=lambda p: -p['attention_in_boxes'])
+    rank_in_class: Dict[int, int] = {}
+    ranked = []
+    for pair in hits:
+        rank = rank_in_class.get(pair['class'], 0)
+        rank_in_class[pair['class']] = rank + 1
+        ranked.append((rank, -pair['attention_in_boxes'], pair))
+    best = [pair for _, _, pair in sorted(ranked, key=lambda r: r[:2])]
     worst = sorted(pairs, key=lambda p: (p['hit'], p['attention_in_boxes']))
     return best[:num], worst[:num]
 
