@@ -15,7 +15,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--work-dir', default='work_dirs/demo')
-    parser.add_argument('--num-train', type=int, default=480, help='multi-digit train images')
+    parser.add_argument('--num-train', type=int, default=640, help='multi-digit train images')
     parser.add_argument('--num-val', type=int, default=160, help='multi-digit val images')
     parser.add_argument('--num-digit-images', type=int, default=2000,
                         help='single-digit images of the pretraining stage')

@@ -3,7 +3,7 @@
 _base_ = [
     '../_base_/models/resnet101_multilabel.py',
     '../_base_/datasets/demo_multilabel.py',
-    '../_base_/schedules/adam_3e-3_demo.py',
+    '../_base_/schedules/adam_1e-3_demo.py',
     '../_base_/default_runtime.py',
 ]
 data_root = 'data/demo/'

@@ -27,7 +27,7 @@ train_dataloader = dict(
                  data_prefix='digits/', metainfo=dict(classes=classes),
                  pipeline=[dict(type='LoadImageFromFile'), dict(type='PackInputs')]))
 
-max_epochs = 2
+max_epochs = 4
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=3e-3, weight_decay=0))
 param_scheduler = dict(type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True, eta_min=1e-5)
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs)

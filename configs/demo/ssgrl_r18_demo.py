@@ -1,11 +1,11 @@
-# SSGRL on the generated demo digits (`make demo`): a narrow ResNet-18 (base width 32, last stage
-# stride 1 -> 8x8 maps of 256 channels at 115 px), initialised from the demo's digit-classification
+# SSGRL on the generated demo digits (`make demo`): a narrow ResNet-18 (base width 16, last stage
+# stride 1 -> 8x8 maps of 128 channels at 115 px), initialised from the demo's digit-classification
 # stage (configs/demo/resnet18_demo_pretrain.py, standing in for ImageNet weights) and trained on
 # the CPU in minutes. It runs the whole pipeline end to end; it is not a benchmark.
 _base_ = [
     '../_base_/models/ssgrl_r101.py',
     '../_base_/datasets/demo_multilabel.py',
-    '../_base_/schedules/adam_3e-3_demo.py',
+    '../_base_/schedules/adam_1e-3_demo.py',
     '../_base_/default_runtime.py',
 ]
 data_root = 'data/demo/'
