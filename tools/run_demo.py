@@ -39,7 +39,8 @@ def main():
           f"{summary['label_prior_mAP']:.1f}):\n")
     print(out['table'])
     print('\nSSGRL attention, ' + pointing_game_lines(summary['pointing_game']))
-    print('\nSeconds per stage: ' + ', '.join(f'{k} {v:.0f}' for k, v in summary['seconds'].items()))
+    print('\nSeconds per stage, wall (CPU): ' + ', '.join(
+        f"{k} {v:.0f} ({summary['cpu_seconds'][k]:.0f})" for k, v in summary['seconds'].items()))
     print('\nPlots:\n' + '\n'.join(f'  {p}' for p in out['plots']))
 
 

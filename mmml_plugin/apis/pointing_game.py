@@ -6,6 +6,8 @@ transform, and scores the peaks against the boxes with
 :func:`mmml_plugin.evaluation.functional.pointing_game.pointing_game`. Used by
 ``tools/analysis/attention_pointing_game.py`` and by ``make demo``.
 """
+import contextlib
+import io
 import os.path as osp
 from typing import Dict, List, Optional, Tuple
 
@@ -71,7 +73,8 @@ def load_coco_boxes(ann_file: str, classes: List[str]) -> Tuple[list, Dict[str, 
     from pycocotools.coco import COCO
     if not osp.isfile(ann_file):
         raise FileNotFoundError(f'{ann_file}: annotation file not found.')
-    coco = COCO(ann_file)
+    with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints its progress
+        coco = COCO(ann_file)
     names = {cat['id']: cat['name'] for cat in coco.loadCats(coco.getCatIds())}
     index = {name: classes.index(name) for name in names.values() if name in classes}
     if not index:

@@ -52,10 +52,11 @@ def test_self_check_names_the_model_and_what_to_look_at():
 
 @pytest.fixture(scope='module')
 def small_demo(tmp_path_factory):
-    """The demo recipe on 160 + 64 images, 1 pretraining and 3 training epochs."""
+    """The demo recipe on 160 + 64 images (1000 single digits), 2 pretraining and 3 training
+    epochs."""
     work_dir = tmp_path_factory.mktemp('demo')
     out = run_demo(str(work_dir), num_train=160, num_val=64, max_epochs=3,
-                   num_digit_images=600, pretrain_epochs=1, check=False)
+                   num_digit_images=1000, pretrain_epochs=2, check=False)
     return work_dir, out
 
 
