@@ -9,7 +9,8 @@ digits are there: a model must recognise them. A tiny GloVe-format text file hol
 class-name words (words of one scene are close), so the real embedding tool runs on it.
 
 :func:`make_digit_classification_set` writes single-digit images of the training scans, drawn the
-same way, for the demo's stand-in for ImageNet pretraining (``configs/demo/resnet18_demo_pretrain.py``).
+same way, for the demo's stand-in for ImageNet pretraining
+(``configs/demo/resnet18_demo_pretrain.py``).
 
 Everything is deterministic given ``seed``; train and val use disjoint handwriting samples.
 """

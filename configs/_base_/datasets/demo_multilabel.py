@@ -1,4 +1,4 @@
-# Demo digits (mmml_plugin/datasets/demo_digits.py): COCO instances format, 10 classes, 128 px images.
+# Demo digits (mmml_plugin/datasets/demo_digits.py): COCO instances format, 10 classes, 128 px.
 # SSGRL's transforms scaled down by 640/128 = 5 (resize to 128, random square crop, resize to 115;
 # test: resize to 128, center crop 115), with only the two largest crop sizes {128, 115} and no
 # flip: smaller crops cut digits out while their labels stay, and a mirrored digit is not the same

@@ -1,6 +1,6 @@
 # Short schedule of the demo models (from the digit-pretrained backbone) on the CPU: Adam 1e-3,
 # cosine decay; one learning rate for SSGRL and the baseline.
-max_epochs = 6
+max_epochs = 12
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3, weight_decay=0))
 param_scheduler = dict(type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True, eta_min=1e-5)
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=1)
