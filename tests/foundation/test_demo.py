@@ -7,6 +7,7 @@ models learn well above the label prior and that SSGRL's attention points well a
 """
 import json
 import math
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -116,7 +117,8 @@ def test_run_demo_tool_exits_1_naming_the_model(tmp_path):
          '--num-train', '20', '--num-val', '10', '--max-epochs', '1', '--num-digit-images', '20',
          '--pretrain-epochs', '1', '--margin', '200'],
         capture_output=True, text=True, cwd=REPO, timeout=600,
-        env={'PYTHONPATH': REPO, 'OMP_NUM_THREADS': '1', 'PATH': '/usr/bin:/bin'})
+        env=dict(os.environ, OMP_NUM_THREADS='1',
+                 PYTHONPATH=os.pathsep.join([REPO, os.environ.get('PYTHONPATH', '')])))
     assert proc.returncode == 1, proc.stderr[-3000:]
     assert 'make demo FAILED' in proc.stderr and 'SSGRL ended near chance' in proc.stderr
     assert 'curves_ssgrl.png' in proc.stderr
