@@ -3,7 +3,7 @@ from .bad_images import SkipBadImagesMixin
 from .class_names import COCO_CATEGORY_IDS, COCO_CLASSES, VOC_CLASSES, WORD_ALIASES
 from .coco_index import CocoLabelIndex, load_coco_label_index
 from .coco_multilabel import CocoMultiLabelDataset
-from .demo import make_demo_dataset
+from .demo_digits import make_demo_dataset
 from .image_list_subset import ImageListSubset, holdout_names, read_image_list
 from .label_file_builders import (build_label_embeddings_from_glove, build_label_graph,
                                   build_label_graph_from_coco, read_word_vectors)

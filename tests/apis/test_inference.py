@@ -1,4 +1,4 @@
-"""The inference API and tools/demo.py on a demo SSGRL checkpoint."""
+"""The inference API and tools/image_demo.py on a demo SSGRL checkpoint."""
 import contextlib
 import io
 import math
@@ -113,10 +113,10 @@ def test_bad_inputs(demo_run, inferencer, tmp_path):
                    cfg_options=demo_run['options'])
 
 
-def test_demo_tool(demo_run, inferencer, dumped, repo_root, tmp_path):
-    """``python tools/demo.py IMAGE CONFIG CKPT ...``, run in this process (``runpy``)."""
+def test_image_demo_tool(demo_run, inferencer, dumped, repo_root, tmp_path):
+    """``python tools/image_demo.py IMAGE CONFIG CKPT ...``, run in this process (``runpy``)."""
     image = dumped[0]['img_path']
-    script = str(repo_root / 'tools' / 'demo.py')
+    script = str(repo_root / 'tools' / 'image_demo.py')
     argv, sys.argv = sys.argv, [
         script, image, demo_run['config'], demo_run['checkpoint'], '--out-dir', str(tmp_path),
         '--topk', '3', '--cfg-options', f"data_root={demo_run['options']['data_root']}"]

@@ -74,7 +74,7 @@ def test_missing_names_are_listed(tiny_glove):
 
 
 def test_demo_word_vectors_give_scene_structure(demo_data):
-    from mmml_plugin.datasets.demo import DEMO_SCENES
+    from mmml_plugin.datasets.demo_digits import DEMO_SCENES
     emb = load_label_embeddings(demo_data['embedding_file'], demo_data['classes'])
     assert emb.shape == (10, 50)
     unit = emb / np.linalg.norm(emb, axis=1, keepdims=True)

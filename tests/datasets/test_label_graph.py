@@ -74,7 +74,7 @@ def test_training_split_only(tmp_path):
 
 
 def test_demo_graph_has_cooccurrence_structure(demo_data):
-    from mmml_plugin.datasets.demo import DEMO_SCENES
+    from mmml_plugin.datasets.demo_digits import DEMO_SCENES
     graph = load_label_graph(demo_data['graph_file'], demo_data['classes'])
     scene = np.zeros((10, 10), bool)
     for s in DEMO_SCENES:

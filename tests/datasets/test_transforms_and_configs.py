@@ -84,7 +84,7 @@ def test_fused_crop_matches_the_explicit_chain():
 def test_demo_config_pipelines(demo_data):
     cfg = _config('demo_multilabel.py')
     assert cfg.val_evaluator == dict(type='MultiLabelMAP')
-    assert cfg.train_dataloader.batch_size == 8 and cfg.train_dataloader.num_workers == 2
+    assert cfg.train_dataloader.batch_size == 8 and cfg.train_dataloader.num_workers == 0
     ds_cfg = dict(cfg.train_dataloader.dataset, data_root=demo_data['data_root'])
     dataset = DATASETS.build(ds_cfg)
     assert len(dataset) == 48 and dataset.metainfo['classes'] == tuple(demo_data['classes'])

@@ -80,7 +80,7 @@ def test_inference_api_refuses_it(tiny_demo, ssgrl_checkpoint):
 
 
 def test_inference_refuses_nan_weights(tmp_path, tiny_demo, ssgrl_checkpoint):
-    """Issue 13, item 10: ``tools/demo.py`` printed NaN scores from NaN weights."""
+    """Issue 13, item 10: ``tools/image_demo.py`` printed NaN scores from NaN weights."""
     ckpt = torch.load(ssgrl_checkpoint, map_location='cpu', weights_only=True)
     name = next(k for k, v in ckpt['state_dict'].items() if v.is_floating_point())
     ckpt['state_dict'][name] = torch.full_like(ckpt['state_dict'][name], float('nan'))

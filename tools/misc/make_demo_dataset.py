@@ -12,7 +12,7 @@ Then build its label graph and class embeddings::
 import argparse
 import json
 
-from mmml_plugin.datasets.demo import make_demo_dataset
+from mmml_plugin.datasets.demo_digits import SCENE_PURITY, make_demo_dataset
 
 
 def parse_args():
@@ -22,12 +22,15 @@ def parse_args():
     parser.add_argument('--num-val', type=int, default=200)
     parser.add_argument('--size', type=int, default=128, help='image side in pixels')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--scene-purity', type=float, default=SCENE_PURITY,
+                        help='probability that a digit comes from its image\'s scene')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    info = make_demo_dataset(args.out_dir, args.num_train, args.num_val, args.size, args.seed)
+    info = make_demo_dataset(args.out_dir, args.num_train, args.num_val, args.size, args.seed,
+                             args.scene_purity)
     print(json.dumps(info, indent=1))
 
 

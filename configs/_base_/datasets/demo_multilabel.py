@@ -1,4 +1,4 @@
-# Demo digits (tools/misc/make_demo_dataset.py): COCO instances format, 10 classes, 128 px images.
+# Demo digits (mmml_plugin/datasets/demo_digits.py): COCO instances format, 10 classes, 128 px.
 # SSGRL's transforms scaled down by 640/128 = 5 (resize to 128, random square crop, resize to 115;
 # test: resize to 128, center crop 115), with only the two largest crop sizes {128, 115} and no
 # flip: smaller crops cut digits out while their labels stay, and a mirrored digit is not the same
@@ -29,10 +29,12 @@ test_pipeline = [
     dict(type='PackInputs'),
 ]
 
+# No worker processes: decoding a 128 px image costs far less than the model's step on the CPU,
+# and the demo stays one process on a 2-core machine.
 train_dataloader = dict(
     batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
+    num_workers=0,
+    persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
@@ -44,8 +46,8 @@ train_dataloader = dict(
 )
 val_dataloader = dict(
     batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
+    num_workers=0,
+    persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,

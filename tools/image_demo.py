@@ -1,6 +1,6 @@
 """Predict the labels of one image and draw SSGRL's attention map for each top label.
 
-    python tools/demo.py IMAGE CONFIG CHECKPOINT [--out-dir DIR] [--thr 0.5] [--topk K] \
+    python tools/image_demo.py IMAGE CONFIG CHECKPOINT [--out-dir DIR] [--thr 0.5] [--topk K] \
         [--cfg-options data_root=...]
 
 Prints the labels with their scores and writes ``DIR/<image name>_attention.png``: the input and,

@@ -1,8 +1,0 @@
-# Short from-scratch schedule for the demo digits on the CPU: Adam 3e-3, cosine decay.
-max_epochs = 12
-optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=3e-3, weight_decay=0))
-param_scheduler = dict(type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True, eta_min=1e-5)
-train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=1)
-val_cfg = dict()
-test_cfg = dict()
-auto_scale_lr = dict(base_batch_size=16, enable=False)
