@@ -17,8 +17,7 @@ def get_version():
 
 def parse_requirements(fname):
     with open(osp.join(HERE, 'requirements', fname)) as f:
-        return [line.strip() for line in f
-                if line.strip() and not line.startswith('#')]
+        return [line.strip() for line in f if line.strip() and not line.startswith('#')]
 
 
 def add_mim_extension():
@@ -57,8 +56,8 @@ if __name__ == '__main__':
         name='mmml_plugin',
         version=get_version(),
         description='OpenMMLab plugin for multi-label image recognition (SSGRL)',
-        long_description=open(osp.join(HERE, 'README.md')).read()
-        if osp.exists(osp.join(HERE, 'README.md')) else '',
+        long_description=open(osp.join(HERE, 'README.md')).read() if osp.exists(
+            osp.join(HERE, 'README.md')) else '',
         long_description_content_type='text/markdown',
         license='Apache License 2.0',
         packages=find_packages(exclude=('configs', 'tools', 'tests', 'docs')),

@@ -9,8 +9,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def _shared_data_dir() -> Path:
-    candidates = [os.environ.get('MMML_SHARED_DATA'), REPO_ROOT.parent / 'shared' / 'data',
-                  '/work/shared/data']
+    candidates = [
+        os.environ.get('MMML_SHARED_DATA'), REPO_ROOT.parent / 'shared' / 'data',
+        '/work/shared/data'
+    ]
     for c in candidates:
         if c and (Path(c) / 'coco_adj.pkl').is_file():
             return Path(c)

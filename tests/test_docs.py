@@ -57,6 +57,8 @@ def test_relative_links_resolve(doc):
 def test_index_links_every_doc():
     index = REPO_ROOT / 'docs' / 'index.md'
     linked = {t.partition('#')[0] for t in _links(index)}
-    unlinked = [p.name for p in (REPO_ROOT / 'docs').glob('*.md')
-                if p.name != 'index.md' and p.name not in linked]
+    unlinked = [
+        p.name for p in (REPO_ROOT / 'docs').glob('*.md')
+        if p.name != 'index.md' and p.name not in linked
+    ]
     assert not unlinked, f'docs/index.md does not link {unlinked}'

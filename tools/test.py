@@ -21,7 +21,7 @@ from mmengine.dist import get_rank
 
 from mmml_plugin.apis import run_test
 from mmml_plugin.apis.train_test import (LAUNCHERS, load_config, parse_launcher_env,
-                                          write_results_json)
+                                         write_results_json)
 
 
 def parse_args(argv=None):

@@ -12,8 +12,11 @@ default_hooks = dict(
     # kept: the last epoch and the best epoch by the headline val mAP
     # (best_multi-label_mAP_epoch_N.pth, not counted by max_keep_ckpts), as the official SSGRL
     # main.py L152-159 / L244-248 keeps checkpoint_<post> and model_best_<post>
-    checkpoint=dict(type='AtomicCheckpointHook', interval=1, max_keep_ckpts=1,
-                    save_best='multi-label/mAP', rule='greater'),
+    checkpoint=dict(type='AtomicCheckpointHook',
+                    interval=1,
+                    max_keep_ckpts=1,
+                    save_best='multi-label/mAP',
+                    rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
     # stop on a NaN/inf loss with the iteration and the batch's image paths

@@ -11,12 +11,15 @@ num_classes = 10
 model = dict(
     # initialised from the digit-classification stage of `make demo`
     # (configs/demo/resnet18_demo_pretrain.py), the demo's stand-in for ImageNet weights
-    backbone=dict(depth=18, base_channels=16, strides=(1, 2, 2, 1), frozen_stages=-1,
+    backbone=dict(depth=18,
+                  base_channels=16,
+                  strides=(1, 2, 2, 1),
+                  frozen_stages=-1,
                   zero_init_residual=False,
-                  init_cfg=dict(type='Pretrained', prefix='backbone',
+                  init_cfg=dict(type='Pretrained',
+                                prefix='backbone',
                                 checkpoint=data_root + 'digits_pretrained_r18.pth')),
-    head=dict(num_classes=num_classes, in_channels=128,
-              loss=dict(loss_weight=1 / num_classes)))
+    head=dict(num_classes=num_classes, in_channels=128, loss=dict(loss_weight=1 / num_classes)))
 train_dataloader = dict(batch_size=16)
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(max_keep_ckpts=1))
 # the same numbers on every machine and thread count (within float summation order)

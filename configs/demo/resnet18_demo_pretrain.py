@@ -7,25 +7,39 @@ _base_ = ['../_base_/default_runtime.py']
 data_root = 'data/demo/'
 classes = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine')
 
-model = dict(
-    type='ImageClassifier',
-    backbone=dict(type='ResNet', depth=18, num_stages=4, out_indices=(3, ), style='pytorch',
-                  base_channels=16, strides=(1, 2, 2, 1), frozen_stages=-1,
-                  zero_init_residual=False),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=len(classes), in_channels=128,
-              loss=dict(type='CrossEntropyLoss'), topk=(1, )))
-data_preprocessor = dict(num_classes=len(classes), mean=[123.675, 116.28, 103.53],
-                         std=[58.395, 57.12, 57.375], to_rgb=True)
-train_dataloader = dict(
-    batch_size=32,
-    num_workers=0,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(type='CustomDataset', data_root=data_root, ann_file='digits/train.txt',
-                 data_prefix='digits/', metainfo=dict(classes=classes),
-                 pipeline=[dict(type='LoadImageFromFile'), dict(type='PackInputs')]))
+model = dict(type='ImageClassifier',
+             backbone=dict(type='ResNet',
+                           depth=18,
+                           num_stages=4,
+                           out_indices=(3, ),
+                           style='pytorch',
+                           base_channels=16,
+                           strides=(1, 2, 2, 1),
+                           frozen_stages=-1,
+                           zero_init_residual=False),
+             neck=dict(type='GlobalAveragePooling'),
+             head=dict(type='LinearClsHead',
+                       num_classes=len(classes),
+                       in_channels=128,
+                       loss=dict(type='CrossEntropyLoss'),
+                       topk=(1, )))
+data_preprocessor = dict(num_classes=len(classes),
+                         mean=[123.675, 116.28, 103.53],
+                         std=[58.395, 57.12, 57.375],
+                         to_rgb=True)
+train_dataloader = dict(batch_size=32,
+                        num_workers=0,
+                        persistent_workers=False,
+                        sampler=dict(type='DefaultSampler', shuffle=True),
+                        collate_fn=dict(type='default_collate'),
+                        dataset=dict(
+                            type='CustomDataset',
+                            data_root=data_root,
+                            ann_file='digits/train.txt',
+                            data_prefix='digits/',
+                            metainfo=dict(classes=classes),
+                            pipeline=[dict(type='LoadImageFromFile'),
+                                      dict(type='PackInputs')]))
 
 max_epochs = 4
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=3e-3, weight_decay=0))

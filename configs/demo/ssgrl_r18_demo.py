@@ -11,21 +11,23 @@ _base_ = [
 data_root = 'data/demo/'
 classes = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine')
 
-model = dict(
-    backbone=dict(depth=18, base_channels=16, strides=(1, 2, 2, 1), frozen_stages=-1,
-                  zero_init_residual=False,
-                  init_cfg=dict(type='Pretrained', prefix='backbone',
-                                checkpoint=data_root + 'digits_pretrained_r18.pth')),
-    head=dict(
-        num_classes=len(classes),
-        classes=classes,
-        embedding_file=data_root + 'label_embeddings.npz',
-        graph_file=data_root + 'label_graph.npz',
-        in_channels=128,
-        embed_dims=50,
-        inter_channels=64,
-        pool=False,
-        out_channels=128))
+model = dict(backbone=dict(depth=18,
+                           base_channels=16,
+                           strides=(1, 2, 2, 1),
+                           frozen_stages=-1,
+                           zero_init_residual=False,
+                           init_cfg=dict(type='Pretrained',
+                                         prefix='backbone',
+                                         checkpoint=data_root + 'digits_pretrained_r18.pth')),
+             head=dict(num_classes=len(classes),
+                       classes=classes,
+                       embedding_file=data_root + 'label_embeddings.npz',
+                       graph_file=data_root + 'label_graph.npz',
+                       in_channels=128,
+                       embed_dims=50,
+                       inter_channels=64,
+                       pool=False,
+                       out_channels=128))
 train_dataloader = dict(batch_size=16)
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(max_keep_ckpts=1))
 # the same numbers on every machine and thread count (within float summation order)

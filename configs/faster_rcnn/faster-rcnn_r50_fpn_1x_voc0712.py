@@ -12,11 +12,10 @@ custom_imports = dict(
 # The plugin's protections (docs/reliability.md): atomic checkpoints, NaN/inf loss stop, exact
 # resume, synchronised BatchNorm buffers, CPU multi-process start.
 runner_type = 'MMMLRunner'
-default_hooks = dict(
-    checkpoint=dict(type='AtomicCheckpointHook'),
-    non_finite_loss=dict(type='NonFiniteLossHook'),
-    epoch_seed=dict(type='EpochSeedHook'),
-    sync_buffers=dict(type='SyncBuffersHook'))
+default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook'),
+                     non_finite_loss=dict(type='NonFiniteLossHook'),
+                     epoch_seed=dict(type='EpochSeedHook'),
+                     sync_buffers=dict(type='SyncBuffersHook'))
 
 val_evaluator = [
     dict(type='VOCMetric', metric='mAP', eval_mode='11points'),

@@ -12,7 +12,9 @@ image_size = 448  # demo_coco_gcn.py:11
 # both PIL bilinear; ImageNet mean/std (models.py:66-67) are the data preprocessor's.
 train_pipeline = [
     dict(type='LoadImageChecked'),
-    dict(type='MultiScaleCrop', input_size=image_size, scales=(1.0, 0.875, 0.75, 0.66, 0.5),
+    dict(type='MultiScaleCrop',
+         input_size=image_size,
+         scales=(1.0, 0.875, 0.75, 0.66, 0.5),
          max_distort=2),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
@@ -31,5 +33,4 @@ test_dataloader = val_dataloader
 val_evaluator = dict(type='MultiLabelMAP', ap_mode='sklearn')
 test_evaluator = val_evaluator
 # the official engine keeps the epoch with the best validation mAP (engine.py:206-214)
-default_hooks = dict(
-    checkpoint=dict(save_best='multi-label/mAP', rule='greater', max_keep_ckpts=1))
+default_hooks = dict(checkpoint=dict(save_best='multi-label/mAP', rule='greater', max_keep_ckpts=1))

@@ -8,16 +8,16 @@ _base_ = [
 ]
 image_size = 448  # README demo command (the script's default is 224, demo_voc2007_gcn.py:9)
 
-model = dict(
-    head=dict(
-        num_classes=20,
-        embedding_file='data/voc/label_embeddings_mlgcn.npz',
-        graph_file='data/voc/label_graph_mlgcn.npz'))
+model = dict(head=dict(num_classes=20,
+                       embedding_file='data/voc/label_embeddings_mlgcn.npz',
+                       graph_file='data/voc/label_graph_mlgcn.npz'))
 train_pipeline = [
     dict(type='LoadImageChecked'),
     # difficult-only labels are positives in training (engine.py:430-432); see the transform
     dict(type='DifficultAsPositive'),
-    dict(type='MultiScaleCrop', input_size=image_size, scales=(1.0, 0.875, 0.75, 0.66, 0.5),
+    dict(type='MultiScaleCrop',
+         input_size=image_size,
+         scales=(1.0, 0.875, 0.75, 0.66, 0.5),
          max_distort=2),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
@@ -38,5 +38,4 @@ test_dataloader = val_dataloader
 val_evaluator = dict(type='MultiLabelMAP', ap_mode='sklearn', difficult_as_positive=None)
 test_evaluator = val_evaluator
 # the official engine keeps the epoch with the best validation mAP (engine.py:206-214)
-default_hooks = dict(
-    checkpoint=dict(save_best='multi-label/mAP', rule='greater', max_keep_ckpts=1))
+default_hooks = dict(checkpoint=dict(save_best='multi-label/mAP', rule='greater', max_keep_ckpts=1))

@@ -21,8 +21,12 @@ train_pipeline = [
     dict(type='LoadImageChecked'),
     dict(type='Warp', size=image_size),
     dict(type='Cutout', shape=image_size // 2, pad_val=128, prob=1.0),
-    dict(type='RandAugment', policies='timm_increasing', num_policies=2, total_level=10,
-         magnitude_level=9, hparams=dict(pad_val=128)),
+    dict(type='RandAugment',
+         policies='timm_increasing',
+         num_policies=2,
+         total_level=10,
+         magnitude_level=9,
+         hparams=dict(pad_val=128)),
     dict(type='PackInputs'),
 ]
 test_pipeline = [
@@ -42,11 +46,18 @@ test_evaluator = val_evaluator
 # OneCycleLR max_lr 1e-4, pct_start 0.2, stepped every iteration (main_mlc.py:328, 492), cosine,
 # torch's div_factor 25 / final_div_factor 1e4. torch's OneCycleLR also cycles Adam's beta1
 # (0.85-0.95); mmengine's OneCycleLR does not (a known difference).
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2))
-param_scheduler = dict(type='OneCycleLR', eta_max=lr, pct_start=0.2, by_epoch=True,
-                       total_steps=max_epochs, convert_to_iter_based=True)
+optim_wrapper = dict(type='OptimWrapper',
+                     optimizer=dict(type='AdamW',
+                                    lr=lr,
+                                    betas=(0.9, 0.999),
+                                    eps=1e-8,
+                                    weight_decay=1e-2))
+param_scheduler = dict(type='OneCycleLR',
+                       eta_max=lr,
+                       pct_start=0.2,
+                       by_epoch=True,
+                       total_steps=max_epochs,
+                       convert_to_iter_based=True)
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
@@ -61,5 +72,4 @@ custom_hooks = [
     # --early-stop: stop 8 epochs after the best (main_mlc.py:422-431, simplified)
     dict(type='EarlyStoppingHook', monitor='multi-label/mAP', rule='greater', patience=8),
 ]
-default_hooks = dict(
-    checkpoint=dict(save_best='multi-label/mAP', rule='greater', max_keep_ckpts=1))
+default_hooks = dict(checkpoint=dict(save_best='multi-label/mAP', rule='greater', max_keep_ckpts=1))

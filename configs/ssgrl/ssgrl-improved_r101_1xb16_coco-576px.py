@@ -19,17 +19,19 @@ model = dict(
 
 train_pipeline = [
     dict(type='LoadImageChecked'),
-    dict(type='RandomSquareCropResize', scale=640, crop_sizes=(640, 576, 512, 384, 320),
-         out_size=576, backend='cv2'),
+    dict(type='RandomSquareCropResize',
+         scale=640,
+         crop_sizes=(640, 576, 512, 384, 320),
+         out_size=576,
+         backend='cv2'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(
-        type='RandAugment',
-        policies='timm_increasing',
-        num_policies=2,
-        total_level=10,
-        magnitude_level=7,
-        magnitude_std=0.5,
-        hparams=dict(pad_val=[104, 116, 124], interpolation='bicubic')),
+    dict(type='RandAugment',
+         policies='timm_increasing',
+         num_policies=2,
+         total_level=10,
+         magnitude_level=7,
+         magnitude_std=0.5,
+         hparams=dict(pad_val=[104, 116, 124], interpolation='bicubic')),
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(batch_size=batch_size, dataset=dict(pipeline=train_pipeline))
@@ -39,10 +41,18 @@ optim_wrapper = dict(
     optimizer=dict(_delete_=True, type='AdamW', lr=lr, betas=(0.9, 0.999), weight_decay=1e-4),
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=1,
+    dict(type='LinearLR',
+         start_factor=1e-3,
+         by_epoch=True,
+         begin=0,
+         end=1,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - 1, by_epoch=True, begin=1,
-         end=max_epochs, eta_min=lr * 1e-2),
+    dict(type='CosineAnnealingLR',
+         T_max=max_epochs - 1,
+         by_epoch=True,
+         begin=1,
+         end=max_epochs,
+         eta_min=lr * 1e-2),
 ]
 train_cfg = dict(max_epochs=max_epochs)
 auto_scale_lr = dict(base_batch_size=batch_size)

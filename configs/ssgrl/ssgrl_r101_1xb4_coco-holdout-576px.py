@@ -8,20 +8,16 @@
 # upward; see docs/reproduction.md.
 _base_ = './ssgrl_r101_1xb4_coco-576px.py'
 
-train_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type='ImageListSubset',
-        dataset={{_base_.train_dataloader.dataset}},
-        image_list={{_base_.holdout_list}},
-        exclude=True))
-val_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type='ImageListSubset',
-        dataset={{_base_.train_dataloader.dataset}},
-        image_list={{_base_.holdout_list}},
-        exclude=False,
-        pipeline={{_base_.test_pipeline}},
-        test_mode=True))
+train_dataloader = dict(dataset=dict(_delete_=True,
+                                     type='ImageListSubset',
+                                     dataset={{_base_.train_dataloader.dataset}},
+                                     image_list={{_base_.holdout_list}},
+                                     exclude=True))
+val_dataloader = dict(dataset=dict(_delete_=True,
+                                   type='ImageListSubset',
+                                   dataset={{_base_.train_dataloader.dataset}},
+                                   image_list={{_base_.holdout_list}},
+                                   exclude=False,
+                                   pipeline={{_base_.test_pipeline}},
+                                   test_mode=True))
 # test_dataloader / test_evaluator: the base's, the test set (val2014)

@@ -10,9 +10,7 @@ _base_ = [
     '../_base_/schedules/adam_1e-5_bs4.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(
-    head=dict(
-        num_classes={{_base_.num_classes}},
-        embedding_file={{_base_.label_embedding_file}},
-        graph_file={{_base_.label_graph_file}}))
+model = dict(head=dict(num_classes={{_base_.num_classes}},
+                       embedding_file={{_base_.label_embedding_file}},
+                       graph_file={{_base_.label_graph_file}}))
 train_dataloader = dict(batch_size=4)  # 1 GPU x 4 images, as the official scripts

@@ -4,6 +4,5 @@
 # they are negatives). Scores from the two are not comparable.
 _base_ = './ssgrl_r101_1xb4_voc07-576px.py'
 
-val_evaluator = dict(type='MultiLabelMAP', ap_mode=['voc', 'sklearn'],
-                     difficult_as_positive=None)
+val_evaluator = dict(type='MultiLabelMAP', ap_mode=['voc', 'sklearn'], difficult_as_positive=None)
 test_evaluator = val_evaluator

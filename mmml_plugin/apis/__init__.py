@@ -5,11 +5,14 @@ from mmml_plugin.utils.lazy import lazy_attributes
 from .train_test import build_runner, load_config, run_test, run_train, write_results_json
 
 # Heavy (mmpretrain.apis, matplotlib): imported on first use (one per line).
-__getattr__, __dir__ = lazy_attributes(__name__, {
-    'MultiLabelInferencer': '.inference',
-    'inference_multilabel': '.inference',
-    'init_model': '.inference',
-})
+__getattr__, __dir__ = lazy_attributes(
+    __name__, {
+        'MultiLabelInferencer': '.inference',
+        'inference_multilabel': '.inference',
+        'init_model': '.inference',
+    })
 
-__all__ = ['build_runner', 'load_config', 'run_test', 'run_train', 'write_results_json',
-           'MultiLabelInferencer', 'inference_multilabel', 'init_model']
+__all__ = [
+    'build_runner', 'load_config', 'run_test', 'run_train', 'write_results_json',
+    'MultiLabelInferencer', 'inference_multilabel', 'init_model'
+]

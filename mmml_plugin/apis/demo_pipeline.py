@@ -33,18 +33,18 @@ from mmml_plugin.datasets.demo_digits import (SCENE_PURITY, make_demo_dataset,
 from mmml_plugin.datasets.label_file_builders import (build_label_embeddings_from_glove,
                                                       build_label_graph_from_coco)
 from mmml_plugin.utils import get_config_file
+
 from .train_test import build_runner, load_config, write_results_json
 
 # (name, config under configs/, short run folder)
-DEMO_RUNS = (('SSGRL', 'demo/ssgrl_r18_demo.py', 'ssgrl'),
-             ('ResNet baseline', 'demo/resnet18_demo.py', 'baseline'))
+DEMO_RUNS = (('SSGRL', 'demo/ssgrl_r18_demo.py', 'ssgrl'), ('ResNet baseline',
+                                                            'demo/resnet18_demo.py', 'baseline'))
 PRETRAIN_CONFIG = 'demo/resnet18_demo_pretrain.py'
 # Where the demo configs' backbone init_cfg reads the pretrained backbone, under data_root.
 PRETRAINED_BACKBONE = 'digits_pretrained_r18.pth'
 TABLE_KEYS = ('mAP', 'CP', 'CR', 'CF1', 'OP', 'OR', 'OF1')
 # A model whose mAP is within this many points of the label prior's has learnt nothing.
 CHANCE_MARGIN = 5.0
-
 
 # mmengine 0.10.7's own CheckpointHook builds a FileClient in before_train whatever the config
 # says, and each run then logs these deprecation notices, which no demo user can act on.
@@ -84,8 +84,12 @@ class _StageClock:
         self._wall, self._cpu = wall, cpu
 
 
-def prepare_demo_data(data_root: str, num_train: int, num_val: int, image_size: int = 128,
-                      seed: int = 0, scene_purity: float = SCENE_PURITY,
+def prepare_demo_data(data_root: str,
+                      num_train: int,
+                      num_val: int,
+                      image_size: int = 128,
+                      seed: int = 0,
+                      scene_purity: float = SCENE_PURITY,
                       num_digit_images: int = 0) -> dict:
     """Write the demo images and annotations, the label graph and the class embeddings.
 
@@ -103,13 +107,16 @@ def prepare_demo_data(data_root: str, num_train: int, num_val: int, image_size: 
         ``graph_file``, ``embedding_file`` and, with ``num_digit_images``, ``digits`` (the dict
         of :func:`~mmml_plugin.datasets.demo_digits.make_digit_classification_set`).
     """
-    info = make_demo_dataset(data_root, num_train=num_train, num_val=num_val,
-                             image_size=image_size, seed=seed, scene_purity=scene_purity)
+    info = make_demo_dataset(data_root,
+                             num_train=num_train,
+                             num_val=num_val,
+                             image_size=image_size,
+                             seed=seed,
+                             scene_purity=scene_purity)
     info['graph_file'] = osp.join(data_root, 'label_graph.npz')
     build_label_graph_from_coco(info['train_ann'], info['graph_file'])
     info['embedding_file'] = osp.join(data_root, 'label_embeddings.npz')
-    build_label_embeddings_from_glove(info['word_vectors'], info['classes'],
-                                      info['embedding_file'])
+    build_label_embeddings_from_glove(info['word_vectors'], info['classes'], info['embedding_file'])
     if num_digit_images:
         info['digits'] = make_digit_classification_set(data_root, num_digit_images, image_size,
                                                        seed)
@@ -143,17 +150,22 @@ def pretrain_backbone(data_root: str, work_dir: str, max_epochs: Optional[int] =
     cfg = load_config(config, _options(data_root, max_epochs, evaluate=False), work_dir=work_dir)
     runner = _build_runner(cfg)
     model = runner.train()
-    state = {f'backbone.{k}': v.detach().cpu().clone()
-             for k, v in model.backbone.state_dict().items()}
+    state = {
+        f'backbone.{k}': v.detach().cpu().clone()
+        for k, v in model.backbone.state_dict().items()
+    }
     out = osp.join(data_root, PRETRAINED_BACKBONE)
     tmp = out + '.tmp'
     torch.save(dict(state_dict=state, meta=dict(config=config, classes=list(cfg.classes))), tmp)
     os.replace(tmp, out)  # never a half-written file where the demo configs read it
-    return dict(checkpoint=out, config=config,
+    return dict(checkpoint=out,
+                config=config,
                 loss=float(runner.message_hub.get_scalar('train/loss').current()))
 
 
-def train_and_test(config: str, work_dir: str, data_root: str,
+def train_and_test(config: str,
+                   work_dir: str,
+                   data_root: str,
                    max_epochs: Optional[int] = None) -> Dict[str, object]:
     """Train ``config`` on the demo data, test its last checkpoint, write ``results.json``."""
     cfg = load_config(config, _options(data_root, max_epochs), work_dir=work_dir)
@@ -161,9 +173,14 @@ def train_and_test(config: str, work_dir: str, data_root: str,
     runner.train()
     metrics = runner.test()
     checkpoint = osp.join(work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
-    write_results_json(osp.join(work_dir, 'results.json'), metrics, config=config,
+    write_results_json(osp.join(work_dir, 'results.json'),
+                       metrics,
+                       config=config,
                        checkpoint=checkpoint)
-    return dict(metrics=metrics, checkpoint=checkpoint, config=config, cfg=cfg,
+    return dict(metrics=metrics,
+                checkpoint=checkpoint,
+                config=config,
+                cfg=cfg,
                 log_dir=runner.log_dir)
 
 
@@ -184,7 +201,10 @@ def label_prior_map(ann_file: str) -> float:
     return 100 * float(np.mean(rates))
 
 
-def check_learned(name: str, metrics: Dict[str, object], prior_map: float, where: str,
+def check_learned(name: str,
+                  metrics: Dict[str, object],
+                  prior_map: float,
+                  where: str,
                   margin: float = CHANCE_MARGIN) -> List[str]:
     """Problems of one demo model that ended near chance (empty list: it learnt).
 
@@ -220,8 +240,10 @@ def check_learned(name: str, metrics: Dict[str, object], prior_map: float, where
 
 def format_table(results: Dict[str, dict]) -> str:
     """Markdown table of the main metrics of each run (percent), with the pointing game."""
-    lines = ['| model | ' + ' | '.join(TABLE_KEYS) + ' | pointing game (chance) |',
-             '| --- |' + ' ---: |' * (len(TABLE_KEYS) + 1)]
+    lines = [
+        '| model | ' + ' | '.join(TABLE_KEYS) + ' | pointing game (chance) |',
+        '| --- |' + ' ---: |' * (len(TABLE_KEYS) + 1)
+    ]
     for name, result in results.items():
         values = [result['metrics'][f'multi-label/{k}'] for k in TABLE_KEYS]
         pointing = result.get('pointing_game')
@@ -231,33 +253,43 @@ def format_table(results: Dict[str, dict]) -> str:
     return '\n'.join(lines)
 
 
-def write_demo_plots(results: Dict[str, dict], info: dict, out_dir: str,
+def write_demo_plots(results: Dict[str, dict],
+                     info: dict,
+                     out_dir: str,
                      num_images: int = 2) -> list:
     """Per-class AP, SSGRL vs baseline, attention grids, pointing-game cases, label graph,
     training curves."""
     from mmml_plugin.apis.pointing_game import plot_best_and_worst
-    from mmml_plugin.visualization import (plot_label_graph, plot_per_class_ap,
-                                           plot_run_comparison, plot_training_curves)
+    from mmml_plugin.visualization import (plot_label_graph, plot_per_class_ap, plot_run_comparison,
+                                           plot_training_curves)
     os.makedirs(out_dir, exist_ok=True)
     classes = info['classes']
     ap = {name: r['metrics']['multi-label/AP_classwise'] for name, r in results.items()}
     files = []
     for name, (_, _, slug) in zip(results, DEMO_RUNS):
-        files.append(plot_per_class_ap(ap[name], classes, osp.join(out_dir, f'ap_{slug}.png'),
-                                       title=f'{name}: per-class AP on the demo val set'))
-        files.append(plot_training_curves(results[name]['work_dir'],
-                                          osp.join(out_dir, f'curves_{slug}.png')))
+        files.append(
+            plot_per_class_ap(ap[name],
+                              classes,
+                              osp.join(out_dir, f'ap_{slug}.png'),
+                              title=f'{name}: per-class AP on the demo val set'))
+        files.append(
+            plot_training_curves(results[name]['work_dir'], osp.join(out_dir,
+                                                                     f'curves_{slug}.png')))
     (ssgrl, baseline) = list(results)[:2]
-    files.append(plot_run_comparison(ap[ssgrl], ap[baseline], classes,
-                                     osp.join(out_dir, 'ssgrl_vs_baseline.png'),
-                                     names=(ssgrl, baseline)))
+    files.append(
+        plot_run_comparison(ap[ssgrl],
+                            ap[baseline],
+                            classes,
+                            osp.join(out_dir, 'ssgrl_vs_baseline.png'),
+                            names=(ssgrl, baseline)))
     files.append(plot_label_graph(info['graph_file'], osp.join(out_dir, 'label_graph.png')))
     inferencer = results[ssgrl]['inferencer']
     val_dir = info['val_img_prefix']
     for image in sorted(os.listdir(val_dir))[:num_images]:
         result = inferencer(osp.join(val_dir, image), thr=None, topk=3)
-        files.append(inferencer.save_attention_grid(
-            result, osp.join(out_dir, f'attention_{osp.splitext(image)[0]}.png')))
+        files.append(
+            inferencer.save_attention_grid(
+                result, osp.join(out_dir, f'attention_{osp.splitext(image)[0]}.png')))
     files.extend(plot_best_and_worst(inferencer, results[ssgrl]['pointing_game'], out_dir))
     return files
 
@@ -293,7 +325,11 @@ def run_demo(work_dir: str = 'work_dirs/demo',
     clock = _StageClock(seconds, cpu_seconds)
     work_dir = osp.abspath(work_dir)
     data_root = osp.join(work_dir, 'data')
-    info = prepare_demo_data(data_root, num_train, num_val, image_size=image_size, seed=seed,
+    info = prepare_demo_data(data_root,
+                             num_train,
+                             num_val,
+                             image_size=image_size,
+                             seed=seed,
                              num_digit_images=num_digit_images)
     clock.stop('data')
     pretrained = pretrain_backbone(data_root, osp.join(work_dir, 'pretrain'), pretrain_epochs)
@@ -307,7 +343,9 @@ def run_demo(work_dir: str = 'work_dirs/demo',
     ssgrl = DEMO_RUNS[0][0]
     inferencer = MultiLabelInferencer(results[ssgrl]['cfg'], results[ssgrl]['checkpoint'])
     results[ssgrl]['inferencer'] = inferencer
-    game = evaluate_pointing_game(inferencer, info['val_ann'], info['val_img_prefix'],
+    game = evaluate_pointing_game(inferencer,
+                                  info['val_ann'],
+                                  info['val_img_prefix'],
                                   progress=False)
     results[ssgrl]['pointing_game'] = game
     results[ssgrl]['metrics'].update(pointing_game=game['pointing_game'],
@@ -327,16 +365,29 @@ def run_demo(work_dir: str = 'work_dirs/demo',
                  f'its log in {results[name]["log_dir"]}, and the pretraining log in '
                  f'{osp.join(work_dir, "pretrain")} (its backbone initialises both models).')
         problems += check_learned(name, metrics, prior, where, margin)
-        models[name] = {k.split('/', 1)[-1]: v for k, v in metrics.items()
-                        if not isinstance(v, (list, tuple))}
+        models[name] = {
+            k.split('/', 1)[-1]: v
+            for k, v in metrics.items() if not isinstance(v, (list, tuple))
+        }
         models[name]['AP_classwise'] = metrics['multi-label/AP_classwise']
         models[name].update(config=config, checkpoint=results[name]['checkpoint'])
     report = pointing_game_report(game, info['classes'])
     report.pop('pairs')
-    summary = dict(models=models, label_prior_mAP=prior, pointing_game=report,
-                   pretrain=pretrained, table=table, plots=plots, check_problems=problems,
-                   seconds={k: round(v, 1) for k, v in seconds.items()},
-                   cpu_seconds={k: round(v, 1) for k, v in cpu_seconds.items()},
+    summary = dict(models=models,
+                   label_prior_mAP=prior,
+                   pointing_game=report,
+                   pretrain=pretrained,
+                   table=table,
+                   plots=plots,
+                   check_problems=problems,
+                   seconds={
+                       k: round(v, 1)
+                       for k, v in seconds.items()
+                   },
+                   cpu_seconds={
+                       k: round(v, 1)
+                       for k, v in cpu_seconds.items()
+                   },
                    torch_threads=torch.get_num_threads())
     with open(osp.join(work_dir, 'summary.json'), 'w') as f:
         json.dump(summary, f, indent=2)

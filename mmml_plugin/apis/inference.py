@@ -42,8 +42,10 @@ def _config_classes(cfg: Config) -> Optional[List[str]]:
 
 
 def _check_finite_weights(model: torch.nn.Module, checkpoint: str) -> None:
-    bad = [name for name, value in model.state_dict().items()
-           if value.is_floating_point() and not torch.isfinite(value).all()]
+    bad = [
+        name for name, value in model.state_dict().items()
+        if value.is_floating_point() and not torch.isfinite(value).all()
+    ]
     if bad:
         raise ValueError(
             f'{checkpoint}: weights {", ".join(bad[:5])}{" ..." if len(bad) > 5 else ""} contain '
@@ -116,8 +118,9 @@ def init_model(config: Union[str, Config],
 
 def build_test_pipeline(cfg: Config) -> Compose:
     """The config's test pipeline without the image loading (images come from the caller)."""
-    pipeline_cfg = [t for t in cfg.test_dataloader.dataset.pipeline
-                    if not t['type'].startswith('LoadImage')]
+    pipeline_cfg = [
+        t for t in cfg.test_dataloader.dataset.pipeline if not t['type'].startswith('LoadImage')
+    ]
     return Compose([TRANSFORMS.build(t) for t in pipeline_cfg])
 
 
@@ -141,7 +144,8 @@ def _read_image(image: ImageType) -> np.ndarray:
     return array
 
 
-def select_labels(scores: np.ndarray, thr: Optional[float] = 0.5,
+def select_labels(scores: np.ndarray,
+                  thr: Optional[float] = 0.5,
                   topk: Optional[int] = None) -> np.ndarray:
     """Indices of the predicted labels, highest score first.
 
@@ -193,8 +197,12 @@ def inference_multilabel(model: torch.nn.Module,
     labels = select_labels(scores, thr, topk)
     names = model.dataset_meta['classes']
     shown = sample['inputs'].permute(1, 2, 0).numpy()[..., ::-1]  # (H, W, 3) BGR -> RGB
-    return dict(labels=labels, scores=scores[labels], class_names=[names[i] for i in labels],
-                pred_score=scores, attention=attention, image=np.ascontiguousarray(shown))
+    return dict(labels=labels,
+                scores=scores[labels],
+                class_names=[names[i] for i in labels],
+                pred_score=scores,
+                attention=attention,
+                image=np.ascontiguousarray(shown))
 
 
 class MultiLabelInferencer:

@@ -90,8 +90,9 @@ def _measured(ours: Dict[str, float], metric: str) -> Optional[float]:
     return float(ours[matches[0]]) if matches else None
 
 
-def benchmark_rows(ours: Dict[str, float], published: Dict[str, Optional[float]]
-                   ) -> List[Tuple[str, Optional[float], Optional[float], Optional[float]]]:
+def benchmark_rows(
+    ours: Dict[str, float], published: Dict[str, Optional[float]]
+) -> List[Tuple[str, Optional[float], Optional[float], Optional[float]]]:
     """``(metric, ours, published, ours - published)`` for every published metric.
 
     Args:
@@ -121,8 +122,10 @@ def _fmt(value: Optional[float], signed: bool = False) -> str:
 
 def markdown_table(entries: Sequence[Tuple[str, str, list]]) -> str:
     """Render ``(model, dataset, rows)`` entries as one Markdown table."""
-    lines = ['| Model | Dataset | Metric | Ours | Published | Difference |',
-             '|---|---|---|---:|---:|---:|']
+    lines = [
+        '| Model | Dataset | Metric | Ours | Published | Difference |',
+        '|---|---|---|---:|---:|---:|'
+    ]
     for model, dataset, rows in entries:
         for metric, mine, published, diff in rows:
             lines.append(f'| {model} | {dataset} | {metric} | {_fmt(mine)} | {_fmt(published)} '
@@ -157,8 +160,11 @@ def run_config(path: str) -> Optional[str]:
 def _our_metrics(ours: Dict[str, object]) -> Dict[str, None]:
     """The scalar evaluator metrics of a run (``prefix/name`` keys), as rows with nothing
     published."""
-    return {k: None for k, v in ours.items()
-            if '/' in k and isinstance(v, (int, float)) and not isinstance(v, bool)}
+    return {
+        k: None
+        for k, v in ours.items()
+        if '/' in k and isinstance(v, (int, float)) and not isinstance(v, bool)
+    }
 
 
 def benchmark_table(results: Sequence[str],

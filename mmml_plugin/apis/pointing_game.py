@@ -17,6 +17,7 @@ from mmengine.dataset import Compose
 
 from mmml_plugin.evaluation.functional.pointing_game import (attention_in_boxes, attention_peaks,
                                                              pointing_game)
+
 from .inference import MultiLabelInferencer, has_attention, inference_multilabel
 
 
@@ -90,8 +91,10 @@ def load_coco_boxes(ann_file: str, classes: List[str]) -> Tuple[list, Dict[str, 
             if name in index and 'bbox' in ann:
                 boxes.setdefault(index[name], []).append(ann['bbox'])
         if boxes:
-            images.append((info['file_name'], (int(info['height']), int(info['width'])),
-                           {c: np.asarray(b, dtype=np.float64) for c, b in boxes.items()}))
+            images.append((info['file_name'], (int(info['height']), int(info['width'])), {
+                c: np.asarray(b, dtype=np.float64)
+                for c, b in boxes.items()
+            }))
     return images, index
 
 
@@ -145,8 +148,10 @@ def evaluate_pointing_game(inferencer: MultiLabelInferencer,
             coords_cache[shape] = input_to_image_coordinates(inferencer.pipeline, *shape)
         coords = coords_cache[shape]
         peaks.append(attention_peaks(result['attention'], coords))
-        energies.append({c: attention_in_boxes(result['attention'][c], coords, b)
-                         for c, b in image_boxes.items()})
+        energies.append({
+            c: attention_in_boxes(result['attention'][c], coords, b)
+            for c, b in image_boxes.items()
+        })
         boxes.append(image_boxes)
         shapes.append(shape)
         files.append(path)
@@ -214,12 +219,14 @@ def render_cases(inferencer: MultiLabelInferencer, result: Dict[str, object],
                 rects.append((cols.min(), rows.min(), cols.max() + 1, rows.max() + 1))
         name = inferencer.classes[c]
         score = float(out['pred_score'][c])
-        cases.append(dict(
-            image=out['image'], attention=out['attention'][c],
-            peak=upsampled_peak(out['attention'][c], coords.shape[:2]),
-            boxes=np.asarray(rects, dtype=np.float64).reshape(-1, 4), hit=pair['hit'],
-            title=f"{name} {'hit' if pair['hit'] else 'MISS'} "
-            f"{100 * pair['attention_in_boxes']:.0f}% p={score:.2f}\n{osp.basename(path)}"))
+        cases.append(
+            dict(image=out['image'],
+                 attention=out['attention'][c],
+                 peak=upsampled_peak(out['attention'][c], coords.shape[:2]),
+                 boxes=np.asarray(rects, dtype=np.float64).reshape(-1, 4),
+                 hit=pair['hit'],
+                 title=f"{name} {'hit' if pair['hit'] else 'MISS'} "
+                 f"{100 * pair['attention_in_boxes']:.0f}% p={score:.2f}\n{osp.basename(path)}"))
     return cases
 
 
@@ -232,13 +239,17 @@ def pointing_game_report(result: Dict[str, object], classes: List[str]) -> Dict[
     report = {k: result[k] for k in keys}
     report['per_class'] = dict(zip(classes, result['per_class']))
     report['per_class_chance'] = dict(zip(classes, result['per_class_chance']))
-    report['pairs'] = [dict(p, file=result['files'][p['image']], class_name=classes[p['class']])
-                       for p in result['pairs']]
+    report['pairs'] = [
+        dict(p, file=result['files'][p['image']], class_name=classes[p['class']])
+        for p in result['pairs']
+    ]
     return report
 
 
-def plot_best_and_worst(inferencer: MultiLabelInferencer, result: Dict[str, object],
-                        out_dir: str, num: int = 8) -> List[str]:
+def plot_best_and_worst(inferencer: MultiLabelInferencer,
+                        result: Dict[str, object],
+                        out_dir: str,
+                        num: int = 8) -> List[str]:
     """Draw the best and the worst pointing-game cases (see :func:`select_cases`).
 
     Returns:
@@ -252,8 +263,8 @@ def plot_best_and_worst(inferencer: MultiLabelInferencer, result: Dict[str, obje
     files = []
     for which, pairs in (('best', best), ('worst', worst)):
         if pairs:
-            files.append(plot_pointing_cases(
-                render_cases(inferencer, result, pairs),
-                osp.join(out_dir, f'pointing_game_{which}.png'),
-                title=f'{which} cases; {summary}'))
+            files.append(
+                plot_pointing_cases(render_cases(inferencer, result, pairs),
+                                    osp.join(out_dir, f'pointing_game_{which}.png'),
+                                    title=f'{which} cases; {summary}'))
     return files

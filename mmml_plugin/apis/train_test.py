@@ -17,8 +17,10 @@ from mmengine.runner import Runner
 
 from mmml_plugin.engine.data_root import reroot_data
 
-__all__ = ['load_config', 'build_runner', 'run_train', 'run_test', 'write_results_json',
-           'parse_launcher_env', 'LAUNCHERS']
+__all__ = [
+    'load_config', 'build_runner', 'run_train', 'run_test', 'write_results_json',
+    'parse_launcher_env', 'LAUNCHERS'
+]
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 

@@ -10,10 +10,9 @@ from .label_file_builders import (build_label_embeddings_from_glove, build_label
 from .transforms import BadImageError, LoadImageChecked, RandomSquareCropResize
 
 __all__ = [
-    'SkipBadImagesMixin', 'COCO_CATEGORY_IDS', 'COCO_CLASSES',
-    'VOC_CLASSES', 'WORD_ALIASES', 'CocoLabelIndex', 'load_coco_label_index',
-    'CocoMultiLabelDataset', 'make_demo_dataset', 'ImageListSubset', 'holdout_names',
-    'read_image_list', 'build_label_embeddings_from_glove',
+    'SkipBadImagesMixin', 'COCO_CATEGORY_IDS', 'COCO_CLASSES', 'VOC_CLASSES', 'WORD_ALIASES',
+    'CocoLabelIndex', 'load_coco_label_index', 'CocoMultiLabelDataset', 'make_demo_dataset',
+    'ImageListSubset', 'holdout_names', 'read_image_list', 'build_label_embeddings_from_glove',
     'read_word_vectors', 'build_label_graph', 'build_label_graph_from_coco', 'BadImageError',
     'LoadImageChecked', 'RandomSquareCropResize'
 ]

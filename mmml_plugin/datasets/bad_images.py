@@ -37,7 +37,8 @@ class SkipBadImagesMixin:
                     f'{e} (skip_bad_images applies to training only: evaluation must score '
                     'every image of the split, so fix or remove this file.)') from None
             reason = str(e).split('; to skip such files')[0].rstrip('.; ')  # it is set already
-            print_log(f'skipping bad image (skip_bad_images=True): {reason}.', logger='current',
+            print_log(f'skipping bad image (skip_bad_images=True): {reason}.',
+                      logger='current',
                       level=30)
             self._pending_skipped().append(data_info.get('img_path', f'index {idx}'))
             return None
@@ -55,7 +56,8 @@ class SkipBadImagesMixin:
         return self._skipped_paths
 
 
-def find_bad_images(paths: Sequence[str], decode: bool = False,
+def find_bad_images(paths: Sequence[str],
+                    decode: bool = False,
                     progress: bool = True) -> List[Tuple[str, str]]:
     """Checks image files up front (e.g. an evaluation split, which never skips).
 
@@ -96,8 +98,9 @@ def _check_head_and_tail(path: str) -> None:
     try:
         check_image_bytes(path, head if size <= 16 else head + tail)
     except BadImageError as e:  # it only saw the first and last bytes: report the file's size
-        raise BadImageError(str(e).replace(f'{len(head if size <= 16 else head + tail)} bytes',
-                                           f'{size} bytes', 1)) from None
+        raise BadImageError(
+            str(e).replace(f'{len(head if size <= 16 else head + tail)} bytes', f'{size} bytes',
+                           1)) from None
     if not head.startswith(_IMAGE_MAGIC) and not (head[:4] == b'RIFF' and head[8:12] == b'WEBP'):
         raise BadImageError(f'{path}: not a known image format (starts with {head[:8]!r}). '
                             'Re-download it or remove it from the annotation file.')

@@ -79,8 +79,8 @@ def _read_with_hash(path: str):
     size = osp.getsize(path)
     hasher = hashlib.blake2b(digest_size=20)
     chunks = []
-    with open(path, 'rb') as f, byte_progress(size, f'reading {osp.basename(path)}',
-                                          size >= _PROGRESS_MIN_BYTES) as advance:
+    with open(path, 'rb') as f, byte_progress(size, f'reading {osp.basename(path)}', size
+                                              >= _PROGRESS_MIN_BYTES) as advance:
         while True:
             chunk = f.read(16 << 20)
             if not chunk:
@@ -89,7 +89,7 @@ def _read_with_hash(path: str):
             advance(len(chunk))
     data = b''.join(chunks)
     # hashlib releases the GIL on large buffers: hash while the caller parses the JSON.
-    thread = threading.Thread(target=hasher.update, args=(data,))
+    thread = threading.Thread(target=hasher.update, args=(data, ))
     thread.start()
     return data, thread, hasher
 
@@ -160,24 +160,25 @@ def parse_coco_label_index(data: dict, source: str) -> CocoLabelIndex:
             known = cat_ids.tolist() if what == 'category' else None
             raise ValueError(
                 f'{source}: {len(bad)} annotation(s) reference an unknown {what} id, e.g. '
-                f'annotation id {first.get("id")} has {what}_id {values[bad[0]]}'
-                + (f' (known category ids: {known})' if known is not None else '')
-                + '. Fix or remove these annotations, or use the matching annotation file.')
+                f'annotation id {first.get("id")} has {what}_id {values[bad[0]]}' +
+                (f' (known category ids: {known})' if known is not None else '') +
+                '. Fix or remove these annotations, or use the matching annotation file.')
 
     num_cats = max(len(cat_ids), 1)
     pairs = np.unique(img_pos * num_cats + cat_pos)  # sorted by image, then category
     pair_img, labels = np.divmod(pairs, num_cats)
     label_offsets = np.searchsorted(pair_img, np.arange(len(images) + 1)).astype(np.int64)
-    return CocoLabelIndex(
-        image_ids=image_ids,
-        file_names=np.array([im['file_name'] for im in images], dtype=str),
-        widths=np.fromiter((im.get('width', 0) for im in images), np.int32, len(images)),
-        heights=np.fromiter((im.get('height', 0) for im in images), np.int32, len(images)),
-        label_offsets=label_offsets,
-        labels=labels.astype(np.int64),
-        cat_ids=cat_ids,
-        cat_names=np.array([c['name'] for c in cats], dtype=str),
-        num_annotations=len(anns))
+    return CocoLabelIndex(image_ids=image_ids,
+                          file_names=np.array([im['file_name'] for im in images], dtype=str),
+                          widths=np.fromiter((im.get('width', 0) for im in images), np.int32,
+                                             len(images)),
+                          heights=np.fromiter((im.get('height', 0) for im in images), np.int32,
+                                              len(images)),
+                          label_offsets=label_offsets,
+                          labels=labels.astype(np.int64),
+                          cat_ids=cat_ids,
+                          cat_names=np.array([c['name'] for c in cats], dtype=str),
+                          num_annotations=len(anns))
 
 
 def build_coco_label_index(ann_file: str) -> Tuple[CocoLabelIndex, str]:
@@ -228,8 +229,11 @@ def _save_index(path: str, index: CocoLabelIndex, key: dict) -> None:
     fd, tmp = tempfile.mkstemp(dir=osp.dirname(path), suffix='.tmp.npz')
     os.close(fd)
     try:
-        np.savez(tmp, version=INDEX_VERSION, **key, **{
-            k: getattr(index, k) for k in CocoLabelIndex.__dataclass_fields__})
+        np.savez(tmp,
+                 version=INDEX_VERSION,
+                 **key,
+                 **{k: getattr(index, k)
+                    for k in CocoLabelIndex.__dataclass_fields__})
         os.replace(tmp, path)
     finally:
         if osp.exists(tmp):
@@ -247,16 +251,19 @@ def _load_cached(path: str, ann_file: str, stat) -> Optional[Tuple[CocoLabelInde
             current = int(f['mtime_ns']) == stat.st_mtime_ns
             if not current and file_hash(ann_file) != str(f['content_hash']):
                 return None  # touched and changed: rebuild
-            index = CocoLabelIndex(**{
-                k: (int(f[k]) if k == 'num_annotations' else f[k])
-                for k in CocoLabelIndex.__dataclass_fields__})
+            index = CocoLabelIndex(
+                **{
+                    k: (int(f[k]) if k == 'num_annotations' else f[k])
+                    for k in CocoLabelIndex.__dataclass_fields__
+                })
             return index, current
     except (OSError, KeyError, ValueError) as e:
         warnings.warn(f'{path}: unreadable index cache ({e}); rebuilding it.')
         return None
 
 
-def load_coco_label_index(ann_file: str, cache_dir: Optional[str] = None,
+def load_coco_label_index(ann_file: str,
+                          cache_dir: Optional[str] = None,
                           use_cache: bool = True) -> Tuple[CocoLabelIndex, bool]:
     """The index of ``ann_file``, from the cache when it is current.
 
@@ -289,7 +296,9 @@ def load_coco_label_index(ann_file: str, cache_dir: Optional[str] = None,
 
 
 def _key(ann_file: str, stat, content_hash: str) -> dict:
-    return dict(size=stat.st_size, mtime_ns=stat.st_mtime_ns, content_hash=content_hash,
+    return dict(size=stat.st_size,
+                mtime_ns=stat.st_mtime_ns,
+                content_hash=content_hash,
                 fingerprint=_fingerprint(ann_file, stat.st_size))
 
 

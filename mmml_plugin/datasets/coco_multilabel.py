@@ -9,6 +9,7 @@ from mmpretrain.datasets import MultiLabelDataset
 from mmpretrain.registry import DATASETS
 
 from mmml_plugin.utils.label_files import class_mapping
+
 from .bad_images import SkipBadImagesMixin
 from .coco_index import load_coco_label_index, remap_labels
 
@@ -41,9 +42,13 @@ class CocoMultiLabelDataset(SkipBadImagesMixin, MultiLabelDataset):
             ``pipeline``, ``test_mode``, ``classes``, ``metainfo``, ...).
     """
 
-    def __init__(self, ann_file: str, empty_images: str = 'keep',
-                 cache_dir: Optional[str] = None, use_cache: bool = True,
-                 skip_bad_images: bool = False, **kwargs):
+    def __init__(self,
+                 ann_file: str,
+                 empty_images: str = 'keep',
+                 cache_dir: Optional[str] = None,
+                 use_cache: bool = True,
+                 skip_bad_images: bool = False,
+                 **kwargs):
         if empty_images not in EMPTY_IMAGE_POLICIES:
             raise ValueError(f'empty_images must be one of {EMPTY_IMAGE_POLICIES}, got '
                              f'{empty_images!r}.')
@@ -79,8 +84,8 @@ class CocoMultiLabelDataset(SkipBadImagesMixin, MultiLabelDataset):
                     num_empty += 1
                     if drop:
                         continue
-                data_list.append(dict(img_path=prefix + name, gt_label=labels[a:b],
-                                      img_id=image_ids[i]))
+                data_list.append(
+                    dict(img_path=prefix + name, gt_label=labels[a:b], img_id=image_ids[i]))
         finally:
             if gc_was_enabled:
                 gc.enable()
@@ -90,10 +95,12 @@ class CocoMultiLabelDataset(SkipBadImagesMixin, MultiLabelDataset):
                 f'{self.ann_file}: no images in this split (the file lists {len(image_ids)} '
                 f'images, {num_empty} without labels, empty_images={self.empty_images!r}). '
                 'Check ann_file and the classes in the dataset config.')
-        print_log(f'{self.__class__.__name__}: {self.ann_file}: {len(data_list)} images '
-                  f'({num_empty} without labels, {self.empty_images}), '
-                  f'{len(self._metainfo["classes"])} classes, label index '
-                  f'{"from cache" if from_cache else "built"}.', logger='current')
+        print_log(
+            f'{self.__class__.__name__}: {self.ann_file}: {len(data_list)} images '
+            f'({num_empty} without labels, {self.empty_images}), '
+            f'{len(self._metainfo["classes"])} classes, label index '
+            f'{"from cache" if from_cache else "built"}.',
+            logger='current')
         return data_list
 
     def _serialize_data(self) -> Tuple[np.ndarray, np.ndarray]:
@@ -107,5 +114,7 @@ class CocoMultiLabelDataset(SkipBadImagesMixin, MultiLabelDataset):
         return data_bytes, data_address
 
     def extra_repr(self) -> List[str]:
-        return super().extra_repr() + [f'Images without labels: \t{self.num_empty_images} '
-                                       f'({self.empty_images})']
+        return super().extra_repr() + [
+            f'Images without labels: \t{self.num_empty_images} '
+            f'({self.empty_images})'
+        ]

@@ -88,9 +88,9 @@ def _compose_image(labels, pool, scans, image_size, rng, side_range=None):
             x, y = (int(v) for v in rng.integers(0, image_size - side + 1, size=2))
             if all(_iou((x, y, side, side), b) < 0.15 for b in boxes):
                 break
-        alpha = np.asarray(
-            Image.fromarray((scan * 255).astype(np.uint8)).resize((side, side), Image.BICUBIC),
-            dtype=np.float32)[..., None] / 255.0
+        alpha = np.asarray(Image.fromarray((scan * 255).astype(np.uint8)).resize(
+            (side, side), Image.BICUBIC),
+                           dtype=np.float32)[..., None] / 255.0
         color = rng.integers(150, 256, size=3)
         region = canvas[y:y + side, x:x + side]
         canvas[y:y + side, x:x + side] = region * (1 - alpha) + color * alpha
@@ -100,8 +100,7 @@ def _compose_image(labels, pool, scans, image_size, rng, side_range=None):
     return canvas.astype(np.uint8), boxes
 
 
-def _write_split(split, num_images, pool, scans, out_dir, image_size, rng, start_ids,
-                 scene_purity):
+def _write_split(split, num_images, pool, scans, out_dir, image_size, rng, start_ids, scene_purity):
     img_dir = osp.join(out_dir, split)
     os.makedirs(img_dir, exist_ok=True)
     images, annotations = [], []
@@ -111,21 +110,29 @@ def _write_split(split, num_images, pool, scans, out_dir, image_size, rng, start
         canvas, boxes = _compose_image(labels, pool, scans, image_size, rng)
         file_name = f'{split}_{n:06d}.jpg'
         Image.fromarray(canvas).save(osp.join(img_dir, file_name), quality=92)
-        images.append(dict(id=image_id, file_name=file_name, width=image_size,
-                           height=image_size))
+        images.append(dict(id=image_id, file_name=file_name, width=image_size, height=image_size))
         for label, (x, y, w, h) in zip(labels, boxes):
-            annotations.append(dict(
-                id=ann_id, image_id=image_id, category_id=DEMO_CATEGORY_IDS[label],
-                bbox=[x, y, w, h], area=w * h, iscrowd=0,
-                segmentation=[[x, y, x + w, y, x + w, y + h, x, y + h]]))
+            annotations.append(
+                dict(id=ann_id,
+                     image_id=image_id,
+                     category_id=DEMO_CATEGORY_IDS[label],
+                     bbox=[x, y, w, h],
+                     area=w * h,
+                     iscrowd=0,
+                     segmentation=[[x, y, x + w, y, x + w, y + h, x, y + h]]))
             ann_id += 1
         image_id += 1
-    categories = [dict(id=cid, name=name, supercategory='digit')
-                  for cid, name in zip(DEMO_CATEGORY_IDS, DEMO_CLASSES)]
+    categories = [
+        dict(id=cid, name=name, supercategory='digit')
+        for cid, name in zip(DEMO_CATEGORY_IDS, DEMO_CLASSES)
+    ]
     ann_file = osp.join(out_dir, 'annotations', f'instances_{split}.json')
     with open(ann_file, 'w') as f:
-        json.dump(dict(info=dict(description=f'mmml_plugin demo digits, {split}'),
-                       images=images, annotations=annotations, categories=categories), f)
+        json.dump(
+            dict(info=dict(description=f'mmml_plugin demo digits, {split}'),
+                 images=images,
+                 annotations=annotations,
+                 categories=categories), f)
     return ann_file, img_dir, (image_id, ann_id)
 
 
@@ -151,8 +158,11 @@ def write_demo_word_vectors(path: str, seed: int = 0, dim: int = WORD_VECTOR_DIM
     return path
 
 
-def make_demo_dataset(out_dir: str, num_train: int = 48, num_val: int = 24,
-                      image_size: int = 128, seed: int = 0,
+def make_demo_dataset(out_dir: str,
+                      num_train: int = 48,
+                      num_val: int = 24,
+                      image_size: int = 128,
+                      seed: int = 0,
                       scene_purity: float = SCENE_PURITY) -> dict:
     """Writes the demo set under ``out_dir``.
 
@@ -189,15 +199,21 @@ def make_demo_dataset(out_dir: str, num_train: int = 48, num_val: int = 24,
     train_pool, val_pool = _split_samples(targets, rng)
     train_ann, train_dir, ids = _write_split('train', num_train, train_pool, scans, out_dir,
                                              image_size, rng, (1, 1), scene_purity)
-    val_ann, val_dir, _ = _write_split('val', num_val, val_pool, scans, out_dir, image_size,
-                                       rng, ids, scene_purity)
+    val_ann, val_dir, _ = _write_split('val', num_val, val_pool, scans, out_dir, image_size, rng,
+                                       ids, scene_purity)
     word_vectors = write_demo_word_vectors(osp.join(out_dir, 'word_vectors.txt'), seed)
-    return dict(classes=list(DEMO_CLASSES), train_ann=train_ann, val_ann=val_ann,
-                data_root=out_dir, train_img_prefix=train_dir, val_img_prefix=val_dir,
+    return dict(classes=list(DEMO_CLASSES),
+                train_ann=train_ann,
+                val_ann=val_ann,
+                data_root=out_dir,
+                train_img_prefix=train_dir,
+                val_img_prefix=val_dir,
                 word_vectors=word_vectors)
 
 
-def make_digit_classification_set(out_dir: str, num_images: int = 2000, image_size: int = 128,
+def make_digit_classification_set(out_dir: str,
+                                  num_images: int = 2000,
+                                  image_size: int = 128,
                                   seed: int = 0) -> dict:
     """Writes single-digit images of the demo's *training* scans, for pretraining a backbone.
 

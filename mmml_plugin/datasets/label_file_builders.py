@@ -22,6 +22,7 @@ import numpy as np
 from mmml_plugin.utils.label_files import (class_mapping, conditional_graph, count_cooccurrence,
                                            count_cooccurrence_flat, save_label_embeddings,
                                            save_label_graph, ssgrl_category_order)
+
 from .class_names import COCO_CATEGORY_IDS, COCO_CLASSES, WORD_ALIASES
 from .progress import byte_progress
 

@@ -14,9 +14,11 @@ def byte_progress(total: int, description: str, enabled: bool = True):
     if not enabled:
         yield lambda n: None
         return
-    from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
-                               TimeRemainingColumn)
-    with Progress(TextColumn('{task.description}'), BarColumn(), DownloadColumn(),
-                  TimeRemainingColumn(), transient=True) as progress:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+    with Progress(TextColumn('{task.description}'),
+                  BarColumn(),
+                  DownloadColumn(),
+                  TimeRemainingColumn(),
+                  transient=True) as progress:
         task = progress.add_task(description, total=total)
         yield lambda n: progress.advance(task, n)

@@ -48,12 +48,13 @@ def likely_config(meta: Optional[dict]) -> Optional[str]:
     return f'{name}.py'
 
 
-def check_checkpoint_matches_model(model: torch.nn.Module,
-                                   checkpoint: dict,
-                                   filename: str,
-                                   config: Optional[str] = None,
-                                   revise_keys: Sequence[Tuple[str, str]] = ((r'^module\.', ''), ),
-                                   ) -> None:
+def check_checkpoint_matches_model(
+        model: torch.nn.Module,
+        checkpoint: dict,
+        filename: str,
+        config: Optional[str] = None,
+        revise_keys: Sequence[Tuple[str, str]] = ((r'^module\.', ''), ),
+) -> None:
     """Raise unless ``checkpoint`` holds exactly the model's weights, with the same shapes.
 
     Args:
@@ -73,10 +74,11 @@ def check_checkpoint_matches_model(model: torch.nn.Module,
     expected = model.state_dict()
     missing = [k for k in expected if k not in state_dict]
     unexpected = [k for k in state_dict if k not in expected]
-    shapes = [f'{k}: checkpoint {tuple(state_dict[k].shape)}, model {tuple(v.shape)}'
-              for k, v in expected.items()
-              if k in state_dict and torch.is_tensor(state_dict[k])
-              and tuple(state_dict[k].shape) != tuple(v.shape)]
+    shapes = [
+        f'{k}: checkpoint {tuple(state_dict[k].shape)}, model {tuple(v.shape)}'
+        for k, v in expected.items() if k in state_dict and torch.is_tensor(state_dict[k])
+        and tuple(state_dict[k].shape) != tuple(v.shape)
+    ]
     if not (missing or unexpected or shapes):
         return
 
@@ -93,9 +95,9 @@ def check_checkpoint_matches_model(model: torch.nn.Module,
     if shapes:
         problems.append(f'{len(shapes)} weight(s) of another shape: {listed(shapes)}')
     trained = likely_config(checkpoint.get('meta') if isinstance(checkpoint, dict) else None)
-    hint = (f'It was trained with {trained}; test it with that config' if trained else
-            'Test it with the config it was trained with')
+    hint = (f'It was trained with {trained}; test it with that config'
+            if trained else 'Test it with the config it was trained with')
     raise CheckpointMismatchError(
-        f'{filename} does not match the model of {config or "this config"}: '
-        + '; '.join(problems) + f'. {hint} (or pass strict=False / --cfg-options '
+        f'{filename} does not match the model of {config or "this config"}: ' +
+        '; '.join(problems) + f'. {hint} (or pass strict=False / --cfg-options '
         'strict_checkpoint=False to score a partly random model on purpose).')

@@ -31,8 +31,10 @@ def slurm_to_torch_env(environ: Mapping[str, str]) -> Dict[str, str]:
                        'with torchrun.')
     master_addr = environ.get('MASTER_ADDR') or subprocess.getoutput(
         f'scontrol show hostname {environ["SLURM_NODELIST"]} | head -n1').strip()
-    return dict(RANK=environ['SLURM_PROCID'], WORLD_SIZE=environ['SLURM_NTASKS'],
-                LOCAL_RANK=environ.get('SLURM_LOCALID', '0'), MASTER_ADDR=master_addr,
+    return dict(RANK=environ['SLURM_PROCID'],
+                WORLD_SIZE=environ['SLURM_NTASKS'],
+                LOCAL_RANK=environ.get('SLURM_LOCALID', '0'),
+                MASTER_ADDR=master_addr,
                 MASTER_PORT=environ.get('MASTER_PORT', '29500'))
 
 
@@ -54,5 +56,7 @@ def init_cpu_dist(launcher: str, backend: str = 'gloo', **kwargs) -> None:
     elif launcher != 'pytorch':
         raise ValueError(f'CPU distributed training supports --launcher pytorch or slurm, '
                          f'got {launcher!r}.')
-    torch_dist.init_process_group(backend=backend, rank=int(os.environ['RANK']),
-                                  world_size=int(os.environ['WORLD_SIZE']), **kwargs)
+    torch_dist.init_process_group(backend=backend,
+                                  rank=int(os.environ['RANK']),
+                                  world_size=int(os.environ['WORLD_SIZE']),
+                                  **kwargs)

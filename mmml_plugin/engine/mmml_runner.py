@@ -57,18 +57,21 @@ class MMMLRunner(Runner):
     def wrap_model(self, model_wrapper_cfg, model):
         if (self.distributed and model_wrapper_cfg is None and not torch.cuda.is_available()
                 and not is_model_wrapper(model)):
-            model_wrapper_cfg = dict(
-                type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,
-                find_unused_parameters=self.cfg.get('find_unused_parameters', False))
+            model_wrapper_cfg = dict(type='MMDistributedDataParallel',
+                                     device_ids=None,
+                                     broadcast_buffers=False,
+                                     find_unused_parameters=self.cfg.get(
+                                         'find_unused_parameters', False))
         return super().wrap_model(model_wrapper_cfg, model)
 
     def build_model(self, model):
         # The dataset's class names reach the head/neck; class counts checked (model_classes.py).
         if isinstance(model, dict):
             model = fill_model_classes(
-                model, dict(train_dataloader=self._train_dataloader,
-                            val_dataloader=self._val_dataloader,
-                            test_dataloader=self._test_dataloader))
+                model,
+                dict(train_dataloader=self._train_dataloader,
+                     val_dataloader=self._val_dataloader,
+                     test_dataloader=self._test_dataloader))
         return super().build_model(model)
 
     # Evaluation: the checkpoint must provide every weight of the model.
@@ -82,14 +85,20 @@ class MMMLRunner(Runner):
         self._strict_checkpoint = self.cfg.get('strict_checkpoint', True)
         return super().val()
 
-    def load_checkpoint(self, filename: str, map_location='cpu', strict: bool = False,
+    def load_checkpoint(self,
+                        filename: str,
+                        map_location='cpu',
+                        strict: bool = False,
                         revise_keys: list = [(r'^module.', '')]):
         checkpoint = super().load_checkpoint(filename, map_location, strict, revise_keys)
         self._loaded_cfg_text = (checkpoint.get('meta') or {}).get('cfg')
         if self._strict_checkpoint and not self._resume:
             model = self.model.module if is_model_wrapper(self.model) else self.model
-            check_checkpoint_matches_model(model, checkpoint, filename,
-                                           config=self.cfg.filename, revise_keys=revise_keys)
+            check_checkpoint_matches_model(model,
+                                           checkpoint,
+                                           filename,
+                                           config=self.cfg.filename,
+                                           revise_keys=revise_keys)
         return checkpoint
 
     def resume(self, filename: str, *args, **kwargs) -> None:

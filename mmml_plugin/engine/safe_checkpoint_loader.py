@@ -44,8 +44,11 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
 def _reason(error: Exception) -> str:
     """torch's account of what was refused, without its advice to turn the check off."""
     text = str(error).split('WeightsUnpickler error:')[-1]
-    kept = [p for p in text.split('\n\n') if p.strip() and not p.strip().startswith(
-        ('Weights only load failed', 'Check the documentation'))]
+    kept = [
+        p for p in text.split('\n\n')
+        if p.strip() and not p.strip().startswith(('Weights only load failed',
+                                                   'Check the documentation'))
+    ]
     return ' '.join(' '.join(kept).split()) or str(error)
 
 
@@ -62,13 +65,17 @@ def is_trusted(name: str) -> bool:
     return any(n in candidates or osp.abspath(osp.expanduser(n)) in candidates for n in listed)
 
 
-def _torch_load(source: Union[str, io.BytesIO], name: str, map_location=None,
+def _torch_load(source: Union[str, io.BytesIO],
+                name: str,
+                map_location=None,
                 trusted_name: Optional[str] = None) -> dict:
     """``torch.load`` weights-only, or fully when ``trusted_name`` (or ``name``) is trusted."""
     if is_trusted(trusted_name or name):
-        print_log(f'Loading {trusted_name or name} with full unpickling: it is listed in '
-                  f'{TRUST_ENV}. Only do this for files you made or fully trust.',
-                  logger='current', level=logging.WARNING)
+        print_log(
+            f'Loading {trusted_name or name} with full unpickling: it is listed in '
+            f'{TRUST_ENV}. Only do this for files you made or fully trust.',
+            logger='current',
+            level=logging.WARNING)
         return torch.load(source, map_location=map_location, weights_only=False)
     try:
         return torch.load(source, map_location=map_location, weights_only=True)
@@ -124,7 +131,9 @@ def _download(url: str, model_dir: Optional[str], progress: bool) -> str:
     return cached
 
 
-def load_from_http_weights_only(filename: str, map_location=None, model_dir: Optional[str] = None,
+def load_from_http_weights_only(filename: str,
+                                map_location=None,
+                                model_dir: Optional[str] = None,
                                 progress: bool = False) -> dict:
     """Download ``filename`` into the torch hub cache (if not there yet), then load it weights-only.
 
@@ -147,7 +156,9 @@ def load_from_http_weights_only(filename: str, map_location=None, model_dir: Opt
         torch.distributed.barrier()
         if rank > 0:
             cached = _download(filename, model_dir, progress)
-    return _torch_load(cached, f'{cached} (downloaded from {filename})', map_location,
+    return _torch_load(cached,
+                       f'{cached} (downloaded from {filename})',
+                       map_location,
                        trusted_name=filename)
 
 
@@ -257,7 +268,8 @@ def register_weights_only_loaders() -> None:
         print_log(
             f'CheckpointLoader schemes {unknown} were registered by another package and may '
             'unpickle fully; add a weights-only loader for them to WEIGHTS_ONLY_LOADERS in '
-            'mmml_plugin/engine/safe_checkpoint_loader.py.', logger='current',
+            'mmml_plugin/engine/safe_checkpoint_loader.py.',
+            logger='current',
             level=logging.WARNING)
 
 

@@ -59,11 +59,12 @@ def warn_on_schedule_change(saved_cfg_text: str, current: Config, filename: str)
         return []
     changes = schedule_changes(saved, current)
     if changes:
-        print_log(
-            f'Resuming from {filename} with another schedule than it was saved with: '
-            + '; '.join(changes) + '. The learning-rate schedulers are restored as saved (their '
-            'begin/end/T_max included), so beyond the old end the learning rate stays at its '
-            'final value. To train longer under a new schedule, start a new run from these '
-            'weights with load_from (no --resume); otherwise resume with the saved settings.',
-            logger='current', level=logging.WARNING)
+        print_log(f'Resuming from {filename} with another schedule than it was saved with: ' +
+                  '; '.join(changes) +
+                  '. The learning-rate schedulers are restored as saved (their '
+                  'begin/end/T_max included), so beyond the old end the learning rate stays at its '
+                  'final value. To train longer under a new schedule, start a new run from these '
+                  'weights with load_from (no --resume); otherwise resume with the saved settings.',
+                  logger='current',
+                  level=logging.WARNING)
     return changes

@@ -96,10 +96,12 @@ def save_predictions(path: str,
         str: ``path``.
     """
     check_dump_path(path)
-    scores, targets = check_scores_targets(np.stack(scores) if len(scores) else scores,
-                                           np.stack(targets) if len(targets) else targets)
+    scores, targets = check_scores_targets(
+        np.stack(scores) if len(scores) else scores,
+        np.stack(targets) if len(targets) else targets)
     paths = img_paths if img_paths is not None else [''] * len(scores)
-    arrays = dict(scores=scores, targets=targets,
+    arrays = dict(scores=scores,
+                  targets=targets,
                   img_paths=np.array(['' if p is None else str(p) for p in paths], dtype=str))
     if len(arrays['img_paths']) != len(scores):
         raise ValueError(f'{path}: {len(arrays["img_paths"])} image paths for {len(scores)} '
@@ -329,8 +331,7 @@ def load_run_metrics(path: str) -> Dict[str, float]:
     """
     if osp.isfile(path) and path.endswith('.json') and not path.endswith('scalars.json'):
         return load_test_metrics(path)
-    validations = [r for r in load_scalars(path)
-                   if any(short_metric_name(k) == 'mAP' for k in r)]
+    validations = [r for r in load_scalars(path) if any(short_metric_name(k) == 'mAP' for k in r)]
     if not validations:
         raise ValueError(f'{path}: the scalar log holds no validation with an mAP yet.')
     return validations[-1]

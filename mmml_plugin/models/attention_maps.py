@@ -8,8 +8,8 @@ from .necks import SemanticDecouplingNeck
 def find_decoupling_module(model: nn.Module) -> SemanticDecouplingNeck:
     """The :class:`SemanticDecouplingNeck` of ``model``: its neck, or its head's ``decoupling``."""
     model = getattr(model, 'module', model)  # unwrap (Distributed)DataParallel
-    for candidate in (getattr(model, 'neck', None),
-                      getattr(getattr(model, 'head', None), 'decoupling', None)):
+    for candidate in (getattr(model, 'neck',
+                              None), getattr(getattr(model, 'head', None), 'decoupling', None)):
         if isinstance(candidate, SemanticDecouplingNeck):
             return candidate
     raise ValueError(f'{type(model).__name__} has no semantic decoupling: expected '

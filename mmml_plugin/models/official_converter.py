@@ -38,13 +38,19 @@ _DIRECT = {
 _GATES = ('fc_eq3', 'fc_eq4', 'fc_eq5')  # z, r, h
 # plugin GGNN layer -> the official layers stacked into it (ReusedLinear: weights stored (in, out))
 _STACKED = {
-    'official': {'msg_proj': [f'{g}_w' for g in _GATES], 'gate_proj': ['fc_eq3_u'],
-                 'cand_proj': ['fc_eq5_u']},
-    'paper': {'msg_proj': [f'{g}_w' for g in _GATES], 'gate_proj': ['fc_eq3_u', 'fc_eq4_u'],
-              'cand_proj': ['fc_eq5_u']},
+    'official': {
+        'msg_proj': [f'{g}_w' for g in _GATES],
+        'gate_proj': ['fc_eq3_u'],
+        'cand_proj': ['fc_eq5_u']
+    },
+    'paper': {
+        'msg_proj': [f'{g}_w' for g in _GATES],
+        'gate_proj': ['fc_eq3_u', 'fc_eq4_u'],
+        'cand_proj': ['fc_eq5_u']
+    },
 }
-OFFICIAL_HEAD_KEYS = tuple(_DIRECT) + tuple(
-    f'graph_net.{g}_{p}.{t}' for g in _GATES for p in 'wu' for t in ('weight', 'bias'))
+OFFICIAL_HEAD_KEYS = tuple(_DIRECT) + tuple(f'graph_net.{g}_{p}.{t}' for g in _GATES for p in 'wu'
+                                            for t in ('weight', 'bias'))
 
 
 def convert_official_ssgrl(state_dict: Dict[str, torch.Tensor],
@@ -88,9 +94,9 @@ def convert_official_ssgrl(state_dict: Dict[str, torch.Tensor],
 
     for layer, sources in _STACKED[reset_gate].items():
         prefix = f'{head_prefix}ggnn.{layer}.'
-        out[prefix + 'weight'] = torch.cat(
-            [sd[f'graph_net.{s}.weight'] for s in sources]).t().contiguous()
+        out[prefix + 'weight'] = torch.cat([sd[f'graph_net.{s}.weight']
+                                            for s in sources]).t().contiguous()
         out[prefix + 'bias'] = torch.cat([sd[f'graph_net.{s}.bias'] for s in sources])
-    dropped = [f'graph_net.fc_eq4_u.{t}' for t in ('weight', 'bias')
-               ] if reset_gate == 'official' else []
+    dropped = [f'graph_net.fc_eq4_u.{t}'
+               for t in ('weight', 'bias')] if reset_gate == 'official' else []
     return out, dropped

@@ -17,8 +17,10 @@ def _numpy_globals():
         from numpy._core.multiarray import _reconstruct, scalar
     except ImportError:  # numpy < 2
         from numpy.core.multiarray import _reconstruct, scalar
-    dtypes = [type(np.dtype(t)) for t in (np.float16, np.float32, np.float64, np.int8, np.int16,
-                                          np.int32, np.int64, np.uint8, np.bool_)]
+    dtypes = [
+        type(np.dtype(t)) for t in (np.float16, np.float32, np.float64, np.int8, np.int16, np.int32,
+                                    np.int64, np.uint8, np.bool_)
+    ]
     return [_reconstruct, scalar, np.ndarray, np.dtype, *dtypes]
 
 
@@ -41,10 +43,11 @@ def _history_buffer_getattr(obj, name):
 
 def checkpoint_safe_globals():
     """The exact list of non-tensor globals found in mmengine 0.10.7 checkpoints."""
-    from mmengine.logging.history_buffer import HistoryBuffer
     from mmengine.config.config import ConfigDict
-    return [HistoryBuffer, ConfigDict, (_history_buffer_getattr, 'builtins.getattr'),
-            *_numpy_globals()]
+    from mmengine.logging.history_buffer import HistoryBuffer
+    return [
+        HistoryBuffer, ConfigDict, (_history_buffer_getattr, 'builtins.getattr'), *_numpy_globals()
+    ]
 
 
 def register_checkpoint_safe_globals() -> None:

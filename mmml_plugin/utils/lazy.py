@@ -16,9 +16,9 @@ import types
 from typing import Callable, Dict, List, Tuple
 
 
-def lazy_attributes(package: str,
-                    attributes: Dict[str, str]) -> Tuple[Callable[[str], object],
-                                                         Callable[[], List[str]]]:
+def lazy_attributes(
+        package: str,
+        attributes: Dict[str, str]) -> Tuple[Callable[[str], object], Callable[[], List[str]]]:
     """Module-level ``__getattr__`` and ``__dir__`` for a package with lazy names.
 
     A lazy name wins over a submodule of the same name (``visualization.per_class_ap``, the
@@ -35,8 +35,10 @@ def lazy_attributes(package: str,
         tuple: ``(__getattr__, __dir__)`` to assign at the package's top level.
     """
     module = importlib.import_module(package)
-    targets = {name: importlib.util.resolve_name(where, package)
-               for name, where in attributes.items()}
+    targets = {
+        name: importlib.util.resolve_name(where, package)
+        for name, where in attributes.items()
+    }
 
     def resolve(name: str, target: types.ModuleType) -> object:
         return getattr(target, name) if hasattr(target, name) else target

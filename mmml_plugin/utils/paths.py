@@ -6,9 +6,10 @@ _PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 def config_roots():
     """The ``configs`` folders of the installed package (``.mim``) and the source checkout."""
-    return [root for root in (osp.join(_PACKAGE_DIR, '.mim', 'configs'),
-                              osp.join(osp.dirname(_PACKAGE_DIR), 'configs'))
-            if osp.isdir(root)]
+    return [
+        root for root in (osp.join(_PACKAGE_DIR, '.mim', 'configs'),
+                          osp.join(osp.dirname(_PACKAGE_DIR), 'configs')) if osp.isdir(root)
+    ]
 
 
 def get_config_file(name: str) -> str:

@@ -32,8 +32,8 @@ class _RestrictedUnpickler(pickle.Unpickler):
         self._source = source
 
     def find_class(self, module, name):
-        if (module, name) in _ALLOWED_GLOBALS or (
-                module == 'numpy.dtypes' and name.endswith('DType')):
+        if (module, name) in _ALLOWED_GLOBALS or (module == 'numpy.dtypes'
+                                                  and name.endswith('DType')):
             return super().find_class(module, name)
         raise UnsafePickleError(
             f'{self._source}: refusing to unpickle "{module}.{name}". Only plain numpy arrays, '

@@ -31,8 +31,7 @@ def overlay_attention(image: np.ndarray,
     if not np.isfinite(attention).all():
         raise ValueError('attention map contains NaN or inf.')
     height, width = image.shape[:2]
-    heat = cv2.resize(attention.astype(np.float32), (width, height),
-                      interpolation=cv2.INTER_LINEAR)
+    heat = cv2.resize(attention.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
     span = heat.max() - heat.min()
     # min-max scaling; a uniform map (span 0) is shown as uniformly cold, never NaN.
     heat = (heat - heat.min()) / span if span > 0 else np.zeros_like(heat)
@@ -87,6 +86,10 @@ def save_attention_grid(result: dict,
         ax.imshow(shown)
         ax.set_title(f'{result["class_names"][k]}: {float(result["scores"][k]):.2f}', fontsize=9)
     title_room = 24 / (rows * cell_size)  # 24 px above each row for its titles
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=1 - title_room, wspace=0.04,
+    fig.subplots_adjust(left=0.01,
+                        right=0.99,
+                        bottom=0.01,
+                        top=1 - title_room,
+                        wspace=0.04,
                         hspace=rows * title_room * 1.2)
     return save_figure(fig, out_file)

@@ -4,6 +4,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 from mmml_plugin.utils.label_files import load_label_file
+
 from ._figure import new_figure, save_figure
 
 
@@ -46,7 +47,12 @@ def plot_label_graph(graph_file: str,
     if annotate:
         for i in range(num_classes):
             for j in range(num_classes):
-                ax.text(j, i, f'{adj[i, j]:.2f}', ha='center', va='center', fontsize=6,
+                ax.text(j,
+                        i,
+                        f'{adj[i, j]:.2f}',
+                        ha='center',
+                        va='center',
+                        fontsize=6,
                         color='white' if adj[i, j] < 0.5 else 'black')
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     fig.tight_layout()

@@ -4,6 +4,7 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 
 from mmml_plugin.evaluation.functional import UNDEFINED_AP
+
 from ._figure import new_figure, save_figure
 
 

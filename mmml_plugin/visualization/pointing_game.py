@@ -8,7 +8,10 @@ from ._figure import new_figure, save_figure
 from .attention import overlay_attention
 
 
-def plot_pointing_cases(cases: List[dict], out_file: str, title: str = '', ncols: int = 4,
+def plot_pointing_cases(cases: List[dict],
+                        out_file: str,
+                        title: str = '',
+                        ncols: int = 4,
                         cell_size: int = 256) -> str:
     """Write a PNG grid with one cell per (image, class) pair of the pointing game.
 
@@ -39,8 +42,13 @@ def plot_pointing_cases(cases: List[dict], out_file: str, title: str = '', ncols
     for ax, case in zip(axes.flat, cases):
         ax.imshow(overlay_attention(case['image'], case['attention']))
         for x0, y0, x1, y1 in case['boxes']:
-            ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False,
-                                   edgecolor='white', linewidth=1.5))
+            ax.add_patch(
+                Rectangle((x0 - 0.5, y0 - 0.5),
+                          x1 - x0,
+                          y1 - y0,
+                          fill=False,
+                          edgecolor='white',
+                          linewidth=1.5))
         row, col = case['peak']
         if case['hit']:
             ax.plot(col, row, 'o', color='lime', markersize=8, markeredgecolor='black')
@@ -48,8 +56,12 @@ def plot_pointing_cases(cases: List[dict], out_file: str, title: str = '', ncols
             ax.plot(col, row, 'x', color='red', markersize=10, markeredgewidth=3)
         ax.set_title(case['title'], fontsize=8)
     height = rows * cell_size + head
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=1 - (head + 30) / height,
-                        wspace=0.04, hspace=36 * rows / height * 1.5)
+    fig.subplots_adjust(left=0.01,
+                        right=0.99,
+                        bottom=0.01,
+                        top=1 - (head + 30) / height,
+                        wspace=0.04,
+                        hspace=36 * rows / height * 1.5)
     if title:
         fig.suptitle(title, fontsize=11, y=1 - 6 / height, va='top')
     return save_figure(fig, out_file)

@@ -4,15 +4,18 @@ from typing import Optional, Sequence, Tuple, Union
 import numpy as np
 
 from mmml_plugin.evaluation.functional import precision_recall_curve
+
 from ._figure import new_figure, save_figure
 
 
+# yapf: disable
 def plot_pr_curves(scores: np.ndarray,
                    targets: np.ndarray,
                    class_names: Sequence[str],
                    out_file: str,
                    classes: Optional[Sequence[Union[int, str]]] = None,
                    size: Tuple[int, int] = (640, 480)) -> str:
+    # yapf: enable
     """Write the precision-recall curves of ``classes`` in one plot (step-wise, as AP integrates).
 
     Args:

@@ -4,12 +4,13 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from mmml_plugin.evaluation.results_io import load_scalars, short_metric_name
+
 from ._figure import new_figure, save_figure
 
 
 def _default_keys(records: Sequence[dict]) -> List[str]:
     keys = {k for r in records for k in r}
-    chosen = [k for k in ('loss',) if k in keys]
+    chosen = [k for k in ('loss', ) if k in keys]
     chosen += sorted(k for k in keys if short_metric_name(k) == 'mAP')
     return chosen
 

@@ -33,12 +33,26 @@ def demo_run(demo_data, repo_root, tmp_path_factory):
     config = str(repo_root / DEMO_CONFIG)
     options = demo_cfg_options(demo_data)
     tensorboard = Config.fromfile(str(repo_root / TENSORBOARD_RUNTIME)).visualizer.vis_backends
-    run_train(config, work_dir=str(work_dir),
-              cfg_options={**options, 'visualizer.vis_backends': tensorboard})
+    run_train(config,
+              work_dir=str(work_dir),
+              cfg_options={
+                  **options, 'visualizer.vis_backends': tensorboard
+              })
     checkpoint = str(work_dir / 'epoch_1.pth')
     assert osp.isfile(checkpoint)
     results_json, preds = str(work_dir / 'results.json'), str(work_dir / 'preds.npz')
-    metrics = run_test(config, checkpoint, work_dir=str(work_dir / 'test'), out=results_json,
-                       dump=preds, cfg_options={**options, 'test_evaluator.classwise': True})
-    return dict(config=config, checkpoint=checkpoint, work_dir=str(work_dir), metrics=metrics,
-                results_json=results_json, preds=preds, options=options)
+    metrics = run_test(config,
+                       checkpoint,
+                       work_dir=str(work_dir / 'test'),
+                       out=results_json,
+                       dump=preds,
+                       cfg_options={
+                           **options, 'test_evaluator.classwise': True
+                       })
+    return dict(config=config,
+                checkpoint=checkpoint,
+                work_dir=str(work_dir),
+                metrics=metrics,
+                results_json=results_json,
+                preds=preds,
+                options=options)

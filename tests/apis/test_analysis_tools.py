@@ -92,8 +92,8 @@ def test_training_curves_tool(demo_run, repo_root, tmp_path):
 
 def test_compare_runs_tool(demo_run, demo_data, repo_root, tmp_path):
     out = tmp_path / 'compare.png'
-    _tool(repo_root, 'compare_runs.py', demo_run['preds'], demo_run['preds'], '--names',
-          'SSGRL', 'again', '--class-names', demo_data['graph_file'], '--out', out)
+    _tool(repo_root, 'compare_runs.py', demo_run['preds'], demo_run['preds'], '--names', 'SSGRL',
+          'again', '--class-names', demo_data['graph_file'], '--out', out)
     assert _size(out) == default_bar_chart_size(10)
 
 
@@ -101,10 +101,20 @@ def test_compare_runs_tool(demo_run, demo_data, repo_root, tmp_path):
 def demo_zoo(demo_run, tmp_path):
     """A model index whose only entry is the demo config with made-up 'published' figures."""
     published = {'mAP': 50.0, 'CF1': 40.0, 'OF1': 45.0}
-    (tmp_path / 'metafile.yml').write_text(yaml.safe_dump({'Models': [{
-        'Name': 'ssgrl_r18_demo', 'Config': 'configs/demo/ssgrl_r18_demo.py',
-        'Results': [{'Task': 'Multi-Label Classification', 'Dataset': 'demo',
-                     'Metrics': published}]}]}))
+    (tmp_path / 'metafile.yml').write_text(
+        yaml.safe_dump({
+            'Models': [{
+                'Name':
+                'ssgrl_r18_demo',
+                'Config':
+                'configs/demo/ssgrl_r18_demo.py',
+                'Results': [{
+                    'Task': 'Multi-Label Classification',
+                    'Dataset': 'demo',
+                    'Metrics': published
+                }]
+            }]
+        }))
     (tmp_path / 'model-index.yml').write_text('Import:\n  - metafile.yml\n')
     return str(tmp_path / 'model-index.yml'), published
 
@@ -112,8 +122,7 @@ def demo_zoo(demo_run, tmp_path):
 def test_benchmark_table_shows_the_metric_output(demo_run, demo_zoo, repo_root):
     model_index, published = demo_zoo
     table = benchmark_table([demo_run['results_json']], model_index)
-    rows = {line.split('|')[3].strip(): line.split('|')[4:7]
-            for line in table.splitlines()[2:]}
+    rows = {line.split('|')[3].strip(): line.split('|')[4:7] for line in table.splitlines()[2:]}
     assert set(rows) == set(published)
     for name, (ours, pub, diff) in rows.items():
         value = _metric(demo_run['metrics'], name)

@@ -18,15 +18,17 @@ from mmml_plugin.evaluation.results_io import load_prediction_arrays
 
 @pytest.fixture(scope='module')
 def inferencer(demo_run):
-    return MultiLabelInferencer(demo_run['config'], demo_run['checkpoint'],
+    return MultiLabelInferencer(demo_run['config'],
+                                demo_run['checkpoint'],
                                 cfg_options=demo_run['options'])
 
 
 @pytest.fixture(scope='module')
 def dumped(demo_run):
     arrays = load_prediction_arrays(demo_run['preds'])
-    return [dict(img_path=str(p), pred_score=s)
-            for p, s in zip(arrays['img_paths'], arrays['scores'])]
+    return [
+        dict(img_path=str(p), pred_score=s) for p, s in zip(arrays['img_paths'], arrays['scores'])
+    ]
 
 
 def test_classes_come_from_the_checkpoint(inferencer, demo_data):
@@ -38,8 +40,7 @@ def test_scores_equal_the_test_run(inferencer, dumped):
     same weights)."""
     for sample in dumped[:3]:
         result = inferencer(sample['img_path'])
-        np.testing.assert_allclose(result['pred_score'], sample['pred_score'],
-                                   rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(result['pred_score'], sample['pred_score'], rtol=1e-5, atol=1e-6)
 
 
 def test_result_fields(inferencer, dumped):
@@ -80,11 +81,11 @@ def test_array_input_equals_file_input(inferencer, dumped):
 
 
 def test_functions_and_attention_grid(demo_run, dumped, tmp_path):
-    model = init_model(demo_run['config'], demo_run['checkpoint'],
-                       cfg_options=demo_run['options'])
+    model = init_model(demo_run['config'], demo_run['checkpoint'], cfg_options=demo_run['options'])
     assert has_attention(model)
     result = inference_multilabel(model, dumped[0]['img_path'], thr=None, topk=5)
-    out = MultiLabelInferencer.save_attention_grid(result, str(tmp_path / 'grid.png'),
+    out = MultiLabelInferencer.save_attention_grid(result,
+                                                   str(tmp_path / 'grid.png'),
                                                    cell_size=128)
     with Image.open(out) as image:
         assert image.size == (4 * 128, math.ceil(6 / 4) * 128)
@@ -109,7 +110,9 @@ def test_bad_inputs(demo_run, inferencer, tmp_path):
     with pytest.raises(FileNotFoundError, match='missing.pth'):
         init_model(demo_run['config'], str(tmp_path / 'missing.pth'))
     with pytest.raises(ValueError, match='3 class names for a head with 10 classes'):
-        init_model(demo_run['config'], demo_run['checkpoint'], classes=['a', 'b', 'c'],
+        init_model(demo_run['config'],
+                   demo_run['checkpoint'],
+                   classes=['a', 'b', 'c'],
                    cfg_options=demo_run['options'])
 
 
@@ -118,8 +121,10 @@ def test_image_demo_tool(demo_run, inferencer, dumped, repo_root, tmp_path):
     image = dumped[0]['img_path']
     script = str(repo_root / 'tools' / 'image_demo.py')
     argv, sys.argv = sys.argv, [
-        script, image, demo_run['config'], demo_run['checkpoint'], '--out-dir', str(tmp_path),
-        '--topk', '3', '--cfg-options', f"data_root={demo_run['options']['data_root']}"]
+        script, image, demo_run['config'], demo_run['checkpoint'], '--out-dir',
+        str(tmp_path), '--topk', '3', '--cfg-options',
+        f"data_root={demo_run['options']['data_root']}"
+    ]
     stdout = io.StringIO()
     try:
         with contextlib.redirect_stdout(stdout):
@@ -130,7 +135,8 @@ def test_image_demo_tool(demo_run, inferencer, dumped, repo_root, tmp_path):
     assert out.is_file()
     with Image.open(out) as grid:
         assert grid.size == (4 * 256, 256)  # input + 3 labels in one row
-    printed = [line for line in stdout.getvalue().splitlines()
-               if re.fullmatch(r'\w+: [01]\.\d{3}', line)]
+    printed = [
+        line for line in stdout.getvalue().splitlines() if re.fullmatch(r'\w+: [01]\.\d{3}', line)
+    ]
     assert [line.split(':')[0] for line in printed] == \
         inferencer(image, thr=None, topk=3)['class_names']

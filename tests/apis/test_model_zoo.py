@@ -6,17 +6,34 @@ import os.path as osp
 import pytest
 import yaml
 
-from mmml_plugin.apis.model_zoo import (benchmark_rows, find_model, load_model_zoo,
-                                        markdown_table, published_metrics)
+from mmml_plugin.apis.model_zoo import (benchmark_rows, find_model, load_model_zoo, markdown_table,
+                                        published_metrics)
 
 PUBLISHED = {
-    'ssgrl_r101_1xb4_coco-576px': {'mAP': 83.8, 'CP': 89.9, 'CR': 68.5, 'CF1': 76.8,
-                                   'OP': 91.3, 'OR': 70.8, 'OF1': 79.7},
-    'ssgrl_r101_1xb4_voc07-576px': {'mAP': 93.4},
-    'faster-rcnn_r50_fpn_1x_voc0712': {'box AP': 80.4},
-    'mlgcn_r101_1xb16_coco-448px': {'mAP': 83.0},
-    'mlgcn_r101_1xb16_voc07-448px': {'mAP': 94.0},
-    'query2label_r101_1xb64_coco-448px': {'mAP': 84.9},
+    'ssgrl_r101_1xb4_coco-576px': {
+        'mAP': 83.8,
+        'CP': 89.9,
+        'CR': 68.5,
+        'CF1': 76.8,
+        'OP': 91.3,
+        'OR': 70.8,
+        'OF1': 79.7
+    },
+    'ssgrl_r101_1xb4_voc07-576px': {
+        'mAP': 93.4
+    },
+    'faster-rcnn_r50_fpn_1x_voc0712': {
+        'box AP': 80.4
+    },
+    'mlgcn_r101_1xb16_coco-448px': {
+        'mAP': 83.0
+    },
+    'mlgcn_r101_1xb16_voc07-448px': {
+        'mAP': 94.0
+    },
+    'query2label_r101_1xb64_coco-448px': {
+        'mAP': 84.9
+    },
 }
 
 
@@ -26,9 +43,9 @@ def zoo(repo_root):
 
 
 def test_every_config_has_an_entry(zoo, repo_root):
-    configs = sorted(osp.relpath(p, repo_root)
-                     for p in glob.glob(str(repo_root / 'configs' / '*' / '*.py'))
-                     if '/_base_/' not in p)
+    configs = sorted(
+        osp.relpath(p, repo_root) for p in glob.glob(str(repo_root / 'configs' / '*' / '*.py'))
+        if '/_base_/' not in p)
     listed = sorted(m['Config'] for m in zoo)
     assert listed == configs
     assert len({m['Name'] for m in zoo}) == len(zoo)
@@ -79,8 +96,9 @@ def test_benchmark_rows():
 def test_model_index_imports_every_metafile(repo_root):
     with open(repo_root / 'model-index.yml') as f:
         imports = yaml.safe_load(f)['Import']
-    metafiles = sorted(osp.relpath(p, repo_root)
-                       for p in glob.glob(str(repo_root / 'configs' / '*' / 'metafile.yml')))
+    metafiles = sorted(
+        osp.relpath(p, repo_root)
+        for p in glob.glob(str(repo_root / 'configs' / '*' / 'metafile.yml')))
     assert sorted(imports) == metafiles
 
 
@@ -92,8 +110,8 @@ def test_mim_reads_the_model_index(repo_root):
     table = convert2df(load(str(repo_root / 'model-index.yml')))
     assert set(PUBLISHED) <= set(table.index)
     assert table.loc['ssgrl_r101_1xb4_coco-576px', 'coco 2014/map'] == 83.8
-    assert set(filter_by_conditions(table, 'map>90').index) == {
-        'ssgrl_r101_1xb4_voc07-576px', 'mlgcn_r101_1xb16_voc07-448px'}
+    assert set(filter_by_conditions(
+        table, 'map>90').index) == {'ssgrl_r101_1xb4_voc07-576px', 'mlgcn_r101_1xb16_voc07-448px'}
     # only the mmdet entry carries weights; `mim download` of the others has nothing to fetch
     weights = table['weight'].dropna()
     assert list(weights.index) == ['faster-rcnn_r50_fpn_1x_voc0712']

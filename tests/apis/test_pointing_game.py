@@ -18,8 +18,10 @@ from mmml_plugin.apis.pointing_game import (evaluate_pointing_game, input_to_ima
 
 
 def _pipeline(*transforms):
-    cfg = Config(dict(test_dataloader=dict(dataset=dict(pipeline=[
-        dict(type='LoadImageChecked'), *transforms, dict(type='PackInputs')]))))
+    cfg = Config(
+        dict(test_dataloader=dict(dataset=dict(
+            pipeline=[dict(type='LoadImageChecked'), *transforms,
+                      dict(type='PackInputs')]))))
     return build_test_pipeline(cfg)
 
 
@@ -63,10 +65,13 @@ def test_boxes_matched_by_class_name(demo_data):
 
 @pytest.fixture(scope='module')
 def game(demo_run, demo_data):
-    inferencer = MultiLabelInferencer(demo_run['config'], demo_run['checkpoint'],
+    inferencer = MultiLabelInferencer(demo_run['config'],
+                                      demo_run['checkpoint'],
                                       cfg_options=demo_run['options'])
-    return inferencer, evaluate_pointing_game(inferencer, demo_data['val_ann'],
-                                              demo_data['val_img_prefix'], progress=False)
+    return inferencer, evaluate_pointing_game(inferencer,
+                                              demo_data['val_ann'],
+                                              demo_data['val_img_prefix'],
+                                              progress=False)
 
 
 def test_pointing_game_on_the_demo_val_set(game, demo_data):
@@ -76,8 +81,7 @@ def test_pointing_game_on_the_demo_val_set(game, demo_data):
     pairs = {(a['image_id'], a['category_id']) for a in coco['annotations']}
     assert out['num_pairs'] == len(pairs) == len(out['pairs'])
     assert 0 <= out['pointing_game'] <= 100 and 0 < out['pointing_game_chance'] < 50
-    assert out['pointing_game'] == pytest.approx(
-        100 * np.mean([p['hit'] for p in out['pairs']]))
+    assert out['pointing_game'] == pytest.approx(100 * np.mean([p['hit'] for p in out['pairs']]))
     for pair in out['pairs']:  # every peak lies in the image (no padding in the demo)
         assert 0 <= pair['point'][0] <= 128 and 0 <= pair['point'][1] <= 128
 
@@ -87,9 +91,11 @@ def test_pointing_game_tool(demo_run, demo_data, repo_root, tmp_path):
     out_json = tmp_path / 'pg.json'
     argv, sys.argv = sys.argv, [
         script, demo_run['config'], demo_run['checkpoint'], '--ann-file', demo_data['val_ann'],
-        '--img-prefix', demo_data['val_img_prefix'], '--out', str(out_json), '--plot-dir',
+        '--img-prefix', demo_data['val_img_prefix'], '--out',
+        str(out_json), '--plot-dir',
         str(tmp_path / 'plots'), '--num-cases', '4', '--max-images', '10', '--cfg-options',
-        f"data_root={demo_run['options']['data_root']}"]
+        f"data_root={demo_run['options']['data_root']}"
+    ]
     stdout = io.StringIO()
     try:
         with contextlib.redirect_stdout(stdout):
@@ -99,8 +105,9 @@ def test_pointing_game_tool(demo_run, demo_data, repo_root, tmp_path):
     report = json.loads(out_json.read_text())
     assert set(report['per_class']) == set(demo_data['classes'])
     assert report['num_pairs'] == len(report['pairs'])
-    assert {p['file'].split('/')[-1] for p in report['pairs']} <= {
-        f'val_{i:06d}.jpg' for i in range(10)}
+    assert {p['file'].split('/')[-1]
+            for p in report['pairs']} <= {f'val_{i:06d}.jpg'
+                                          for i in range(10)}
     assert f"pointing game: {report['pointing_game']:.1f} %" in stdout.getvalue()
     worst = tmp_path / 'plots' / 'pointing_game_worst.png'
     with Image.open(worst) as img:

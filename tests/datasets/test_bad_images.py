@@ -17,8 +17,11 @@ from PIL import Image
 from mmml_plugin.datasets import BadImageError, CocoMultiLabelDataset
 from mmml_plugin.datasets.transforms import load_image_checked
 
-PIPELINE = [dict(type='LoadImageChecked'), dict(type='Resize', scale=(32, 32), keep_ratio=False),
-            dict(type='PackInputs')]
+PIPELINE = [
+    dict(type='LoadImageChecked'),
+    dict(type='Resize', scale=(32, 32), keep_ratio=False),
+    dict(type='PackInputs')
+]
 BAD = ['truncated.jpg', 'empty.jpg', 'missing.jpg', 'text.jpg']
 
 
@@ -118,8 +121,8 @@ class _RecordingModel(BaseModel):
     """A linear multi-label classifier that records the image paths it was fed."""
 
     def __init__(self):
-        super().__init__(data_preprocessor=dict(type='mmpretrain.ClsDataPreprocessor',
-                                                num_classes=2, to_onehot=True))
+        super().__init__(data_preprocessor=dict(
+            type='mmpretrain.ClsDataPreprocessor', num_classes=2, to_onehot=True))
         self.fc = torch.nn.Linear(3, 2)
         self.seen = []
 
@@ -135,20 +138,23 @@ def test_training_skips_counts_and_reports_at_epoch_end(image_dir, tmp_path, cap
     names = [f'good{i}.jpg' for i in range(6)] + BAD + ['rgba.png', 'gray.jpg']
     ann = _dataset_file(image_dir, tmp_path, names)
     model = _RecordingModel()
-    runner = Runner(
-        model=model,
-        work_dir=str(tmp_path / 'work'),
-        train_dataloader=dict(
-            batch_size=4, num_workers=2, sampler=dict(type='DefaultSampler', shuffle=True),
-            dataset=dict(type='CocoMultiLabelDataset', ann_file=ann,
-                         data_prefix=str(image_dir), skip_bad_images=True, pipeline=PIPELINE)),
-        train_cfg=dict(by_epoch=True, max_epochs=1),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
-        custom_hooks=[dict(type='BadImageReportHook')],
-        default_scope='mmpretrain',
-        default_hooks=dict(checkpoint=None, logger=dict(type='LoggerHook', interval=1)),
-        randomness=dict(seed=0),
-        log_level='WARNING')
+    runner = Runner(model=model,
+                    work_dir=str(tmp_path / 'work'),
+                    train_dataloader=dict(batch_size=4,
+                                          num_workers=2,
+                                          sampler=dict(type='DefaultSampler', shuffle=True),
+                                          dataset=dict(type='CocoMultiLabelDataset',
+                                                       ann_file=ann,
+                                                       data_prefix=str(image_dir),
+                                                       skip_bad_images=True,
+                                                       pipeline=PIPELINE)),
+                    train_cfg=dict(by_epoch=True, max_epochs=1),
+                    optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
+                    custom_hooks=[dict(type='BadImageReportHook')],
+                    default_scope='mmpretrain',
+                    default_hooks=dict(checkpoint=None, logger=dict(type='LoggerHook', interval=1)),
+                    randomness=dict(seed=0),
+                    log_level='WARNING')
     runner.train()
     bad_paths = {str(image_dir / n) for n in BAD}
     assert len(model.seen) == len(names)  # every batch full of real images

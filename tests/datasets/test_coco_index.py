@@ -5,12 +5,11 @@ import os.path as osp
 
 import numpy as np
 import pytest
+from dataset_helpers import write_coco
 from pycocotools.coco import COCO
 
 from mmml_plugin.datasets import CocoMultiLabelDataset
 from mmml_plugin.datasets.coco_index import cache_path_for, load_coco_label_index
-
-from dataset_helpers import write_coco
 
 # Category ids out of order and non-contiguous, as in COCO.
 CATEGORIES = [(90, 'toothbrush'), (1, 'person'), (18, 'dog'), (3, 'car')]
@@ -41,16 +40,17 @@ def test_index_agrees_with_pycocotools(demo_data):
     cat_ids = sorted(coco.getCatIds())
     assert index.cat_ids.tolist() == cat_ids
     for img_id, labels in zip(index.image_ids.tolist(), index.label_lists()):
-        expected = sorted({cat_ids.index(a['category_id'])
-                           for a in coco.loadAnns(coco.getAnnIds(imgIds=[img_id]))})
+        expected = sorted({
+            cat_ids.index(a['category_id'])
+            for a in coco.loadAnns(coco.getAnnIds(imgIds=[img_id]))
+        })
         assert labels == expected
 
 
 def test_dataset_classes_and_gt_labels(toy_ann):
     ds = CocoMultiLabelDataset(toy_ann, data_prefix='imgs/')
     assert ds.metainfo['classes'] == tuple(ID_ORDER)
-    assert [ds.get_data_info(i)['gt_label'] for i in range(len(ds))] == [[0, 2], [3], [0, 1, 2],
-                                                                          []]
+    assert [ds.get_data_info(i)['gt_label'] for i in range(len(ds))] == [[0, 2], [3], [0, 1, 2], []]
     assert ds.get_data_info(0)['img_path'] == 'imgs/a.jpg'
     assert ds.get_data_info(2)['img_id'] == 3
     assert ds.get_cat_ids(2) == [0, 1, 2]
@@ -68,8 +68,8 @@ def test_classes_subset_and_order_by_name(toy_ann):
 def test_empty_image_policy_counts(tmp_path):
     # 6 images, 2 without annotations: keep -> 6 (SSGRL / Q2L style), drop -> 4 (ML-GCN / ASL)
     images = [(i, f'{i}.jpg') for i in range(1, 7)]
-    ann = write_coco(tmp_path / 'instances_val.json', images,
-                     [(1, 1), (2, 3), (4, 1), (6, 18)], CATEGORIES)
+    ann = write_coco(tmp_path / 'instances_val.json', images, [(1, 1), (2, 3), (4, 1), (6, 18)],
+                     CATEGORIES)
     keep = CocoMultiLabelDataset(ann, empty_images='keep')
     drop = CocoMultiLabelDataset(ann, empty_images='drop')
     assert (len(keep), keep.num_empty_images) == (6, 2)
@@ -159,8 +159,9 @@ def test_cache_dir_when_annotation_folder_is_read_only(tmp_path, toy_ann, monkey
     os.chmod(folder, 0o555)
     if os.access(folder, os.W_OK):  # root ignores permissions: report the folder read-only
         real_access = os.access
-        monkeypatch.setattr(os, 'access', lambda p, mode: False if str(p) == str(folder)
-                            and mode == os.W_OK else real_access(p, mode))
+        monkeypatch.setattr(
+            os, 'access', lambda p, mode: False
+            if str(p) == str(folder) and mode == os.W_OK else real_access(p, mode))
     try:
         cache_dir = tmp_path / 'cache'
         monkeypatch.setattr('mmml_plugin.datasets.coco_index.DEFAULT_CACHE_DIR', str(cache_dir))

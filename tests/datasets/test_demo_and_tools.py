@@ -9,12 +9,11 @@ import sys
 
 import numpy as np
 import pytest
+from dataset_helpers import load_tool as _tool
 from PIL import Image
 
 from mmml_plugin.datasets import COCO_CLASSES, make_demo_dataset
 from mmml_plugin.utils import load_label_embeddings, load_label_graph
-
-from dataset_helpers import load_tool as _tool
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 
@@ -60,18 +59,20 @@ def test_demo_is_coco_instances_with_boxes(demo_data):
 
 def test_graph_and_embedding_clis(demo_data, tmp_path):
     graph_out = str(tmp_path / 'g.npz')
-    _tool('build_label_graph').main(['--ann-file', demo_data['train_ann'], '--out', graph_out,
-                                     '--diagonal', '1'])
+    _tool('build_label_graph').main(
+        ['--ann-file', demo_data['train_ann'], '--out', graph_out, '--diagonal', '1'])
     graph = load_label_graph(graph_out, demo_data['classes'])
     np.testing.assert_allclose(np.diag(graph), 1)
     np.testing.assert_allclose(graph - np.diag(np.diag(graph)),
-                               load_label_graph(demo_data['graph_file']), rtol=1e-6)
+                               load_label_graph(demo_data['graph_file']),
+                               rtol=1e-6)
     with pytest.raises(ValueError, match='looks like a validation'):
         _tool('build_label_graph').main(['--ann-file', demo_data['val_ann'], '--out', graph_out])
 
     emb_out = str(tmp_path / 'e.npz')
-    _tool('build_label_embeddings').main(['--glove', demo_data['word_vectors'], '--ann-file',
-                                          demo_data['train_ann'], '--out', emb_out])
+    _tool('build_label_embeddings').main([
+        '--glove', demo_data['word_vectors'], '--ann-file', demo_data['train_ann'], '--out', emb_out
+    ])
     np.testing.assert_array_equal(load_label_embeddings(emb_out, demo_data['classes']),
                                   load_label_embeddings(demo_data['embedding_file']))
 
@@ -89,24 +90,34 @@ def test_graph_cli_from_config(demo_data, tmp_path):
 
 def test_import_clis_on_the_real_files(shared_data_dir, tmp_path):
     out = str(tmp_path / 'g.npz')
-    _tool('build_label_graph').main(['--ml-gcn-adj', str(shared_data_dir / 'coco_adj.pkl'),
-                                     '--source-order', 'alphabetical', '--classes', 'coco',
-                                     '--out', out])
+    _tool('build_label_graph').main([
+        '--ml-gcn-adj',
+        str(shared_data_dir / 'coco_adj.pkl'), '--source-order', 'alphabetical', '--classes',
+        'coco', '--out', out
+    ])
     with np.load(out) as f:
         assert f['classes'][0] == 'person' and f['counts'][0, 0] == 45174
     out = str(tmp_path / 'e.npz')
     _tool('build_label_embeddings').main([
-        '--ssgrl-vectors', str(shared_data_dir / 'ssgrl_coco_vectors.npy'), '--category-json',
-        str(shared_data_dir / 'ssgrl_coco_category.json'), '--classes', 'coco', '--out', out])
+        '--ssgrl-vectors',
+        str(shared_data_dir / 'ssgrl_coco_vectors.npy'), '--category-json',
+        str(shared_data_dir / 'ssgrl_coco_category.json'), '--classes', 'coco', '--out', out
+    ])
     assert load_label_embeddings(out, COCO_CLASSES).shape == (80, 300)
 
 
 def test_make_demo_dataset_cli(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([REPO, os.environ.get('PYTHONPATH', '')]))
-    out = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'misc', 'make_demo_dataset.py'),
-         str(tmp_path / 'demo'), '--num-train', '4', '--num-val', '2', '--size', '64'],
-        capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
+    out = subprocess.run([
+        sys.executable,
+        osp.join(REPO, 'tools', 'misc', 'make_demo_dataset.py'),
+        str(tmp_path / 'demo'), '--num-train', '4', '--num-val', '2', '--size', '64'
+    ],
+                         capture_output=True,
+                         text=True,
+                         cwd=REPO,
+                         env=env,
+                         timeout=300)
     assert out.returncode == 0, out.stderr
     info = json.loads(out.stdout)
     assert info['classes'][0] == 'zero' and osp.isfile(info['train_ann'])

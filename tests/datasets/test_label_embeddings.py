@@ -80,8 +80,10 @@ def test_demo_word_vectors_give_scene_structure(demo_data):
     unit = emb / np.linalg.norm(emb, axis=1, keepdims=True)
     sim = unit @ unit.T
     same = [sim[a, b] for s in DEMO_SCENES for a in s for b in s if a != b]
-    other = [sim[a, b] for a in range(10) for b in range(10)
-             if not any(a in s and b in s for s in DEMO_SCENES)]
+    other = [
+        sim[a, b] for a in range(10) for b in range(10)
+        if not any(a in s and b in s for s in DEMO_SCENES)
+    ]
     assert np.mean(same) > np.mean(other) + 0.3
 
 
@@ -103,8 +105,8 @@ def test_import_ml_gcn_coco_alphabetical(shared_data_dir, tmp_path):
 def test_import_ssgrl_vectors_category_id_order(shared_data_dir, tmp_path):
     order = ssgrl_source_classes(str(shared_data_dir / 'ssgrl_coco_category.json'))
     assert order == list(COCO_CLASSES)  # rows follow category ids
-    emb = import_embeddings(str(shared_data_dir / 'ssgrl_coco_vectors.npy'), order,
-                            COCO_CLASSES, str(tmp_path / 'ssgrl.npz'))
+    emb = import_embeddings(str(shared_data_dir / 'ssgrl_coco_vectors.npy'), order, COCO_CLASSES,
+                            str(tmp_path / 'ssgrl.npz'))
     assert emb.dtype == np.float32
     assert _cos(emb, COCO_CLASSES, 'cat', 'dog') > _cos(emb, COCO_CLASSES, 'cat', 'oven') + 0.3
     # a different embedding from ML-GCN's: the importer must not mix them up

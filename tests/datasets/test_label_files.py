@@ -14,7 +14,8 @@ CLASSES = ['cat', 'dog', 'oven']
 
 def _emb(tmp_path, embeddings, classes=CLASSES, name='emb.npz'):
     path = str(tmp_path / name)
-    np.savez(path, embeddings=np.asarray(embeddings, np.float32),
+    np.savez(path,
+             embeddings=np.asarray(embeddings, np.float32),
              classes=np.array(classes, dtype=str))
     return path
 

@@ -5,12 +5,12 @@ import json
 
 import numpy as np
 import pytest
+from dataset_helpers import load_tool as _tool
 
 from mmml_plugin.datasets import COCO_CATEGORY_IDS, COCO_CLASSES, VOC_CLASSES
 from mmml_plugin.datasets.label_file_builders import ssgrl_source_classes
 from mmml_plugin.utils import load_label_embeddings, load_label_graph, safe_load_pickle
 from mmml_plugin.utils.label_files import load_npy, reorder_by_names, ssgrl_category_order
-from dataset_helpers import load_tool as _tool
 
 
 def _cos(emb, classes, a, b):

@@ -4,23 +4,23 @@ import pickle
 
 import numpy as np
 import pytest
+from dataset_helpers import write_coco
 
 from mmml_plugin.datasets import COCO_CLASSES
-from mmml_plugin.datasets.label_file_builders import (build_label_graph,
-                                                      build_label_graph_from_coco)
+from mmml_plugin.datasets.label_file_builders import build_label_graph, build_label_graph_from_coco
 from mmml_plugin.utils import UnsafePickleError, load_label_graph
-from mmml_plugin.utils.label_files import (conditional_graph, count_cooccurrence,
-                                           import_ml_gcn_adj, import_ssgrl_prob)
-
-from dataset_helpers import write_coco
+from mmml_plugin.utils.label_files import (conditional_graph, count_cooccurrence, import_ml_gcn_adj,
+                                           import_ssgrl_prob)
 
 # Five images: {a, b}, {a, b, c}, {a}, {c}, {} -> N(a)=3, N(b)=2, N(c)=2, N(a,b)=2, N(a,c)=1,
 # N(b,c)=1.
 LABEL_SETS = [[0, 1], [0, 1, 2], [0], [2], []]
 COUNTS = np.array([[3, 2, 1], [2, 2, 1], [1, 1, 2]])
-M = np.array([[0, 2 / 3, 1 / 3],  # M[i, j] = N(i and j) / N(i)
-              [1, 0, 1 / 2],
-              [1 / 2, 1 / 2, 0]])
+M = np.array([
+    [0, 2 / 3, 1 / 3],  # M[i, j] = N(i and j) / N(i)
+    [1, 0, 1 / 2],
+    [1 / 2, 1 / 2, 0]
+])
 
 
 def test_counts_and_graph_by_hand():
@@ -38,7 +38,8 @@ def test_ml_gcn_threshold_and_reweighting():
     np.testing.assert_array_equal(conditional_graph(COUNTS, tau=0.4), binary)
     expected = 0.25 * binary / (binary.sum(0, keepdims=True) + 1e-6)  # column sums 2, 2, 1
     np.fill_diagonal(expected, 1)
-    np.testing.assert_allclose(conditional_graph(COUNTS, diagonal=1, tau=0.4, p=0.25), expected,
+    np.testing.assert_allclose(conditional_graph(COUNTS, diagonal=1, tau=0.4, p=0.25),
+                               expected,
                                rtol=1e-5)
     assert expected[1, 2] == pytest.approx(0.25, rel=1e-5)
     with pytest.raises(ValueError, match='set tau'):
@@ -47,10 +48,10 @@ def test_ml_gcn_threshold_and_reweighting():
 
 def test_graph_from_coco_file_round_trip(tmp_path):
     # the same five images as a COCO file, categories listed out of id order
-    ann = write_coco(tmp_path / 'instances_train.json',
-                     [(i + 1, f'{i}.jpg') for i in range(5)],
-                     [(1, 5), (1, 9), (2, 5), (2, 9), (2, 9), (2, 11), (3, 5), (4, 11)],
-                     [(11, 'c'), (5, 'a'), (9, 'b')])
+    ann = write_coco(tmp_path / 'instances_train.json', [(i + 1, f'{i}.jpg') for i in range(5)],
+                     [(1, 5), (1, 9), (2, 5), (2, 9), (2, 9), (2, 11), (3, 5), (4, 11)], [(11, 'c'),
+                                                                                          (5, 'a'),
+                                                                                          (9, 'b')])
     out = str(tmp_path / 'graph.npz')
     result = build_label_graph_from_coco(ann, out)
     assert result['classes'] == ['a', 'b', 'c'] and result['num_images'] == 5
@@ -64,8 +65,7 @@ def test_graph_from_coco_file_round_trip(tmp_path):
 
 
 def test_training_split_only(tmp_path):
-    ann = write_coco(tmp_path / 'instances_val2014.json', [(1, 'a.jpg')], [(1, 1)],
-                     [(1, 'a')])
+    ann = write_coco(tmp_path / 'instances_val2014.json', [(1, 'a.jpg')], [(1, 1)], [(1, 'a')])
     with pytest.raises(ValueError, match='instances_val2014.json: looks like a validation'):
         build_label_graph_from_coco(ann, None)
     assert build_label_graph_from_coco(ann, None, allow_non_train=True)['num_images'] == 1
@@ -104,8 +104,13 @@ def test_import_ml_gcn_coco_adj(shared_data_dir, tmp_path):
     assert graph[idx['fork'], idx['knife']] > 5 * graph[idx['fork'], idx['giraffe']]
     assert graph[idx['skis'], idx['person']] > 0.8
     # our ML-GCN options reproduce ML-GCN's own adjacency, rows matched by name
-    ours = import_ml_gcn_adj(pkl, sorted(COCO_CLASSES), None, COCO_CLASSES, diagonal=1,
-                             tau=0.4, p=0.25)['adj']
+    ours = import_ml_gcn_adj(pkl,
+                             sorted(COCO_CLASSES),
+                             None,
+                             COCO_CLASSES,
+                             diagonal=1,
+                             tau=0.4,
+                             p=0.25)['adj']
     from mmml_plugin.utils import safe_load_pickle
     raw = safe_load_pickle(pkl)
     theirs = _ml_gcn_gen_a(raw['adj'], raw['nums'], 0.4, 0.25)

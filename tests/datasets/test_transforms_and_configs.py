@@ -117,17 +117,19 @@ def test_label_files_live_under_data_root_and_move_with_it():
     assert voc12.test_evaluator.type == 'VOCDevkitClsWriter'
     assert voc12.test_evaluator.comp == voc12.voc_devkit_comp
     local = _config('voc12_multilabel_576px_train-val.py')
-    assert (local.train_dataloader.dataset.split, local.val_dataloader.dataset.split) == (
-        'train', 'val')
+    assert (local.train_dataloader.dataset.split, local.val_dataloader.dataset.split) == ('train',
+                                                                                          'val')
     assert local.label_graph_file != voc12.label_graph_file  # built from a different split
 
 
 def _write_voc(root):
     """Three images: 'person' is positive in images 1 and 3 and difficult-only in image 2;
     'cat' is difficult-only in image 1; 'dog' in image 2 has a difficult and a normal object."""
-    objects = {'000001': [('cat', 1), ('person', 0)],
-               '000002': [('dog', 1), ('dog', 0), ('person', 1)],
-               '000003': [('person', 0)]}
+    objects = {
+        '000001': [('cat', 1), ('person', 0)],
+        '000002': [('dog', 1), ('dog', 0), ('person', 1)],
+        '000003': [('person', 0)]
+    }
     for sub in ('JPEGImages', 'Annotations', 'ImageSets/Main'):
         (root / sub).mkdir(parents=True, exist_ok=True)
     for i, (name, objs) in enumerate(objects.items()):
@@ -171,8 +173,10 @@ def test_voc_difficult_policy(tmp_path):
         assert cfg.val_evaluator == cfg.test_evaluator
         assert cfg.test_evaluator.ap_mode[0] == 'voc'  # headline: official all-point AP
         metric = METRICS.build(dict(cfg.test_evaluator, classwise=True))
-        samples = [DataSample(metainfo=p.metainfo).set_gt_label(p.gt_label)
-                   .set_pred_score(s).to_dict() for p, s in zip(packed, scores)]
+        samples = [
+            DataSample(metainfo=p.metainfo).set_gt_label(p.gt_label).set_pred_score(s).to_dict()
+            for p, s in zip(packed, scores)
+        ]
         metric.process(None, samples)
         person_ap[name] = metric.compute_metrics(metric.results)['AP_classwise'][person]
     # standard: image 2 ignored -> both positives ranked first, AP 100

@@ -53,8 +53,9 @@ def sklearn_ap(scores, targets):
     for c in range(scores.shape[1]):
         keep = targets[:, c] >= 0
         y = targets[keep, c]
-        out.append(average_precision_score(y, scores[keep, c].astype(np.float64))
-                   if y.sum() else UNDEFINED_AP)
+        out.append(
+            average_precision_score(y, scores[keep,
+                                              c].astype(np.float64)) if y.sum() else UNDEFINED_AP)
     return np.array(out)
 
 
@@ -72,13 +73,9 @@ def test_sklearn_mode_matches_sklearn(dtype, tie_levels, ignored):
 def test_adversarial_columns():
     # columns: all tied, all negative, all positive, all ignored, single positive at the bottom,
     # a positive tied with every negative, negative scores mixed with -0.0 and +0.0
-    scores = np.array([[0.3, 0.9, 0.1, 0.5, 0.9, 0.5, -0.0],
-                       [0.3, 0.8, 0.2, 0.4, 0.8, 0.5, 0.0],
-                       [0.3, 0.7, 0.3, 0.3, 0.7, 0.5, -2.0],
-                       [0.3, 0.6, 0.4, 0.2, 0.1, 0.5, -1.0]])
-    targets = np.array([[1, 0, 1, -1, 0, 0, 1],
-                        [0, 0, 1, -1, 0, 1, 0],
-                        [1, 0, 1, -1, 0, 0, 1],
+    scores = np.array([[0.3, 0.9, 0.1, 0.5, 0.9, 0.5, -0.0], [0.3, 0.8, 0.2, 0.4, 0.8, 0.5, 0.0],
+                       [0.3, 0.7, 0.3, 0.3, 0.7, 0.5, -2.0], [0.3, 0.6, 0.4, 0.2, 0.1, 0.5, -1.0]])
+    targets = np.array([[1, 0, 1, -1, 0, 0, 1], [0, 0, 1, -1, 0, 1, 0], [1, 0, 1, -1, 0, 0, 1],
                         [0, 0, 1, -1, 1, 0, 0]])
     aps = average_precision(scores, targets, ['sklearn', 'voc', 'voc11'])
     expected = sklearn_ap(scores, targets)
@@ -151,8 +148,8 @@ def test_voc11_matches_mmdet_average_precision():
     rng = np.random.default_rng(4)
     scores = rng.random((300, 6))
     for c, num_pos in enumerate((1, 7, 13, 33, 151, 299)):  # coprime to 10: no recall equals
-        targets = np.zeros(300, dtype=np.int64)           # k/10 exactly (mmdet compares float32
-        targets[rng.permutation(300)[:num_pos]] = 1         # recalls, the devkit float64 ones)
+        targets = np.zeros(300, dtype=np.int64)  # k/10 exactly (mmdet compares float32
+        targets[rng.permutation(300)[:num_pos]] = 1  # recalls, the devkit float64 ones)
         rec, prec = ssgrl_curve(scores[:, c], targets)
         ours = average_precision(scores[:, c], targets, ['voc', 'voc11'])
         assert ours['voc11'] == pytest.approx(float(mmdet_ap(rec, prec, '11points')), abs=1e-6)
@@ -183,9 +180,8 @@ def test_sample_order_gives_identical_numbers(dtype):
 def test_float32_scores_stored_as_float64_take_the_same_path():
     rng = np.random.default_rng(7)
     scores, targets = random_case(rng, 100, 3, tie_levels=9, dtype=np.float32)
-    np.testing.assert_array_equal(
-        average_precision(scores, targets, 'voc'),
-        average_precision(scores.astype(np.float64), targets, 'voc'))
+    np.testing.assert_array_equal(average_precision(scores, targets, 'voc'),
+                                  average_precision(scores.astype(np.float64), targets, 'voc'))
 
 
 def test_precision_recall_curve_matches_sklearn():

@@ -17,9 +17,9 @@ CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat')
 def instances(labels, scores=None, boxes=None):
     inst = InstanceData()
     n = len(labels)
-    inst.bboxes = torch.as_tensor(boxes if boxes is not None else
-                                  [[10.0 * i, 10.0, 10.0 * i + 30, 50.0] for i in range(n)],
-                                  dtype=torch.float32).reshape(n, 4)
+    inst.bboxes = torch.as_tensor(
+        boxes if boxes is not None else [[10.0 * i, 10.0, 10.0 * i + 30, 50.0] for i in range(n)],
+        dtype=torch.float32).reshape(n, 4)
     inst.labels = torch.as_tensor(labels, dtype=torch.int64)
     if scores is not None:
         inst.scores = torch.as_tensor(scores, dtype=torch.float32)
@@ -43,16 +43,16 @@ IMAGES = [
     ([3], [], [], []),
     ([0, 1], [1], [1, 1], [0.2, 0.95]),
 ]
-SCORES = np.array([[0.9, 0, 0.4, 0],
-                   [0, 0.6, 0.8, 0.2],
-                   [0.1, 0, 0.7, 0.55],
-                   [0, 0, 0, 0],
-                   [0, 0.95, 0, 0]], dtype=np.float32)
-TARGETS = np.array([[1, 0, 0, 0],
-                    [0, 1, -1, 0],  # class 2 only difficult: ignored
-                    [0, 0, 1, 1],  # class 3 also has a normal box: positive
-                    [0, 0, 0, 1],
-                    [1, 1, 0, 0]])
+SCORES = np.array(
+    [[0.9, 0, 0.4, 0], [0, 0.6, 0.8, 0.2], [0.1, 0, 0.7, 0.55], [0, 0, 0, 0], [0, 0.95, 0, 0]],
+    dtype=np.float32)
+TARGETS = np.array([
+    [1, 0, 0, 0],
+    [0, 1, -1, 0],  # class 2 only difficult: ignored
+    [0, 0, 1, 1],  # class 3 also has a normal box: positive
+    [0, 0, 0, 1],
+    [1, 1, 0, 0]
+])
 
 
 def build_evaluator(metrics):
@@ -75,8 +75,10 @@ def test_detections_become_image_level_scores_and_targets():
 
 
 def test_next_to_voc_metric_in_one_evaluator():
-    evaluator = build_evaluator([dict(type='VOCMetric', metric='mAP', eval_mode='11points'),
-                                 dict(type='DetectionMultiLabelMetric', ap_mode='voc11')])
+    evaluator = build_evaluator([
+        dict(type='VOCMetric', metric='mAP', eval_mode='11points'),
+        dict(type='DetectionMultiLabelMetric', ap_mode='voc11')
+    ])
     for i in range(0, len(IMAGES), 2):
         evaluator.process(data_samples=[det_sample(*img) for img in IMAGES[i:i + 2]])
     got = evaluator.evaluate(len(IMAGES))

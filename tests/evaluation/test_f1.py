@@ -19,14 +19,8 @@ def multilabel_f1(scores, targets, thr=0.5, topk=None):
                           pos.sum(axis=0))
 
 
-SCORES = np.array([[0.9, 0.6, 0.2],
-                   [0.4, 0.7, 0.8],
-                   [0.55, 0.3, 0.1],
-                   [0.2, 0.9, 0.6]])
-TARGETS = np.array([[1, 0, 0],
-                    [1, 1, 1],
-                    [0, 0, 1],
-                    [0, 1, 1]])
+SCORES = np.array([[0.9, 0.6, 0.2], [0.4, 0.7, 0.8], [0.55, 0.3, 0.1], [0.2, 0.9, 0.6]])
+TARGETS = np.array([[1, 0, 0], [1, 1, 1], [0, 0, 1], [0, 1, 1]])
 
 
 def f1(p, r):
@@ -123,10 +117,11 @@ def test_random_against_direct_loop(topk):
         assert got[key] == pytest.approx(value, abs=1e-12), key
 
 
-@pytest.mark.parametrize('kwargs,match', [
-    (dict(topk=0), 'topk must be a positive integer'), (dict(topk=2.0), 'topk'),
-    (dict(topk=True), 'topk'), (dict(thr=float('nan')), 'thr must be a finite'),
-    (dict(thr='0.5'), 'thr'), (dict(thr=None, topk=None), 'both None')])
+@pytest.mark.parametrize('kwargs,match', [(dict(topk=0), 'topk must be a positive integer'),
+                                          (dict(topk=2.0), 'topk'), (dict(topk=True), 'topk'),
+                                          (dict(thr=float('nan')), 'thr must be a finite'),
+                                          (dict(thr='0.5'), 'thr'),
+                                          (dict(thr=None, topk=None), 'both None')])
 def test_bad_thr_topk_same_message_everywhere(kwargs, match):
     """One check: the prediction rule, the summary, the metric and inference say the same."""
     from mmpretrain.registry import METRICS

@@ -10,8 +10,8 @@ from mmml_plugin.evaluation.functional import average_precision
 
 
 def mmpretrain_ap(scores, targets):
-    return AveragePrecision.calculate(torch.as_tensor(scores), torch.as_tensor(targets),
-                                      average=None).numpy() / 100
+    return AveragePrecision.calculate(
+        torch.as_tensor(scores), torch.as_tensor(targets), average=None).numpy() / 100
 
 
 def test_identical_without_ties():
@@ -19,7 +19,8 @@ def test_identical_without_ties():
     scores = rng.random((300, 5))
     targets = (rng.random((300, 5)) < 0.3).astype(np.int64)
     targets[rng.random((300, 5)) < 0.1] = -1  # both ignore -1
-    np.testing.assert_allclose(average_precision(scores, targets), mmpretrain_ap(scores, targets),
+    np.testing.assert_allclose(average_precision(scores, targets),
+                               mmpretrain_ap(scores, targets),
                                atol=1e-6)
 
 
@@ -54,8 +55,7 @@ def test_difference_is_confined_to_mixed_tie_groups():
 def test_class_without_positive_counts_as_zero_in_mmpretrain():
     scores = np.array([[0.9, 0.2], [0.1, 0.8]])
     targets = np.array([[1, 0], [0, 0]])
-    mmpre_map = float(AveragePrecision.calculate(torch.as_tensor(scores),
-                                                 torch.as_tensor(targets)))
+    mmpre_map = float(AveragePrecision.calculate(torch.as_tensor(scores), torch.as_tensor(targets)))
     assert mmpre_map == pytest.approx(50.0)  # class 1 (no positive) enters the mean as 0
     ap = average_precision(scores, targets)
     assert ap[0] == 1.0 and ap[1] == -1  # ours: undefined, left out of the mean

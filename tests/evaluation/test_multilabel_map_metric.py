@@ -23,7 +23,8 @@ def make_samples(scores, targets, as_score=False):
         else:
             ds.set_gt_label(np.flatnonzero(t == 1).tolist())
             if (t == -1).any():
-                ds.set_field(np.flatnonzero(t == -1).tolist(), 'gt_label_difficult',
+                ds.set_field(np.flatnonzero(t == -1).tolist(),
+                             'gt_label_difficult',
                              field_type='metainfo')
         samples.append(ds)
     return samples
@@ -78,8 +79,8 @@ def test_first_ap_mode_is_the_headline_mAP(problem):
 def test_gt_score_and_gt_label_agree(problem):
     scores, targets = problem
     cfg = dict(type='MultiLabelMAP', ap_mode=['voc', 'voc11', 'sklearn'], topk=2)
-    assert (evaluate(cfg, make_samples(scores, targets))
-            == evaluate(cfg, make_samples(scores, targets, as_score=True)))
+    assert (evaluate(cfg, make_samples(scores, targets)) == evaluate(
+        cfg, make_samples(scores, targets, as_score=True)))
 
 
 def test_sample_order_and_batching_do_not_change_anything(problem):
@@ -135,10 +136,14 @@ def test_difficult_policy(policy, value):
 def test_half_precision_scores(problem):
     scores, targets = problem
     low = torch.as_tensor(scores).to(torch.bfloat16)
-    as_float = [DataSample().set_pred_score(s.float()).set_gt_label(np.flatnonzero(t == 1).tolist())
-                for s, t in zip(low, targets)]
-    as_bf16 = [DataSample().set_pred_score(s).set_gt_label(np.flatnonzero(t == 1).tolist())
-               for s, t in zip(low, targets)]
+    as_float = [
+        DataSample().set_pred_score(s.float()).set_gt_label(np.flatnonzero(t == 1).tolist())
+        for s, t in zip(low, targets)
+    ]
+    as_bf16 = [
+        DataSample().set_pred_score(s).set_gt_label(np.flatnonzero(t == 1).tolist())
+        for s, t in zip(low, targets)
+    ]
     assert evaluate(dict(type='MultiLabelMAP'), as_bf16) == evaluate(dict(type='MultiLabelMAP'),
                                                                      as_float)
 

@@ -3,10 +3,9 @@ import numpy as np
 import pytest
 
 from mmml_plugin.evaluation.functional.pointing_game import (UNDEFINED, attention_in_boxes,
-                                                             attention_peaks,
-                                                             box_union_fraction, point_in_boxes,
-                                                             pointing_game, pointing_game_lines,
-                                                             upsampled_peak)
+                                                             attention_peaks, box_union_fraction,
+                                                             point_in_boxes, pointing_game,
+                                                             pointing_game_lines, upsampled_peak)
 
 
 def _identity_coords(height, width):
@@ -31,8 +30,10 @@ def test_hits_misses_and_chance_by_hand():
     attention[1, 3, 3] = 1  # class 1 looks bottom-right
     attention[2, 0, 3] = 1  # class 2 absent from the image: not scored
     peaks = attention_peaks(attention, coords)
-    boxes = {0: np.array([[0, 0, 20, 20]]),                    # hit
-             1: np.array([[0, 0, 10, 10], [0, 40, 20, 24]])}  # miss: both boxes elsewhere
+    boxes = {
+        0: np.array([[0, 0, 20, 20]]),  # hit
+        1: np.array([[0, 0, 10, 10], [0, 40, 20, 24]])
+    }  # miss: both boxes elsewhere
     out = pointing_game([peaks], [boxes], [(64, 64)], num_classes=3)
     assert out['num_pairs'] == 2
     assert out['pointing_game'] == pytest.approx(50.0)

@@ -83,7 +83,9 @@ def test_dump_path_and_content_checks(tmp_path):
     with pytest.raises(ValueError, match=r'\.npz files'):
         DumpMultiLabelResults(str(tmp_path / 'preds.pkl'))
     with pytest.raises(ValueError, match='2 class names for 3 classes'):
-        save_predictions(str(tmp_path / 'a.npz'), np.zeros((2, 3)), np.ones((2, 3)),
+        save_predictions(str(tmp_path / 'a.npz'),
+                         np.zeros((2, 3)),
+                         np.ones((2, 3)),
                          classes=['a', 'b'])
     np.savez(tmp_path / 'other.npz', adj=np.eye(3))
     with pytest.raises(ValueError, match=r"no \['scores', 'targets'\]"):
@@ -131,8 +133,7 @@ def test_tools_refuse_a_crafted_dump(tmp_path, repo_root):
     path = tmp_path / 'preds.pkl'
     with open(path, 'wb') as f:
         pickle.dump(_Payload(marker), f)
-    for tool, args in (('plot_per_class_ap.py', [str(path)]),
-                       ('plot_pr_curves.py', [str(path)]),
+    for tool, args in (('plot_per_class_ap.py', [str(path)]), ('plot_pr_curves.py', [str(path)]),
                        ('compare_runs.py', [str(path), str(path)])):
         script = str(repo_root / 'tools' / 'analysis' / tool)
         argv, sys.argv = sys.argv, [script, *args, '--out', str(tmp_path / 'x.png')]

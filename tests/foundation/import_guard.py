@@ -67,8 +67,11 @@ def run_guarded(code: str, timeout: int = 600) -> dict:
     """Run ``PRELUDE + code`` in a new interpreter (repository root as the working directory)
     and return the dict it passed to ``report``."""
     script = PRELUDE + textwrap.dedent(code)
-    proc = subprocess.run([sys.executable, '-c', script], cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+    proc = subprocess.run([sys.executable, '-c', script],
+                          cwd=REPO_ROOT,
+                          capture_output=True,
+                          text=True,
+                          timeout=timeout)
     lines = [line for line in proc.stdout.splitlines() if line.startswith('RESULT ')]
     if proc.returncode != 0 or not lines:
         raise AssertionError(f'child process failed ({proc.returncode}):\n'

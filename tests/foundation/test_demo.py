@@ -26,9 +26,15 @@ def _metrics(mean_ap, overall_recall=50.0, **extra):
 
 def test_label_prior_map(tmp_path):
     ann = dict(images=[dict(id=i) for i in range(1, 5)],
-               categories=[dict(id=1, name='a'), dict(id=7, name='b'), dict(id=9, name='c')],
-               annotations=[dict(image_id=1, category_id=1), dict(image_id=1, category_id=1),
-                            dict(image_id=2, category_id=1), dict(image_id=3, category_id=7)])
+               categories=[dict(id=1, name='a'),
+                           dict(id=7, name='b'),
+                           dict(id=9, name='c')],
+               annotations=[
+                   dict(image_id=1, category_id=1),
+                   dict(image_id=1, category_id=1),
+                   dict(image_id=2, category_id=1),
+                   dict(image_id=3, category_id=7)
+               ])
     path = tmp_path / 'ann.json'
     path.write_text(json.dumps(ann))
     # a: 2 of 4 images, b: 1 of 4, c: none (left out of mAP)
@@ -56,8 +62,13 @@ def small_demo(tmp_path_factory):
     """The demo recipe on 160 + 64 images (1000 single digits), 2 pretraining and 3 training
     epochs."""
     work_dir = tmp_path_factory.mktemp('demo')
-    out = run_demo(str(work_dir), num_train=160, num_val=64, max_epochs=3,
-                   num_digit_images=1000, pretrain_epochs=2, check=False)
+    out = run_demo(str(work_dir),
+                   num_train=160,
+                   num_val=64,
+                   max_epochs=3,
+                   num_digit_images=1000,
+                   pretrain_epochs=2,
+                   check=False)
     return work_dir, out
 
 
@@ -81,8 +92,8 @@ def test_small_demo_learns(small_demo):
     assert ssgrl['pointing_game'] > ssgrl['pointing_game_chance'] + 10, ssgrl
     assert 'pointing_game' not in summary['models']['ResNet baseline']
     assert not any('near chance' in p for p in summary['check_problems'])
-    assert set(summary['seconds']) == {'data', 'pretrain', 'ssgrl', 'baseline',
-                                       'pointing_game', 'plots'}
+    assert set(
+        summary['seconds']) == {'data', 'pretrain', 'ssgrl', 'baseline', 'pointing_game', 'plots'}
     rows = out['table'].splitlines()
     assert rows[2].startswith('| SSGRL |') and rows[3].startswith('| ResNet baseline |')
 
@@ -90,8 +101,10 @@ def test_small_demo_learns(small_demo):
 def test_small_demo_plots(small_demo):
     _, out = small_demo
     names = {osp.basename(p) for p in out['plots']}
-    assert {'ap_ssgrl.png', 'ap_baseline.png', 'ssgrl_vs_baseline.png', 'label_graph.png',
-            'curves_ssgrl.png', 'pointing_game_best.png', 'pointing_game_worst.png'} <= names
+    assert {
+        'ap_ssgrl.png', 'ap_baseline.png', 'ssgrl_vs_baseline.png', 'label_graph.png',
+        'curves_ssgrl.png', 'pointing_game_best.png', 'pointing_game_worst.png'
+    } <= names
     assert len([n for n in names if n.startswith('attention_')]) == 2
     for path in out['plots']:
         with Image.open(path) as img:
@@ -114,13 +127,20 @@ def test_self_check_on_the_real_results(small_demo):
 def test_run_demo_tool_exits_1_naming_the_model(tmp_path):
     """`tools/run_demo.py` (what `make demo` runs) on a tiny run with an unreachable bar: exit
     status 1, the models named, the plots to look at, summary.json written."""
-    proc = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'run_demo.py'), '--work-dir', str(tmp_path),
-         '--num-train', '20', '--num-val', '10', '--max-epochs', '1', '--num-digit-images', '20',
-         '--pretrain-epochs', '1', '--margin', '200'],
-        capture_output=True, text=True, cwd=REPO, timeout=600,
-        env=dict(os.environ, OMP_NUM_THREADS='1',
-                 PYTHONPATH=os.pathsep.join([REPO, os.environ.get('PYTHONPATH', '')])))
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(REPO, 'tools', 'run_demo.py'), '--work-dir',
+        str(tmp_path), '--num-train', '20', '--num-val', '10', '--max-epochs', '1',
+        '--num-digit-images', '20', '--pretrain-epochs', '1', '--margin', '200'
+    ],
+                          capture_output=True,
+                          text=True,
+                          cwd=REPO,
+                          timeout=600,
+                          env=dict(os.environ,
+                                   OMP_NUM_THREADS='1',
+                                   PYTHONPATH=os.pathsep.join(
+                                       [REPO, os.environ.get('PYTHONPATH', '')])))
     assert proc.returncode == 1, proc.stderr[-3000:]
     assert 'make demo FAILED' in proc.stderr and 'SSGRL ended near chance' in proc.stderr
     assert 'curves_ssgrl.png' in proc.stderr

@@ -13,7 +13,6 @@ from .voc_data import make_tiny_voc
 
 CONFIG = 'configs/faster_rcnn/faster-rcnn_r50_fpn_1x_voc0712.py'
 
-
 SMALL = '(256,160)'  # instead of (1000, 600): the same model and pipeline, at CPU-test cost
 
 
@@ -23,11 +22,10 @@ def _options(data_root, max_epochs):
         f'train_dataloader.dataset.dataset.datasets.0.pipeline.2.scale={SMALL}',
         f'train_dataloader.dataset.dataset.datasets.1.pipeline.2.scale={SMALL}',
         f'val_dataloader.dataset.pipeline.1.scale={SMALL}',
-        f'test_dataloader.dataset.pipeline.1.scale={SMALL}',
-        'train_dataloader.batch_size=1', 'train_dataloader.num_workers=0',
-        'train_dataloader.dataset.times=1', f'train_cfg.max_epochs={max_epochs}',
-        'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0',
-        'default_hooks.logger.interval=1'
+        f'test_dataloader.dataset.pipeline.1.scale={SMALL}', 'train_dataloader.batch_size=1',
+        'train_dataloader.num_workers=0', 'train_dataloader.dataset.times=1',
+        f'train_cfg.max_epochs={max_epochs}', 'val_dataloader.num_workers=0',
+        'test_dataloader.num_workers=0', 'default_hooks.logger.interval=1'
     ]
 
 
@@ -57,8 +55,8 @@ def test_train_two_iterations_and_evaluate(trained):
 def test_test_tool_writes_real_voc_map(trained, tmp_path):
     root, work_dir, _ = trained
     out = tmp_path / 'results.json'
-    run_tool('test.py', CONFIG, work_dir / 'epoch_1.pth', '--work-dir', tmp_path / 'test',
-             '--out', out, *_options(root / 'VOCdevkit', max_epochs=1))
+    run_tool('test.py', CONFIG, work_dir / 'epoch_1.pth', '--work-dir', tmp_path / 'test', '--out',
+             out, *_options(root / 'VOCdevkit', max_epochs=1))
     metrics = json.loads(out.read_text())['metrics']
     voc_map = metrics['pascal_voc/mAP']
     assert isinstance(voc_map, float) and math.isfinite(voc_map) and 0 <= voc_map <= 100
@@ -80,6 +78,8 @@ def test_resume_continues_iterations_and_scheduler(trained):
     # SGD momentum buffers were restored and updated, not re-created from zero.
     state = second['optimizer']['state']
     assert state and all('momentum_buffer' in s for s in state.values())
-    changed = [not torch.equal(state[k]['momentum_buffer'], first['optimizer']['state'][k][
-        'momentum_buffer']) for k in state]
+    changed = [
+        not torch.equal(state[k]['momentum_buffer'],
+                        first['optimizer']['state'][k]['momentum_buffer']) for k in state
+    ]
     assert any(changed)

@@ -13,9 +13,14 @@ KIT = str(REPO_ROOT / 'tools' / 'gpu_kit' / 'run.sh')
 
 
 def run_kit(out_dir, *args, **env):
-    return subprocess.run(['bash', KIT, str(out_dir), *args], cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=1200,
-                          env=dict(os.environ, PYTHON=sys.executable, CUDA_VISIBLE_DEVICES='',
+    return subprocess.run(['bash', KIT, str(out_dir), *args],
+                          cwd=REPO_ROOT,
+                          capture_output=True,
+                          text=True,
+                          timeout=1200,
+                          env=dict(os.environ,
+                                   PYTHON=sys.executable,
+                                   CUDA_VISIBLE_DEVICES='',
                                    **env))
 
 
@@ -24,8 +29,13 @@ def test_kit_cpu_smoke_runs_every_step(tmp_path):
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
     summary = json.loads((tmp_path / 'out' / 'summary.json').read_text())
     assert summary['cpu_smoke'] is True
-    assert summary['status'] == {'install': 0, 'import': 0, 'gpu_train': 0,
-                                 'gpu_train_channels_last': 0, 'e2e': 0}
+    assert summary['status'] == {
+        'install': 0,
+        'import': 0,
+        'gpu_train': 0,
+        'gpu_train_channels_last': 0,
+        'e2e': 0
+    }
 
     # the benchmark: every model trained a bf16 step through the CPU autocast wrapper
     train = summary['gpu_train']

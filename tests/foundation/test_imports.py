@@ -88,7 +88,10 @@ def test_lazy_names_resolve_on_first_use():
 
 def test_lazy_attributes_module_or_member():
     getattr_, dir_ = lazy_attributes('mmml_plugin.evaluation', {
-        'functional': '.functional', 'f1': '.functional.f1', 'topk_mask': '.functional.f1'})
+        'functional': '.functional',
+        'f1': '.functional.f1',
+        'topk_mask': '.functional.f1'
+    })
     from mmml_plugin.evaluation import functional
     from mmml_plugin.evaluation.functional import f1
     assert getattr_('functional') is functional  # a name equal to its module's: the module
@@ -153,8 +156,8 @@ def test_ssgrl_and_baseline_train_and_evaluate_without_compiled_mmcv(demo_data, 
                ext_attempted='mmcv._ext' in ATTEMPTS)
     ''')
     assert out['ext_loaded'] is False
-    for name, head in (('ssgrl_r18_demo', 'SSGRLHead'),
-                       ('resnet18_demo', 'MultiLabelLinearClsHead')):
+    for name, head in (('ssgrl_r18_demo', 'SSGRLHead'), ('resnet18_demo',
+                                                         'MultiLabelLinearClsHead')):
         r = out['results'][name]
         assert r['head'] == head and r['iters'] == 2, r
         assert 0 < r['loss'] < 10, r  # finite BCE

@@ -124,15 +124,16 @@ def test_heavy_imports_live_only_in_lazily_loaded_modules():
                     violations.append(f'{rel}:{line}: imports {target} at module level')
     assert not violations, (
         'matplotlib, mmdet and mmcv.ops are imported at module level only where the map says '
-        '(else `import mmml_plugin` gets heavy: import inside the function that needs them):\n'
-        + '\n'.join(violations))
+        '(else `import mmml_plugin` gets heavy: import inside the function that needs them):\n' +
+        '\n'.join(violations))
 
 
 def test_lazy_modules_are_not_imported_by_the_package_init():
     """``mmml_plugin/__init__.py`` imports the registering sub-packages only."""
     names = {t for t, _, top in imports(PACKAGE / '__init__.py') if top}
-    assert {'mmml_plugin.datasets', 'mmml_plugin.engine', 'mmml_plugin.evaluation',
-            'mmml_plugin.models'} <= names
+    assert {
+        'mmml_plugin.datasets', 'mmml_plugin.engine', 'mmml_plugin.evaluation', 'mmml_plugin.models'
+    } <= names
     assert not names & {'mmml_plugin.apis', 'mmml_plugin.visualization'}
 
 

@@ -52,4 +52,5 @@ def test_amp_without_gpu_is_a_clear_error(repo_root, monkeypatch):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)  # the CPU-only machine
     with pytest.raises(RuntimeError, match='--amp needs a CUDA GPU'):
         run_train(str(repo_root / 'configs/faster_rcnn/faster-rcnn_r50_fpn_1x_voc0712.py'),
-                  amp=True, work_dir='/tmp/unused')
+                  amp=True,
+                  work_dir='/tmp/unused')

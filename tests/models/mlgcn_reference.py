@@ -30,8 +30,9 @@ class LiteralGraphConvolution(nn.Module):
 
     def __init__(self, in_features, out_features):
         super().__init__()
-        self.weight = nn.Parameter(torch.empty(in_features, out_features).uniform_(
-            -1 / out_features**0.5, 1 / out_features**0.5))
+        self.weight = nn.Parameter(
+            torch.empty(in_features, out_features).uniform_(-1 / out_features**0.5,
+                                                            1 / out_features**0.5))
 
     def forward(self, x, adj):
         support = torch.matmul(x, self.weight)  # H W
@@ -52,7 +53,13 @@ class LiteralMLGCN(nn.Module):
         features (nn.Module, optional): backbone giving (B, D, H, W).
     """
 
-    def __init__(self, pair_counts, nums, embeddings, t=0.4, hidden=1024, out_channels=2048,
+    def __init__(self,
+                 pair_counts,
+                 nums,
+                 embeddings,
+                 t=0.4,
+                 hidden=1024,
+                 out_channels=2048,
                  features=None):
         super().__init__()
         if features is not None:
@@ -60,8 +67,10 @@ class LiteralMLGCN(nn.Module):
         self.gc1 = LiteralGraphConvolution(embeddings.shape[1], hidden)
         self.gc2 = LiteralGraphConvolution(hidden, out_channels)
         self.relu = nn.LeakyReLU(0.2)
-        self.A = nn.Parameter(torch.from_numpy(literal_gen_a(
-            np.asarray(pair_counts, np.float64), np.asarray(nums, np.float64), t)).float())
+        self.A = nn.Parameter(
+            torch.from_numpy(
+                literal_gen_a(np.asarray(pair_counts, np.float64), np.asarray(nums, np.float64),
+                              t)).float())
         self.register_buffer('inp', embeddings, persistent=False)
 
     def forward(self, x):

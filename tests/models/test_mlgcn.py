@@ -8,13 +8,13 @@ from mlgcn_reference import LiteralMLGCN, literal_gen_a
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from mmml_plugin.utils.label_files import import_embeddings, import_ml_gcn_adj, import_ssgrl_prob
 from mmml_plugin.datasets.class_names import COCO_CLASSES
 from mmml_plugin.models.converters import convert_official_mlgcn
 from mmml_plugin.models.heads import MLGCNHead
 from mmml_plugin.models.layers.graph_convolution import normalize_adjacency
 from mmml_plugin.models.layers.label_correlation import mlgcn_correlation
 from mmml_plugin.utils import safe_load_pickle
+from mmml_plugin.utils.label_files import import_embeddings, import_ml_gcn_adj, import_ssgrl_prob
 
 ALPHABETICAL = sorted(COCO_CLASSES)  # ML-GCN's COCO order (coco.py:66)
 
@@ -28,8 +28,8 @@ def coco(shared_data_dir, tmp_path_factory):
     for name, classes in (('alpha', ALPHABETICAL), ('coco', list(COCO_CLASSES))):
         graph, emb = str(folder / f'graph_{name}.npz'), str(folder / f'emb_{name}.npz')
         import_ml_gcn_adj(str(shared_data_dir / 'coco_adj.pkl'), ALPHABETICAL, graph, classes)
-        import_embeddings(str(shared_data_dir / 'coco_glove_word2vec.pkl'), ALPHABETICAL,
-                          classes, emb)
+        import_embeddings(str(shared_data_dir / 'coco_glove_word2vec.pkl'), ALPHABETICAL, classes,
+                          emb)
         files[name] = dict(graph_file=graph, embedding_file=emb, classes=classes)
     files['embeddings'] = torch.from_numpy(np.load(files['alpha']['embedding_file'])['embeddings'])
     return files
@@ -103,7 +103,9 @@ def test_label_file_errors(coco, tmp_path, shared_data_dir):
     with pytest.raises(ValueError, match='embed_dims'):
         MLGCNHead(80, **coco['alpha'], embed_dims=50)
     with pytest.raises(ValueError, match='different order'):
-        MLGCNHead(80, coco['alpha']['embedding_file'], coco['alpha']['graph_file'],
+        MLGCNHead(80,
+                  coco['alpha']['embedding_file'],
+                  coco['alpha']['graph_file'],
                   classes=list(COCO_CLASSES))
     with pytest.raises(ValueError, match='graph_file'):
         MLGCNHead(80, coco['alpha']['embedding_file'])
@@ -115,8 +117,10 @@ def test_label_file_errors(coco, tmp_path, shared_data_dir):
 def _official_state_dict(ref):
     """The literal model's state dict has the official names (features.N.*, gc1/gc2, A)."""
     sd = ref.state_dict()
-    assert {'features.0.weight', 'features.1.running_var', 'features.4.0.conv1.weight',
-            'features.7.1.bn2.bias', 'gc1.weight', 'gc2.weight', 'A'} <= set(sd)
+    assert {
+        'features.0.weight', 'features.1.running_var', 'features.4.0.conv1.weight',
+        'features.7.1.bn2.bias', 'gc1.weight', 'gc2.weight', 'A'
+    } <= set(sd)
     assert sd['gc1.weight'].shape == (300, 16) and sd['A'].shape == (80, 80)
     return sd
 
@@ -132,17 +136,24 @@ def test_converter_reproduces_the_official_model(coco):
             m.running_mean.uniform_(-0.1, 0.1)
             m.running_var.uniform_(0.5, 1.5)
             del m._buffers['num_batches_tracked']  # torch 0.3 checkpoints have none
-    ref = LiteralMLGCN(coco['adj'], coco['nums'], coco['embeddings'], hidden=16, out_channels=512,
+    ref = LiteralMLGCN(coco['adj'],
+                       coco['nums'],
+                       coco['embeddings'],
+                       hidden=16,
+                       out_channels=512,
                        features=features).eval()
     sd = {'module.' + k: v for k, v in _official_state_dict(ref).items()}  # DataParallel
     order = [ALPHABETICAL.index(c) for c in COCO_CLASSES]
     converted, dropped = convert_official_mlgcn(sd, class_order=order)
     assert dropped == []
-    model = MODELS.build(dict(
-        type='ImageClassifier',
-        backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
-        head=dict(type='MLGCNHead', num_classes=80, **coco['coco'], in_channels=512,
-                  hidden_channels=16)))
+    model = MODELS.build(
+        dict(type='ImageClassifier',
+             backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
+             head=dict(type='MLGCNHead',
+                       num_classes=80,
+                       **coco['coco'],
+                       in_channels=512,
+                       hidden_channels=16)))
     # the head built from the category-id-ordered files has the permuted official A
     torch.testing.assert_close(model.head.correlation, converted['head.correlation'])
     model.load_state_dict(converted, strict=True)
@@ -156,11 +167,18 @@ def test_converter_reproduces_the_official_model(coco):
 
 def test_converter_refuses_other_checkpoints():
     with pytest.raises(KeyError, match='ML-GCN'):
-        convert_official_mlgcn({'resnet_101.conv1.weight': torch.zeros(1),
-                                'classifiers.weight': torch.zeros(1)})
+        convert_official_mlgcn({
+            'resnet_101.conv1.weight': torch.zeros(1),
+            'classifiers.weight': torch.zeros(1)
+        })
     with pytest.raises(ValueError, match='permutation'):
-        convert_official_mlgcn({'gc1.weight': torch.zeros(3, 4), 'gc2.weight': torch.zeros(4, 5),
-                                'A': torch.eye(3)}, class_order=[0, 0, 1])
+        convert_official_mlgcn(
+            {
+                'gc1.weight': torch.zeros(3, 4),
+                'gc2.weight': torch.zeros(4, 5),
+                'A': torch.eye(3)
+            },
+            class_order=[0, 0, 1])
 
 
 def test_correlation_threshold_and_empty_class():
@@ -187,14 +205,19 @@ def test_converter_tool_writes_a_loadable_checkpoint(coco, tmp_path):
     net = torchvision.models.resnet18()
     features = nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool, net.layer1, net.layer2,
                              net.layer3, net.layer4)
-    ref = LiteralMLGCN(coco['adj'], coco['nums'], coco['embeddings'], hidden=16, out_channels=512,
+    ref = LiteralMLGCN(coco['adj'],
+                       coco['nums'],
+                       coco['embeddings'],
+                       hidden=16,
+                       out_channels=512,
                        features=features)
     src, dst = str(tmp_path / 'coco_checkpoint.pth.tar'), str(tmp_path / 'converted.pth')
     torch.save(dict(epoch=12, state_dict=ref.state_dict(), best_score=83.0), src)  # engine.py
     _load_tool('mlgcn_official_to_mmml.py').main(
         [src, dst, '--source-order', 'alphabetical', '--classes', 'coco'])
     checkpoint = torch.load(dst, weights_only=True)
-    assert checkpoint['meta'] == dict(source='coco_checkpoint.pth.tar', epoch=12,
+    assert checkpoint['meta'] == dict(source='coco_checkpoint.pth.tar',
+                                      epoch=12,
                                       official_best_score=83.0)
     order = [ALPHABETICAL.index(c) for c in COCO_CLASSES]
     torch.testing.assert_close(checkpoint['state_dict']['head.correlation'],

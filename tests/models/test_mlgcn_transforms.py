@@ -22,8 +22,8 @@ def official_windows(image_w, image_h, size, scales=SCALES, max_distort=2):
             if abs(i - j) > max_distort:
                 continue
             sw, sh = (image_w - w) // 4, (image_h - h) // 4
-            for gx, gy in [(0, 0), (4, 0), (0, 4), (4, 4), (2, 2), (0, 2), (4, 2), (2, 4),
-                           (2, 0), (1, 1), (3, 1), (1, 3), (3, 3)]:
+            for gx, gy in [(0, 0), (4, 0), (0, 4), (4, 4), (2, 2), (0, 2), (4, 2), (2, 4), (2, 0),
+                           (1, 1), (3, 1), (1, 3), (3, 3)]:
                 windows.add((w, h, gx * sw, gy * sh))
     return windows
 
@@ -48,8 +48,8 @@ def test_crop_is_pil_crop_then_bilinear_resize():
         x0, y0, x1, y1 = out['crop_bbox']
         seen.add((x1 - x0, y1 - y0))
         assert (x1 - x0, y1 - y0, x0, y0) in official_windows(160, 120, 48)
-        expected = np.asarray(Image.fromarray(rgb).crop((x0, y0, x1, y1)).resize(
-            (48, 48), Image.BILINEAR))
+        expected = np.asarray(
+            Image.fromarray(rgb).crop((x0, y0, x1, y1)).resize((48, 48), Image.BILINEAR))
         np.testing.assert_array_equal(out['img'][..., ::-1], expected)
         assert out['img_shape'] == (48, 48)
     assert len(seen) > 5  # several scale pairs, including non-square ones

@@ -29,14 +29,20 @@ def _pair(c=7, d=32, heads=4, ff=48, in_channels=None, **head_kwargs):
             if name.endswith('bias') or 'norm' in name:
                 p.add_(torch.randn_like(p) * 0.1)
     sd = ref.state_dict()
-    assert {'transformer.encoder.layers.0.self_attn.in_proj_weight', 'fc.W', 'fc.b',
-            'transformer.decoder.layers.1.multihead_attn.out_proj.bias',
-            'transformer.decoder.layers.0.norm3.weight', 'transformer.decoder.norm.bias',
-            'query_embed.weight'} <= set(sd)
+    assert {
+        'transformer.encoder.layers.0.self_attn.in_proj_weight', 'fc.W', 'fc.b',
+        'transformer.decoder.layers.1.multihead_attn.out_proj.bias',
+        'transformer.decoder.layers.0.norm3.weight', 'transformer.decoder.norm.bias',
+        'query_embed.weight'
+    } <= set(sd)
     assert sd['fc.W'].shape == (1, c, d) and sd['fc.b'].shape == (1, c)
     converted, dropped = convert_official_query2label(sd, head_prefix='')
-    head = Query2LabelHead(c, in_channels=in_channels or d, embed_dims=d, num_heads=heads,
-                           feedforward_channels=ff, input_proj=in_channels is not None,
+    head = Query2LabelHead(c,
+                           in_channels=in_channels or d,
+                           embed_dims=d,
+                           num_heads=heads,
+                           feedforward_channels=ff,
+                           input_proj=in_channels is not None,
                            **head_kwargs)
     head.load_state_dict(converted, strict=True)
     return ref, head
@@ -58,8 +64,7 @@ def test_head_matches_literal_outputs_and_gradients(in_channels):
     assert out.shape == (2, 7)
     torch.testing.assert_close(out, ref_out, rtol=1e-9, atol=1e-9)
     torch.testing.assert_close(grad, ref_grad, rtol=1e-9, atol=1e-9)
-    pairs = [(ref.query_embed.weight, head.query_embed.weight),
-             (ref.fc.W, head.classifier.weight),
+    pairs = [(ref.query_embed.weight, head.query_embed.weight), (ref.fc.W, head.classifier.weight),
              (ref.transformer.encoder.layers[0].self_attn.in_proj_weight,
               head.encoder[0].self_attn.in_proj_weight),
              (ref.transformer.decoder.layers[1].multihead_attn.in_proj_weight,
@@ -67,7 +72,9 @@ def test_head_matches_literal_outputs_and_gradients(in_channels):
              (ref.transformer.decoder.layers[0].norm3.weight, head.decoder[0].norm2.weight)]
     for theirs, ours in pairs:
         assert ours.grad.abs().sum() > 0
-        torch.testing.assert_close(ours.grad, theirs.grad.reshape(ours.grad.shape), rtol=1e-9,
+        torch.testing.assert_close(ours.grad,
+                                   theirs.grad.reshape(ours.grad.shape),
+                                   rtol=1e-9,
                                    atol=1e-9)
 
 
@@ -106,8 +113,13 @@ def test_loss_is_official_asl_with_constant_focusing(clip):
     torch.testing.assert_close(loss, expected)
     torch.testing.assert_close(g, g_expected)
     # mmpretrain's AsymmetricLoss differentiates through the focusing weight: another gradient
-    theirs = MODELS.build(dict(type='AsymmetricLoss', gamma_pos=0., gamma_neg=2., clip=clip,
-                               eps=1e-5, loss_weight=1000 / 80))(x, y, avg_factor=4)
+    theirs = MODELS.build(
+        dict(type='AsymmetricLoss',
+             gamma_pos=0.,
+             gamma_neg=2.,
+             clip=clip,
+             eps=1e-5,
+             loss_weight=1000 / 80))(x, y, avg_factor=4)
     torch.testing.assert_close(theirs, expected)
     (g_theirs, ) = torch.autograd.grad(theirs, x)
     assert not torch.allclose(g_theirs, g_expected)
@@ -155,12 +167,19 @@ def test_converter_reproduces_the_official_model():
         'num_batches_tracked' in k for k in sd)  # frozen BN
     converted, dropped = convert_official_query2label({'module.' + k: v for k, v in sd.items()})
     assert dropped == ['backbone.1.pe']
-    model = MODELS.build(dict(
-        type='ImageClassifier',
-        backbone=dict(type='ResNet', depth=18, out_indices=(3, ), frozen_stages=1,
-                      norm_cfg=dict(type='BN', requires_grad=False), norm_eval=True),
-        head=dict(type='Query2LabelHead', num_classes=5, in_channels=512, embed_dims=512,
-                  feedforward_channels=64)))
+    model = MODELS.build(
+        dict(type='ImageClassifier',
+             backbone=dict(type='ResNet',
+                           depth=18,
+                           out_indices=(3, ),
+                           frozen_stages=1,
+                           norm_cfg=dict(type='BN', requires_grad=False),
+                           norm_eval=True),
+             head=dict(type='Query2LabelHead',
+                       num_classes=5,
+                       in_channels=512,
+                       embed_dims=512,
+                       feedforward_channels=64)))
     model.load_state_dict(converted, strict=True)
     model.eval()
     x = torch.randn(2, 3, 64, 64)

@@ -13,8 +13,15 @@ def files(tmp_path_factory):
 
 
 def ssgrl(num_classes, emb, graph, **kw):
-    return dict(type='SSGRLHead', num_classes=num_classes, embedding_file=emb, graph_file=graph,
-                in_channels=16, embed_dims=8, inter_channels=8, out_channels=8, **kw)
+    return dict(type='SSGRLHead',
+                num_classes=num_classes,
+                embedding_file=emb,
+                graph_file=graph,
+                in_channels=16,
+                embed_dims=8,
+                inter_channels=8,
+                out_channels=8,
+                **kw)
 
 
 def test_three_way_mismatch_names_all_sources(files):
@@ -31,30 +38,43 @@ def test_three_way_mismatch_names_all_sources(files):
 
 def test_dataset_classes_are_a_source(files):
     with pytest.raises(ValueError) as info:
-        MODELS.build(ssgrl(5, files[5]['embedding_file'], files[5]['graph_file'],
-                           classes=[f'class_{i}' for i in range(6)]))
+        MODELS.build(
+            ssgrl(5,
+                  files[5]['embedding_file'],
+                  files[5]['graph_file'],
+                  classes=[f'class_{i}' for i in range(6)]))
     assert 'dataset classes: 6' in str(info.value)
     assert files[5]['embedding_file'] in str(info.value)
     # equal counts but other names: the file's name check (mmml_plugin.utils.label_files)
     with pytest.raises(ValueError, match='class names do not match'):
-        MODELS.build(ssgrl(5, files[5]['embedding_file'], files[5]['graph_file'],
-                           classes=list('abcde')))
-    head = MODELS.build(ssgrl(5, files[5]['embedding_file'], files[5]['graph_file'],
-                              classes=files[5]['classes']))
+        MODELS.build(
+            ssgrl(5, files[5]['embedding_file'], files[5]['graph_file'], classes=list('abcde')))
+    head = MODELS.build(
+        ssgrl(5, files[5]['embedding_file'], files[5]['graph_file'], classes=files[5]['classes']))
     assert head.decoupling.embeddings.shape == (5, 8)
 
 
 def test_neck_and_graph_head_check_their_sources(files):
     with pytest.raises(ValueError, match='neck num_classes: 5'):
-        MODELS.build(dict(type='SemanticDecouplingNeck', in_channels=16, embed_dims=8,
-                          inter_channels=8, num_classes=5,
-                          embedding_file=files[4]['embedding_file']))
+        MODELS.build(
+            dict(type='SemanticDecouplingNeck',
+                 in_channels=16,
+                 embed_dims=8,
+                 inter_channels=8,
+                 num_classes=5,
+                 embedding_file=files[4]['embedding_file']))
     with pytest.raises(ValueError, match=f'label graph {files[4]["graph_file"]}: 4'):
-        MODELS.build(dict(type='GraphInteractionHead', num_classes=5, in_channels=16,
-                          out_channels=8, graph_file=files[4]['graph_file']))
+        MODELS.build(
+            dict(type='GraphInteractionHead',
+                 num_classes=5,
+                 in_channels=16,
+                 out_channels=8,
+                 graph_file=files[4]['graph_file']))
     with pytest.raises(ValueError, match='embed_dims=300'):
-        MODELS.build(dict(type='SemanticDecouplingNeck', in_channels=16,
-                          embedding_file=files[4]['embedding_file']))
+        MODELS.build(
+            dict(type='SemanticDecouplingNeck',
+                 in_channels=16,
+                 embedding_file=files[4]['embedding_file']))
 
 
 def test_bad_files_are_rejected_by_the_label_readers(tmp_path, files):
@@ -69,15 +89,23 @@ def test_bad_files_are_rejected_by_the_label_readers(tmp_path, files):
     with pytest.raises(ValueError, match='needs graph_file'):
         MODELS.build(dict(type='GraphInteractionHead', num_classes=4, in_channels=16))
     with pytest.raises(ValueError, match='reset_gate'):
-        MODELS.build(ssgrl(4, files[4]['embedding_file'], files[4]['graph_file'],
-                           reset_gate='bogus'))
+        MODELS.build(
+            ssgrl(4, files[4]['embedding_file'], files[4]['graph_file'], reset_gate='bogus'))
 
 
 def test_neck_head_mismatch_at_forward_is_explained(files):
     import torch
-    neck = MODELS.build(dict(type='SemanticDecouplingNeck', in_channels=16, embed_dims=8,
-                             inter_channels=8, embedding_file=files[4]['embedding_file']))
-    head = MODELS.build(dict(type='GraphInteractionHead', num_classes=5, in_channels=16,
-                             out_channels=8, graph_file=files[5]['graph_file']))
+    neck = MODELS.build(
+        dict(type='SemanticDecouplingNeck',
+             in_channels=16,
+             embed_dims=8,
+             inter_channels=8,
+             embedding_file=files[4]['embedding_file']))
+    head = MODELS.build(
+        dict(type='GraphInteractionHead',
+             num_classes=5,
+             in_channels=16,
+             out_channels=8,
+             graph_file=files[5]['graph_file']))
     with pytest.raises(ValueError, match=r'expects \(B, 5, 16\)'):
         head(neck((torch.randn(1, 16, 4, 4), )))

@@ -18,11 +18,11 @@ from mmml_plugin.engine import fill_model_classes
 from mmml_plugin.models.reference import write_label_files
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs/ssgrl/*.py')) +
-                 glob.glob(osp.join(REPO, 'configs/resnet/*.py')))
+CONFIGS = sorted(
+    glob.glob(osp.join(REPO, 'configs/ssgrl/*.py')) +
+    glob.glob(osp.join(REPO, 'configs/resnet/*.py')))
 # {algo}_{backbone}_{N}xb{B}_{data}-{res}px (docs/configs.md)
 NAME = re.compile(r'^[a-z0-9]+(-[a-z0-9]+)*_r\d+_\d+xb\d+_[a-z0-9]+(-[a-z0-9]+)*-\d+px\.py$')
-
 
 CLASSES = {80: list(COCO_CLASSES), 20: list(VOC_CLASSES)}
 
@@ -43,11 +43,14 @@ def coco_root(tmp_path_factory):
     dataset's classes come from it, in category-id order."""
     root = tmp_path_factory.mktemp('coco')
     (root / 'annotations').mkdir()
-    categories = [dict(id=i, name=n, supercategory='x')
-                  for i, n in sorted(zip(COCO_CATEGORY_IDS, COCO_CLASSES), key=lambda x: x[1])]
-    data = dict(images=[dict(id=1, file_name='a.jpg', width=8, height=8)],
-                annotations=[dict(id=1, image_id=1, category_id=1, bbox=[0, 0, 2, 2], area=4,
-                                  iscrowd=0)], categories=categories)
+    categories = [
+        dict(id=i, name=n, supercategory='x')
+        for i, n in sorted(zip(COCO_CATEGORY_IDS, COCO_CLASSES), key=lambda x: x[1])
+    ]
+    data = dict(
+        images=[dict(id=1, file_name='a.jpg', width=8, height=8)],
+        annotations=[dict(id=1, image_id=1, category_id=1, bbox=[0, 0, 2, 2], area=4, iscrowd=0)],
+        categories=categories)
     (root / 'annotations' / 'instances_train2014.json').write_text(json.dumps(data))
     return str(root) + '/'
 
@@ -69,11 +72,13 @@ def _swap_label_files(cfg_dict, cfg, stand_ins):
 
 def test_all_configs_are_listed_and_named_by_the_convention():
     names = {osp.basename(c) for c in CONFIGS}
-    assert {'ssgrl_r101_1xb4_coco-576px.py', 'ssgrl_r101_1xb4_voc07-576px.py',
-            'ssgrl_r101_1xb4_voc07-ignore-difficult-576px.py', 'ssgrl_r101_1xb4_voc12-576px.py',
-            'ssgrl_r101_1xb4_coco-holdout-576px.py', 'ssgrl_r101_1xb4_voc07-holdout-576px.py',
-            'ssgrl-wo-sd_r101_1xb4_coco-576px.py', 'ssgrl-wo-si_r101_1xb4_coco-576px.py',
-            'ssgrl-improved_r101_1xb16_coco-576px.py', 'resnet101_1xb4_coco-576px.py'} <= names
+    assert {
+        'ssgrl_r101_1xb4_coco-576px.py', 'ssgrl_r101_1xb4_voc07-576px.py',
+        'ssgrl_r101_1xb4_voc07-ignore-difficult-576px.py', 'ssgrl_r101_1xb4_voc12-576px.py',
+        'ssgrl_r101_1xb4_coco-holdout-576px.py', 'ssgrl_r101_1xb4_voc07-holdout-576px.py',
+        'ssgrl-wo-sd_r101_1xb4_coco-576px.py', 'ssgrl-wo-si_r101_1xb4_coco-576px.py',
+        'ssgrl-improved_r101_1xb16_coco-576px.py', 'resnet101_1xb4_coco-576px.py'
+    } <= names
     for name in names:
         if name.startswith('resnet'):  # mmpretrain's own style: the backbone is the algorithm
             assert re.match(r'^resnet\d+_\d+xb\d+_[a-z0-9-]+-\d+px\.py$', name), name
@@ -106,8 +111,10 @@ def test_config_builds_and_runs(path, stand_ins, coco_root):
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         filled = fill_model_classes(cfg.model.to_dict(), dict(train_dataloader=train),
                                     cfg.get('data_preprocessor'))
-    takes_names = [part for part in (filled['head'], filled.get('neck') or {})
-                   if 'graph_file' in part or 'embedding_file' in part]
+    takes_names = [
+        part for part in (filled['head'], filled.get('neck') or {})
+        if 'graph_file' in part or 'embedding_file' in part
+    ]
     assert 'classes' not in cfg.model.head  # no config repeats the names: they are filled in
     for part in takes_names:
         assert part['classes'] == CLASSES[num_classes]

@@ -34,23 +34,27 @@ def official(tmp_path_factory):
             m.weight.data.uniform_(0.1, 0.5)
     head = LiteralSSGRLHead(torch.from_numpy(np.load(files['embedding_file'])['embeddings']),
                             torch.from_numpy(np.load(files['graph_file'])['adj']),
-                            D=2048, I=INTER, out_channels=OUT)
+                            D=2048,
+                            I=INTER,
+                            out_channels=OUT)
     state = {f'resnet_101.{k}': v for k, v in resnet.state_dict().items()}
     state.update((k, v) for k, v in head.state_dict().items()
                  if k not in ('embeddings', 'graph_net.adjacency'))
     path = str(folder / 'checkpoint_coco.pth.tar')
     torch.save({'epoch': 12, 'state_dict': state, 'best_mAP': np.float64(83.1)}, path)
     trunk = torch.nn.Sequential(*list(resnet.children())[:-2]).eval()  # to layer4
-    return dict(path=path, state=state, files=files, trunk=trunk, head=head.eval(),
-                folder=folder)
+    return dict(path=path, state=state, files=files, trunk=trunk, head=head.eval(), folder=folder)
 
 
 def build_ours(files, reset_gate='official'):
     cfg = Config.fromfile(osp.join(REPO, 'configs/_base_/models/ssgrl_r101.py'))
     cfg.model.backbone.init_cfg = None
-    cfg.model.head.update(num_classes=C, embedding_file=files['embedding_file'],
-                          graph_file=files['graph_file'], inter_channels=INTER,
-                          out_channels=OUT, reset_gate=reset_gate)
+    cfg.model.head.update(num_classes=C,
+                          embedding_file=files['embedding_file'],
+                          graph_file=files['graph_file'],
+                          inter_channels=INTER,
+                          out_channels=OUT,
+                          reset_gate=reset_gate)
     return MODELS.build(cfg.model).eval()
 
 
@@ -85,9 +89,13 @@ def test_converted_model_equals_literal_reference(official, ours):
 
 def test_cli_writes_a_loadable_checkpoint(official, ours):
     out = str(official['folder'] / 'converted.pth')
-    result = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools/model_converters/ssgrl_official_to_mmml.py'),
-         official['path'], out], capture_output=True, text=True, cwd=REPO)
+    result = subprocess.run([
+        sys.executable,
+        osp.join(REPO, 'tools/model_converters/ssgrl_official_to_mmml.py'), official['path'], out
+    ],
+                            capture_output=True,
+                            text=True,
+                            cwd=REPO)
     assert result.returncode == 0, result.stderr
     assert 'dropped' in result.stdout and 'fc_eq4_u' in result.stdout
     model = ours
@@ -97,8 +105,10 @@ def test_cli_writes_a_loadable_checkpoint(official, ours):
     assert checkpoint['meta']['official_best_mAP'] == pytest.approx(83.1)
     x = torch.randn(1, 3, 96, 96)
     with torch.no_grad():
-        torch.testing.assert_close(model(x), official['head'](official['trunk'](x)),
-                                   rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(model(x),
+                                   official['head'](official['trunk'](x)),
+                                   rtol=1e-5,
+                                   atol=1e-5)
 
 
 def test_foreign_state_dict_is_refused(official):

@@ -21,29 +21,38 @@ def files(tmp_path_factory):
     return write_label_files(tmp_path_factory.mktemp('labels'), C, embed_dims=E)
 
 
-def literal_and_ours(files, reset_gate='official', pool=True, max_chunk_elements=1 << 22,
-                     seed=0):
+def literal_and_ours(files, reset_gate='official', pool=True, max_chunk_elements=1 << 22, seed=0):
     """A literal head with random weights and our SSGRLHead holding the same weights."""
     torch.manual_seed(seed)
     emb = torch.from_numpy(np.load(files['embedding_file'])['embeddings'])
     adj = torch.from_numpy(np.load(files['graph_file'])['adj'])
-    ref = LiteralSSGRLHead(emb, adj, D=D, I=I, out_channels=OUT, reset_gate=reset_gate,
-                           pool=pool)
-    ours = SSGRLHead(num_classes=C, embedding_file=files['embedding_file'],
-                     graph_file=files['graph_file'], in_channels=D, embed_dims=E,
-                     inter_channels=I, out_channels=OUT, reset_gate=reset_gate, pool=pool,
+    ref = LiteralSSGRLHead(emb, adj, D=D, I=I, out_channels=OUT, reset_gate=reset_gate, pool=pool)
+    ours = SSGRLHead(num_classes=C,
+                     embedding_file=files['embedding_file'],
+                     graph_file=files['graph_file'],
+                     in_channels=D,
+                     embed_dims=E,
+                     inter_channels=I,
+                     out_channels=OUT,
+                     reset_gate=reset_gate,
+                     pool=pool,
                      max_chunk_elements=max_chunk_elements)
     state, _ = convert_official_ssgrl(
-        {k: v for k, v in ref.state_dict().items()
-         if k not in ('embeddings', 'graph_net.adjacency')},
-        reset_gate=reset_gate, head_prefix='')
+        {
+            k: v
+            for k, v in ref.state_dict().items() if k not in ('embeddings', 'graph_net.adjacency')
+        },
+        reset_gate=reset_gate,
+        head_prefix='')
     ours.load_state_dict(state, strict=True)
     return ref, ours
 
 
 def test_neck_shapes_and_attention_sums_to_one(files):
-    neck = SemanticDecouplingNeck(in_channels=D, embedding_file=files['embedding_file'],
-                                  embed_dims=E, inter_channels=I)
+    neck = SemanticDecouplingNeck(in_channels=D,
+                                  embedding_file=files['embedding_file'],
+                                  embed_dims=E,
+                                  inter_channels=I)
     x = torch.randn(2, D, 6, 6)
     (feats, ), attention = neck((x, ), return_attention=True)
     assert feats.shape == (2, C, D) and attention.shape == (2, C, 3, 3)  # 2x2/s2 pool: 6 -> 3
@@ -73,8 +82,10 @@ def test_fused_equals_literal_outputs_and_gradients(files, reset_gate, pool, max
     (logits_ref * weights).sum().backward()
     (logits * weights).sum().backward()
     torch.testing.assert_close(x_ours.grad, x_ref.grad, rtol=0, atol=1e-5)
-    ref_grads = {k: (p.grad if p.grad is not None else torch.zeros_like(p))
-                 for k, p in ref.named_parameters()}
+    ref_grads = {
+        k: (p.grad if p.grad is not None else torch.zeros_like(p))
+        for k, p in ref.named_parameters()
+    }
     expected, dropped = convert_official_ssgrl(ref_grads, reset_gate, head_prefix='')
     assert dropped == ([] if reset_gate == 'paper' else
                        ['graph_net.fc_eq4_u.weight', 'graph_net.fc_eq4_u.bias'])
@@ -99,12 +110,18 @@ def test_class_permutation_permutes_outputs(files, tmp_path):
     perm = np.array([3, 0, 4, 1, 2])
     emb, graph = np.load(files['embedding_file']), np.load(files['graph_file'])
     np.savez(tmp_path / 'emb.npz', embeddings=emb['embeddings'][perm], classes=emb['classes'][perm])
-    np.savez(tmp_path / 'graph.npz', adj=graph['adj'][perm][:, perm],
-             counts=graph['counts'][perm][:, perm], classes=graph['classes'][perm])
+    np.savez(tmp_path / 'graph.npz',
+             adj=graph['adj'][perm][:, perm],
+             counts=graph['counts'][perm][:, perm],
+             classes=graph['classes'][perm])
     _, ours = literal_and_ours(files)
-    permuted = SSGRLHead(num_classes=C, embedding_file=str(tmp_path / 'emb.npz'),
-                         graph_file=str(tmp_path / 'graph.npz'), in_channels=D, embed_dims=E,
-                         inter_channels=I, out_channels=OUT)
+    permuted = SSGRLHead(num_classes=C,
+                         embedding_file=str(tmp_path / 'emb.npz'),
+                         graph_file=str(tmp_path / 'graph.npz'),
+                         in_channels=D,
+                         embed_dims=E,
+                         inter_channels=I,
+                         out_channels=OUT)
     state = ours.state_dict()
     state['classifier.weight'] = state['classifier.weight'][perm]
     state['classifier.bias'] = state['classifier.bias'][perm]
@@ -133,14 +150,22 @@ def test_loss_is_mean_bce_and_predict_works(files):
 
 def test_initialisation_matches_official(files):
     torch.manual_seed(0)
-    head = SSGRLHead(num_classes=C, embedding_file=files['embedding_file'],
-                     graph_file=files['graph_file'], in_channels=64, embed_dims=E,
-                     inter_channels=I, out_channels=128)
-    bounds = {'classifier.weight': 1 / math.sqrt(128), 'classifier.bias': 1 / math.sqrt(128),
-              'ggnn.msg_proj.weight': 1 / math.sqrt(128), 'ggnn.msg_proj.bias': 1 / math.sqrt(128),
-              'ggnn.gate_proj.weight': 1 / math.sqrt(64),
-              'ggnn.cand_proj.weight': 1 / math.sqrt(64),
-              'out_proj.weight': 1 / math.sqrt(128)}
+    head = SSGRLHead(num_classes=C,
+                     embedding_file=files['embedding_file'],
+                     graph_file=files['graph_file'],
+                     in_channels=64,
+                     embed_dims=E,
+                     inter_channels=I,
+                     out_channels=128)
+    bounds = {
+        'classifier.weight': 1 / math.sqrt(128),
+        'classifier.bias': 1 / math.sqrt(128),
+        'ggnn.msg_proj.weight': 1 / math.sqrt(128),
+        'ggnn.msg_proj.bias': 1 / math.sqrt(128),
+        'ggnn.gate_proj.weight': 1 / math.sqrt(64),
+        'ggnn.cand_proj.weight': 1 / math.sqrt(64),
+        'out_proj.weight': 1 / math.sqrt(128)
+    }
     params = dict(head.named_parameters())
     for name, bound in bounds.items():
         p = params[name]
@@ -155,12 +180,17 @@ NARROW_R18 = dict(type='ResNet', depth=18, stem_channels=16, base_channels=16, o
 
 
 def _tiny_classifier(files, **head):
-    cfg = dict(
-        type='ImageClassifier',
-        backbone=NARROW_R18,
-        head=dict(type='SSGRLHead', num_classes=C, embedding_file=files['embedding_file'],
-                  graph_file=files['graph_file'], in_channels=128, embed_dims=E,
-                  inter_channels=I, out_channels=OUT, **head))
+    cfg = dict(type='ImageClassifier',
+               backbone=NARROW_R18,
+               head=dict(type='SSGRLHead',
+                         num_classes=C,
+                         embedding_file=files['embedding_file'],
+                         graph_file=files['graph_file'],
+                         in_channels=128,
+                         embed_dims=E,
+                         inter_channels=I,
+                         out_channels=OUT,
+                         **head))
     return MODELS.build(cfg)
 
 
@@ -184,12 +214,15 @@ def test_three_training_steps_lower_the_loss(files):
 
 def test_extract_attention_for_head_and_neck_models(files):
     head_model = _tiny_classifier(files).eval()
-    neck_model = MODELS.build(dict(
-        type='ImageClassifier',
-        backbone=NARROW_R18,
-        neck=dict(type='SemanticDecouplingNeck', in_channels=128,
-                  embedding_file=files['embedding_file'], embed_dims=E, inter_channels=I),
-        head=dict(type='PerClassLinearClsHead', num_classes=C, in_channels=128))).eval()
+    neck_model = MODELS.build(
+        dict(type='ImageClassifier',
+             backbone=NARROW_R18,
+             neck=dict(type='SemanticDecouplingNeck',
+                       in_channels=128,
+                       embedding_file=files['embedding_file'],
+                       embed_dims=E,
+                       inter_channels=I),
+             head=dict(type='PerClassLinearClsHead', num_classes=C, in_channels=128))).eval()
     x = torch.randn(2, 3, 128, 128)
     for model in (head_model, neck_model):
         att = extract_attention(model, x)
@@ -197,14 +230,21 @@ def test_extract_attention_for_head_and_neck_models(files):
         torch.testing.assert_close(att.sum((2, 3)), torch.ones(2, C))
     assert neck_model(x).shape == (2, C)
     with pytest.raises(ValueError, match='no semantic decoupling'):
-        extract_attention(MODELS.build(dict(
-            type='ImageClassifier', backbone=NARROW_R18, neck=dict(type='GlobalAveragePooling'),
-            head=dict(type='MultiLabelLinearClsHead', num_classes=C, in_channels=128))), x)
+        extract_attention(
+            MODELS.build(
+                dict(type='ImageClassifier',
+                     backbone=NARROW_R18,
+                     neck=dict(type='GlobalAveragePooling'),
+                     head=dict(type='MultiLabelLinearClsHead', num_classes=C, in_channels=128))), x)
 
 
 def test_without_decoupling_broadcasts_global_feature(files):
-    head = MODELS.build(dict(type='GraphInteractionHead', num_classes=C,
-                             graph_file=files['graph_file'], in_channels=D, out_channels=OUT))
+    head = MODELS.build(
+        dict(type='GraphInteractionHead',
+             num_classes=C,
+             graph_file=files['graph_file'],
+             in_channels=D,
+             out_channels=OUT))
     g = torch.randn(3, D)
     torch.testing.assert_close(head((g, )), head((g[:, None].expand(3, C, D).contiguous(), )))
     assert head((g, )).shape == (3, C)

@@ -30,7 +30,9 @@ PROTECTIONS = {
 }
 
 
-def demo_options(demo_data: dict, max_epochs: int = 2, protections: bool = True,
+def demo_options(demo_data: dict,
+                 max_epochs: int = 2,
+                 protections: bool = True,
                  **extra) -> Dict[str, object]:
     """Overrides that point the demo config at the fixture's data and keep the run small:
     32 px crops (2x2 feature maps), batches of 8, no dataloader workers."""
@@ -67,16 +69,27 @@ def cli(options: Dict[str, object]) -> List[str]:
 
 
 def child_env(**extra: str) -> Dict[str, str]:
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1',
+    env = dict(os.environ,
+               PYTHONPATH=str(REPO_ROOT),
+               PYTHONUNBUFFERED='1',
+               OMP_NUM_THREADS='1',
                MKL_NUM_THREADS='1')
     env.update(extra)
     return env
 
 
-def run(cmd: List[str], *, expect_ok: bool = True, env: Optional[dict] = None,
+def run(cmd: List[str],
+        *,
+        expect_ok: bool = True,
+        env: Optional[dict] = None,
         preexec_fn=None) -> subprocess.CompletedProcess:
-    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env or child_env(), capture_output=True,
-                          text=True, timeout=TIMEOUT, preexec_fn=preexec_fn)
+    proc = subprocess.run(cmd,
+                          cwd=REPO_ROOT,
+                          env=env or child_env(),
+                          capture_output=True,
+                          text=True,
+                          timeout=TIMEOUT,
+                          preexec_fn=preexec_fn)
     if expect_ok and proc.returncode != 0:
         pytest.fail(f'{" ".join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n'
                     f'{proc.stderr[-5000:]}')
@@ -94,8 +107,12 @@ def kill_when(cmd: List[str], pattern: str) -> str:
     Returns the output up to the kill. Fails if the process ends without printing the line.
     """
     regex, lines = re.compile(pattern), []
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=child_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(cmd,
+                            cwd=REPO_ROOT,
+                            env=child_env(),
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT,
+                            text=True)
     try:
         for line in proc.stdout:
             lines.append(line)
@@ -120,5 +137,5 @@ def load_state_dict(path) -> Dict[str, torch.Tensor]:
 
 def max_abs_diff(a: Dict[str, torch.Tensor], b: Dict[str, torch.Tensor]) -> float:
     assert a.keys() == b.keys()
-    return max((a[k].double() - b[k].double()).abs().max().item() if a[k].numel() else 0.0
-               for k in a)
+    return max(
+        (a[k].double() - b[k].double()).abs().max().item() if a[k].numel() else 0.0 for k in a)

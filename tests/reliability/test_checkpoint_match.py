@@ -23,9 +23,16 @@ def ssgrl_checkpoint(tmp_path_factory, tiny_demo):
     cfg = load_config(DEMO_CONFIG, demo_options(tiny_demo))
     model = MODELS.build(cfg.model)
     path = tmp_path_factory.mktemp('ckpt') / 'epoch_12.pth'
-    torch.save({'state_dict': model.state_dict(),
-                'meta': {'experiment_name': 'ssgrl_r18_demo_20260101_120000',
-                         'dataset_meta': {'classes': tiny_demo['classes']}}}, path)
+    torch.save(
+        {
+            'state_dict': model.state_dict(),
+            'meta': {
+                'experiment_name': 'ssgrl_r18_demo_20260101_120000',
+                'dataset_meta': {
+                    'classes': tiny_demo['classes']
+                }
+            }
+        }, path)
     return str(path)
 
 
@@ -44,15 +51,20 @@ def _assert_names_keys_and_config(message, ckpt):
 
 def test_run_test_refuses_a_checkpoint_of_another_model(tmp_path, tiny_demo, ssgrl_checkpoint):
     with pytest.raises(CheckpointMismatchError) as err:
-        run_test(BASELINE_CONFIG, ssgrl_checkpoint, work_dir=str(tmp_path),
+        run_test(BASELINE_CONFIG,
+                 ssgrl_checkpoint,
+                 work_dir=str(tmp_path),
                  cfg_options=_baseline_options(tiny_demo))
     _assert_names_keys_and_config(str(err.value), ssgrl_checkpoint)
 
 
 def test_without_strict_the_random_head_is_scored(tmp_path, tiny_demo, ssgrl_checkpoint):
     """Control (what happened before): non-strict loading scores a random head, exit code 0."""
-    metrics = run_test(BASELINE_CONFIG, ssgrl_checkpoint, work_dir=str(tmp_path),
-                       cfg_options=_baseline_options(tiny_demo), strict=False)
+    metrics = run_test(BASELINE_CONFIG,
+                       ssgrl_checkpoint,
+                       work_dir=str(tmp_path),
+                       cfg_options=_baseline_options(tiny_demo),
+                       strict=False)
     assert 0 <= metrics['multi-label/mAP'] <= 100
 
 

@@ -24,7 +24,7 @@ class _Payload:
         self.marker = str(marker)
 
     def __reduce__(self):
-        return os.system, (f'touch {self.marker}',)
+        return os.system, (f'touch {self.marker}', )
 
 
 @pytest.fixture
@@ -68,9 +68,10 @@ def test_mmengine_http_loader_runs_the_same_file(hub):
     assert hub.marker.exists()
 
 
-@pytest.mark.parametrize('scheme', ['torchvision://resnet18', 'modelzoo://resnet18',
-                                    'open-mmlab://detectron2/resnet50_caffe',
-                                    'openmmlab://resnet50_caffe'])  # a deprecated alias
+@pytest.mark.parametrize('scheme', [
+    'torchvision://resnet18', 'modelzoo://resnet18', 'open-mmlab://detectron2/resnet50_caffe',
+    'openmmlab://resnet50_caffe'
+])  # a deprecated alias
 def test_crafted_file_behind_a_scheme_is_refused(hub, scheme):
     name = scheme.split('://')[1]
     if scheme.startswith(('torchvision', 'modelzoo')):
@@ -102,8 +103,8 @@ def test_genuine_url_checkpoint_loads(hub, tmp_path):
     path = hub_cache_file(url)
     os.makedirs(os.path.dirname(path))
     torch.save({'state_dict': {'w': torch.arange(3.)}}, path)
-    assert torch.equal(_load_checkpoint(url, map_location='cpu')['state_dict']['w'],
-                       torch.arange(3.))
+    assert torch.equal(
+        _load_checkpoint(url, map_location='cpu')['state_dict']['w'], torch.arange(3.))
 
 
 def test_full_loading_only_for_files_listed_in_the_opt_in(hub, tmp_path, monkeypatch):
@@ -138,6 +139,10 @@ def test_importing_the_package_alone_installs_the_loaders():
             'assert all(n.endswith("_weights_only") for n in names), names\n'
             'assert CheckpointLoader._get_checkpoint_loader("https://x/y.pth").__name__ == '
             '"load_from_http_weights_only"\n')
-    proc = subprocess.run([sys.executable, '-c', code], cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=300, env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)))
+    proc = subprocess.run([sys.executable, '-c', code],
+                          cwd=REPO_ROOT,
+                          capture_output=True,
+                          text=True,
+                          timeout=300,
+                          env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)))
     assert proc.returncode == 0, proc.stderr[-3000:]

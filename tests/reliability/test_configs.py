@@ -11,8 +11,8 @@ from reliability_helpers import REPO_ROOT
 import mmml_plugin  # noqa: F401
 
 CLASSIFICATION_CONFIGS = sorted(
-    glob.glob(str(REPO_ROOT / 'configs/demo/ssgrl*.py'))
-    + glob.glob(str(REPO_ROOT / 'configs/ssgrl/*.py')))
+    glob.glob(str(REPO_ROOT / 'configs/demo/ssgrl*.py')) +
+    glob.glob(str(REPO_ROOT / 'configs/ssgrl/*.py')))
 
 
 @pytest.mark.parametrize('config', CLASSIFICATION_CONFIGS, ids=osp.basename)

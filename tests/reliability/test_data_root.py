@@ -46,8 +46,8 @@ def test_reroot_is_idempotent_and_keeps_explicit_overrides(tmp_path, tiny_demo):
 
 
 def test_check_images_takes_cfg_options(tiny_demo, capsys):
-    spec = importlib.util.spec_from_file_location(
-        'check_images', REPO_ROOT / 'tools/misc/check_images.py')
+    spec = importlib.util.spec_from_file_location('check_images',
+                                                  REPO_ROOT / 'tools/misc/check_images.py')
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     root = tiny_demo['data_root'].rstrip('/') + '/'

@@ -29,15 +29,20 @@ def _val_metrics(work_dir) -> dict:
 def test_two_process_cpu_training_matches_single_process_evaluation(tmp_path, tiny_demo):
     work = tmp_path / 'ddp'
     options = demo_options(tiny_demo, max_epochs=1)
-    proc = run([TORCHRUN, '--nproc_per_node=2', f'--master_port={_free_port()}', TRAIN,
-                DEMO_CONFIG, '--launcher', 'pytorch', '--work-dir', str(work)] + cli(options))
+    proc = run([
+        TORCHRUN, '--nproc_per_node=2', f'--master_port={_free_port()}', TRAIN, DEMO_CONFIG,
+        '--launcher', 'pytorch', '--work-dir',
+        str(work)
+    ] + cli(options))
     log = next(work.glob('*/*.log')).read_text()
     assert 'Distributed launcher: pytorch' in log and 'Distributed training: True' in log
     assert "backend='gloo'" in log
     distributed = _val_metrics(work)
 
     # the single-process evaluation of the checkpoint the 2 processes saved (tools/test.py)
-    single = run_test(DEMO_CONFIG, str(work / 'epoch_1.pth'), work_dir=str(tmp_path / 'single'),
+    single = run_test(DEMO_CONFIG,
+                      str(work / 'epoch_1.pth'),
+                      work_dir=str(tmp_path / 'single'),
                       cfg_options=options)
     keys = [k for k in single if k.startswith('multi-label/') and k in distributed]
     assert 'multi-label/mAP' in keys and len(keys) >= 5, (keys, proc.stdout[-2000:])
@@ -51,10 +56,14 @@ def test_slurm_launcher_with_srun_variables(tmp_path, tiny_demo):
     (one task here; the two-process case is the torchrun test above)."""
     work = tmp_path / 'slurm'
     options = demo_options(tiny_demo, max_epochs=1, **{'train_cfg.val_begin': 2})
-    run([sys.executable, TRAIN, DEMO_CONFIG, '--launcher', 'slurm', '--work-dir', str(work)]
-        + cli(options), env=child_env(SLURM_PROCID='0', SLURM_NTASKS='1', SLURM_LOCALID='0',
-                                     SLURM_NODELIST='localhost', MASTER_ADDR='127.0.0.1',
-                                     MASTER_PORT=str(_free_port())))
+    run([sys.executable, TRAIN, DEMO_CONFIG, '--launcher', 'slurm', '--work-dir',
+         str(work)] + cli(options),
+        env=child_env(SLURM_PROCID='0',
+                      SLURM_NTASKS='1',
+                      SLURM_LOCALID='0',
+                      SLURM_NODELIST='localhost',
+                      MASTER_ADDR='127.0.0.1',
+                      MASTER_PORT=str(_free_port())))
     log = next(work.glob('*/*.log')).read_text()
     assert 'Distributed launcher: slurm' in log and 'Distributed training: True' in log
     assert (work / 'epoch_1.pth').is_file()
@@ -63,10 +72,18 @@ def test_slurm_launcher_with_srun_variables(tmp_path, tiny_demo):
 def test_slurm_config_parsing():
     cfg = load_config(DEMO_CONFIG, {'env_cfg.dist_cfg.backend': 'gloo'}, launcher='slurm')
     assert cfg.launcher == 'slurm' and cfg.env_cfg.dist_cfg.backend == 'gloo'
-    env = slurm_to_torch_env({'SLURM_PROCID': '3', 'SLURM_NTASKS': '8', 'SLURM_LOCALID': '1',
-                              'SLURM_NODELIST': 'node[01-02]', 'MASTER_ADDR': 'node01',
-                              'MASTER_PORT': '29700'})
-    assert env == dict(RANK='3', WORLD_SIZE='8', LOCAL_RANK='1', MASTER_ADDR='node01',
+    env = slurm_to_torch_env({
+        'SLURM_PROCID': '3',
+        'SLURM_NTASKS': '8',
+        'SLURM_LOCALID': '1',
+        'SLURM_NODELIST': 'node[01-02]',
+        'MASTER_ADDR': 'node01',
+        'MASTER_PORT': '29700'
+    })
+    assert env == dict(RANK='3',
+                       WORLD_SIZE='8',
+                       LOCAL_RANK='1',
+                       MASTER_ADDR='node01',
                        MASTER_PORT='29700')
     with pytest.raises(KeyError, match='srun'):
         slurm_to_torch_env({'SLURM_PROCID': '0'})

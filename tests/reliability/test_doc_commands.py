@@ -44,8 +44,8 @@ def test_doc_commands_name_existing_scripts_and_options(doc):
         if not script.is_file():
             problems.append(f'{argv[1]}: no such script')
             continue
-        unknown = sorted({a.split('=')[0] for a in argv[2:] if a.startswith('--')}
-                         - _options(script) - {'--help'})
+        unknown = sorted({a.split('=')[0]
+                          for a in argv[2:] if a.startswith('--')} - _options(script) - {'--help'})
         if unknown:
             problems.append(f'{" ".join(argv[:2])}: unknown options {unknown}')
     assert not problems, f'{doc.name}: {problems}'

@@ -66,8 +66,7 @@ def _shipped_workers(demo, **extra):
     return options
 
 
-def _train(work_dir, options, resume=False, interrupt_at=None, drop_epoch_seed=False,
-           hook=None):
+def _train(work_dir, options, resume=False, interrupt_at=None, drop_epoch_seed=False, hook=None):
     cfg = load_config(DEMO_CONFIG, options, work_dir=str(work_dir))
     if resume:
         cfg.resume = True
@@ -128,9 +127,13 @@ def test_persistent_workers_resume_to_the_same_parameters(tmp_path, tiny_demo):
 
 def test_resume_from_an_iteration_checkpoint_continues_at_the_right_batch(tmp_path, tiny_demo):
     # batch 4: 4 iterations per epoch, 8 in all; iteration checkpoints every 3 iterations.
-    options = _shipped_workers(tiny_demo, **{
-        'train_dataloader.batch_size': 4, 'default_hooks.checkpoint.by_epoch': False,
-        'default_hooks.checkpoint.interval': 3, 'default_hooks.checkpoint.max_keep_ckpts': 5})
+    options = _shipped_workers(
+        tiny_demo, **{
+            'train_dataloader.batch_size': 4,
+            'default_hooks.checkpoint.by_epoch': False,
+            'default_hooks.checkpoint.interval': 3,
+            'default_hooks.checkpoint.max_keep_ckpts': 5
+        })
     _train(tmp_path / 'reference', options)
     expected = load_state_dict(tmp_path / 'reference' / 'iter_8.pth')
 
@@ -152,11 +155,15 @@ def test_resume_with_a_longer_schedule_warns(tmp_path, tiny_demo):
     options = demo_options(tiny_demo, max_epochs=1)
     work = tmp_path / 'work'
     run_train(DEMO_CONFIG, work_dir=str(work), cfg_options=options)
-    same = run_train(DEMO_CONFIG, work_dir=str(work), resume=str(work / 'epoch_1.pth'),
+    same = run_train(DEMO_CONFIG,
+                     work_dir=str(work),
+                     resume=str(work / 'epoch_1.pth'),
                      cfg_options=options)
     assert 'another schedule' not in _log(work)
     longer = dict(options, **{'train_cfg.max_epochs': 2, 'param_scheduler.T_max': 2})
-    runner = run_train(DEMO_CONFIG, work_dir=str(work), resume=str(work / 'epoch_1.pth'),
+    runner = run_train(DEMO_CONFIG,
+                       work_dir=str(work),
+                       resume=str(work / 'epoch_1.pth'),
                        cfg_options=longer)
     log = _log(work)
     assert 'another schedule than it was saved with' in log

@@ -36,15 +36,18 @@ EPOCH2_ITER1 = r'Epoch\(train\)\s*\[2\]\[\s*1/'
 
 
 def _limit_file_size(nbytes: int):
+
     def apply():
         resource.setrlimit(resource.RLIMIT_FSIZE, (nbytes, nbytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
     return apply
 
 
 def _killed_while_saving(cmd, nbytes):
     """Run ``cmd`` (python ...) so that the kernel kills it once it writes ``nbytes`` to a file."""
-    proc = run([cmd[0], '-c', _DEFAULT_SIGXFSZ] + cmd[1:], expect_ok=False,
+    proc = run([cmd[0], '-c', _DEFAULT_SIGXFSZ] + cmd[1:],
+               expect_ok=False,
                preexec_fn=_limit_file_size(nbytes))
     assert proc.returncode == -signal.SIGXFSZ, (proc.returncode, proc.stderr[-3000:])
     return proc
@@ -72,8 +75,12 @@ def _last_log(work_dir: Path) -> str:
 
 
 def test_killed_run_resumes_to_the_same_parameters(tmp_path, tiny_demo):
-    options = demo_options(tiny_demo, max_epochs=2, **{
-        'randomness.deterministic': True, 'default_hooks.checkpoint.max_keep_ckpts': 1})
+    options = demo_options(tiny_demo,
+                           max_epochs=2,
+                           **{
+                               'randomness.deterministic': True,
+                               'default_hooks.checkpoint.max_keep_ckpts': 1
+                           })
     reference, work = tmp_path / 'uninterrupted', tmp_path / 'interrupted'
 
     # 1. SIGKILL in the middle of epoch 2 (a subprocess), while the uninterrupted reference run
@@ -145,7 +152,8 @@ def test_checkpoint_killed_mid_write_leaves_previous_one_loadable(tmp_path, atom
     backend_args = dict(backend='atomic_local') if atomic else None
     save_checkpoint({'state_dict': {'w': torch.zeros(1000)}}, str(path), backend_args=backend_args)
     script = tmp_path / 'overwrite.py'
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         import importlib.util
         import torch
         from mmengine.runner.checkpoint import save_checkpoint

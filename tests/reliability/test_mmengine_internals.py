@@ -57,15 +57,17 @@ def test_atomic_checkpoint_hook_keeps_one_checkpoint_and_a_true_pointer(tmp_path
             return dict(loss=out.pow(2).mean()) if mode == 'loss' else out
 
     data = [dict(inputs=torch.ones(2)) for _ in range(4)]
-    runner = Runner(
-        model=Toy(), work_dir=str(tmp_path),
-        train_dataloader=dict(dataset=data, batch_size=2, collate_fn=dict(type='default_collate'),
-                              sampler=dict(type='DefaultSampler', shuffle=False)),
-        train_cfg=dict(by_epoch=True, max_epochs=3),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
-        default_hooks=dict(checkpoint=dict(type='AtomicCheckpointHook', interval=1,
-                                           max_keep_ckpts=1)),
-        log_level='WARNING')
+    runner = Runner(model=Toy(),
+                    work_dir=str(tmp_path),
+                    train_dataloader=dict(dataset=data,
+                                          batch_size=2,
+                                          collate_fn=dict(type='default_collate'),
+                                          sampler=dict(type='DefaultSampler', shuffle=False)),
+                    train_cfg=dict(by_epoch=True, max_epochs=3),
+                    optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+                    default_hooks=dict(
+                        checkpoint=dict(type='AtomicCheckpointHook', interval=1, max_keep_ckpts=1)),
+                    log_level='WARNING')
     runner.train()
     assert sorted(p.name for p in tmp_path.glob('*.pth')) == ['epoch_3.pth']
     assert (tmp_path / 'last_checkpoint').read_text() == str(tmp_path / 'epoch_3.pth')
@@ -77,8 +79,10 @@ def test_base_dataset_serialize_data_is_what_coco_multilabel_overrides(tiny_demo
     assert 'self.data_bytes, self.data_address = self._serialize_data()' in \
         inspect.getsource(BaseDataset.full_init)
     from mmml_plugin.datasets import CocoMultiLabelDataset
-    kwargs = dict(data_root=tiny_demo['data_root'], ann_file='annotations/instances_train.json',
-                  data_prefix='train/', pipeline=[])
+    kwargs = dict(data_root=tiny_demo['data_root'],
+                  ann_file='annotations/instances_train.json',
+                  data_prefix='train/',
+                  pipeline=[])
     serialized = CocoMultiLabelDataset(serialize_data=True, **kwargs)
     plain = CocoMultiLabelDataset(serialize_data=False, **kwargs)
     assert len(serialized) == len(plain) == 16

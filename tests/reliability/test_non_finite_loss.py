@@ -18,13 +18,16 @@ from mmml_plugin.engine import NonFiniteLossError
 
 
 def _runner(tmp_path, tiny_demo, guard: bool):
-    options = demo_options(tiny_demo, max_epochs=1, **{
-        'optim_wrapper.optimizer.lr': 1e30,
-        'train_cfg.val_begin': 100,  # no validation: the metric refuses NaN scores
-        'default_hooks.checkpoint.by_epoch': False,
-        'default_hooks.checkpoint.interval': 1,
-        'default_hooks.checkpoint.max_keep_ckpts': -1,
-    })
+    options = demo_options(
+        tiny_demo,
+        max_epochs=1,
+        **{
+            'optim_wrapper.optimizer.lr': 1e30,
+            'train_cfg.val_begin': 100,  # no validation: the metric refuses NaN scores
+            'default_hooks.checkpoint.by_epoch': False,
+            'default_hooks.checkpoint.interval': 1,
+            'default_hooks.checkpoint.max_keep_ckpts': -1,
+        })
     cfg = load_config(DEMO_CONFIG, options, work_dir=str(tmp_path))
     if not guard:
         cfg.default_hooks.pop('non_finite_loss')
@@ -33,9 +36,11 @@ def _runner(tmp_path, tiny_demo, guard: bool):
 
 def _checkpoints(work_dir):
     """{iteration: state_dict} of the iteration checkpoints in ``work_dir``."""
-    return {int(osp.basename(p)[len('iter_'):-len('.pth')]):
-            torch.load(p, map_location='cpu', weights_only=True)['state_dict']
-            for p in glob.glob(osp.join(str(work_dir), 'iter_*.pth'))}
+    return {
+        int(osp.basename(p)[len('iter_'):-len('.pth')]):
+        torch.load(p, map_location='cpu', weights_only=True)['state_dict']
+        for p in glob.glob(osp.join(str(work_dir), 'iter_*.pth'))
+    }
 
 
 def _finite(state_dict) -> bool:
@@ -86,6 +91,8 @@ def test_checkpoint_with_nan_weights_is_refused(tmp_path, tiny_demo):
     with torch.no_grad():
         next(runner.model.parameters()).view(-1)[0] = float('nan')
     with pytest.raises(NonFiniteLossError, match='contain NaN/inf'):
-        runner.save_checkpoint(str(tmp_path), 'nan.pth', save_optimizer=False,
+        runner.save_checkpoint(str(tmp_path),
+                               'nan.pth',
+                               save_optimizer=False,
                                save_param_scheduler=False)
     assert not (tmp_path / 'nan.pth').exists()

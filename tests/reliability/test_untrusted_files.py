@@ -24,7 +24,7 @@ class _Payload:
         self.marker = str(marker)
 
     def __reduce__(self):
-        return os.system, (f'touch {self.marker}',)
+        return os.system, (f'touch {self.marker}', )
 
 
 class _AttributeWalk:
@@ -75,9 +75,19 @@ def test_genuine_mmengine_checkpoint_loads_weights_only(tmp_path):
         hub.update_scalar('train/loss', 0.5 / (step + 1))
     hub.update_info('keep_ckpt_ids', [1, 2])
     ckpt = tmp_path / 'epoch_1.pth'
-    torch.save({'meta': {'seed': 0, 'epoch': 1, 'np_value': np.float64(0.5),
-                         'np_array': np.arange(3)},
-                'state_dict': {'w': torch.ones(2)}, 'message_hub': hub.state_dict()}, ckpt)
+    torch.save(
+        {
+            'meta': {
+                'seed': 0,
+                'epoch': 1,
+                'np_value': np.float64(0.5),
+                'np_array': np.arange(3)
+            },
+            'state_dict': {
+                'w': torch.ones(2)
+            },
+            'message_hub': hub.state_dict()
+        }, ckpt)
     loaded = _load_checkpoint(str(ckpt), map_location='cpu')
     restored = MessageHub.get_instance('reliability_untrusted_restored')
     restored.load_state_dict(loaded['message_hub'])
@@ -92,7 +102,9 @@ def test_evaluating_a_crafted_checkpoint_is_refused(tmp_path, tiny_demo, monkeyp
     _crafted_checkpoint(ckpt, marker)
     monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
     with pytest.raises(UnsafeCheckpointError, match=str(ckpt)):
-        run_test(DEMO_CONFIG, str(ckpt), work_dir=str(tmp_path / 'work'),
+        run_test(DEMO_CONFIG,
+                 str(ckpt),
+                 work_dir=str(tmp_path / 'work'),
                  cfg_options=demo_options(tiny_demo))
     assert not marker.exists()
 
@@ -108,8 +120,10 @@ def test_crafted_label_pickles_are_refused_and_payload_does_not_run(tmp_path, pr
     classes = ['a', 'b', 'c']
     graph, embeddings = tmp_path / 'coco_adj.pkl', tmp_path / 'coco_glove_word2vec.pkl'
     marker = tmp_path / 'pwned'
-    _crafted_pickle(graph, marker, protocol,
-                    lambda payload: {'adj': np.eye(3, dtype=np.float32), 'nums': payload})
+    _crafted_pickle(graph, marker, protocol, lambda payload: {
+        'adj': np.eye(3, dtype=np.float32),
+        'nums': payload
+    })
     _crafted_pickle(embeddings, marker, protocol, lambda payload: [payload])
     for path, convert in ((graph, lambda: import_ml_gcn_adj(str(graph), classes, None)),
                           (embeddings, lambda: import_embeddings(str(embeddings), classes))):

@@ -75,8 +75,12 @@ def test_per_class_ap_plot(scores_targets, demo_data, tmp_path):
 def test_pr_curves(scores_targets, demo_data, tmp_path):
     scores, targets = scores_targets
     names = demo_data['classes']
-    out = plot_pr_curves(scores, targets, names, str(tmp_path / 'pr.png'),
-                         classes=[names[1], 3], size=(600, 420))
+    out = plot_pr_curves(scores,
+                         targets,
+                         names,
+                         str(tmp_path / 'pr.png'),
+                         classes=[names[1], 3],
+                         size=(600, 420))
     assert _size(out) == (600, 420)
     with pytest.raises(KeyError, match='unknown class "zebra"'):
         plot_pr_curves(scores, targets, names, str(tmp_path / 'x.png'), classes=['zebra'])
@@ -106,8 +110,12 @@ def test_run_comparison(scores_targets, demo_data, tmp_path):
     ap_a = per_class_ap(*scores_targets)
     ap_b = np.clip(ap_a + np.where(np.arange(len(ap_a)) % 2 == 0, 3.0, -2.0), 0, 100)
     ap_b[1] = UNDEFINED_AP  # left out of the comparison
-    out = plot_run_comparison(ap_a, ap_b, demo_data['classes'], str(tmp_path / 'cmp.png'),
-                              names=('SSGRL', 'baseline'), size=(700, 350))
+    out = plot_run_comparison(ap_a,
+                              ap_b,
+                              demo_data['classes'],
+                              str(tmp_path / 'cmp.png'),
+                              names=('SSGRL', 'baseline'),
+                              size=(700, 350))
     assert _size(out) == (700, 350)
     with pytest.raises(ValueError, match='same order'):
         plot_run_comparison(ap_a, ap_b[:5], demo_data['classes'], str(tmp_path / 'x.png'))
@@ -131,15 +139,18 @@ def test_overlay_attention_puts_heat_on_the_peak():
 def test_attention_grid_size(num_labels, with_attention, tmp_path):
     rng = np.random.default_rng(num_labels)
     result = dict(image=rng.integers(0, 255, (115, 115, 3), dtype=np.uint8),
-                  labels=np.arange(num_labels), scores=np.linspace(0.9, 0.5, num_labels),
+                  labels=np.arange(num_labels),
+                  scores=np.linspace(0.9, 0.5, num_labels),
                   class_names=[f'c{i}' for i in range(num_labels)],
                   attention=rng.random((10, 4, 4)) if with_attention else None)
     out = save_attention_grid(result, str(tmp_path / 'grid.png'), ncols=4, cell_size=200)
     cells = 1 + num_labels
     assert _size(out) == (min(cells, 4) * 200, math.ceil(cells / 4) * 200)
     with pytest.raises(KeyError, match='attention'):
-        save_attention_grid({k: v for k, v in result.items() if k != 'attention'},
-                            str(tmp_path / 'x.png'))
+        save_attention_grid({
+            k: v
+            for k, v in result.items() if k != 'attention'
+        }, str(tmp_path / 'x.png'))
 
 
 def test_training_curves_errors(tmp_path):

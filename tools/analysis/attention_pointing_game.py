@@ -18,8 +18,8 @@ import mmengine
 from mmengine.config import DictAction
 
 from mmml_plugin.apis import MultiLabelInferencer
-from mmml_plugin.apis.pointing_game import (evaluate_pointing_game, pointing_game_report,
-                                            plot_best_and_worst)
+from mmml_plugin.apis.pointing_game import (evaluate_pointing_game, plot_best_and_worst,
+                                            pointing_game_report)
 from mmml_plugin.evaluation.functional.pointing_game import pointing_game_lines
 
 
@@ -33,23 +33,34 @@ def parse_args():
     parser.add_argument('--out', help='write the results to this JSON file')
     parser.add_argument('--plot-dir', help='draw the best and worst cases into this folder')
     parser.add_argument('--num-cases', type=int, default=8, help='cases per plot')
-    parser.add_argument('--max-images', type=int, default=None,
+    parser.add_argument('--max-images',
+                        type=int,
+                        default=None,
                         help='score only the first N images with boxes')
-    parser.add_argument('--tolerance', type=float, default=0.0,
+    parser.add_argument('--tolerance',
+                        type=float,
+                        default=0.0,
                         help='pixels of slack around every box (default 0)')
     parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda:0'")
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config settings, e.g. data_root=/path/ (where SSGRL\'s label files are)')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    inferencer = MultiLabelInferencer(args.config, args.checkpoint, device=args.device,
+    inferencer = MultiLabelInferencer(args.config,
+                                      args.checkpoint,
+                                      device=args.device,
                                       cfg_options=args.cfg_options)
-    result = evaluate_pointing_game(inferencer, args.ann_file, args.img_prefix,
-                                    max_images=args.max_images, tolerance=args.tolerance)
+    result = evaluate_pointing_game(inferencer,
+                                    args.ann_file,
+                                    args.img_prefix,
+                                    max_images=args.max_images,
+                                    tolerance=args.tolerance)
     print(pointing_game_lines(result, inferencer.classes))
     if args.out:
         mmengine.mkdir_or_exist(osp.dirname(osp.abspath(args.out)))

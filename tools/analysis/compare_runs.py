@@ -21,7 +21,9 @@ def main():
     parser.add_argument('--class-names',
                         help='label graph/embedding .npz or a text file (default: the dump\'s '
                         'own class names)')
-    parser.add_argument('--mode', default='sklearn', choices=('sklearn', 'voc', 'voc11'),
+    parser.add_argument('--mode',
+                        default='sklearn',
+                        choices=('sklearn', 'voc', 'voc11'),
                         help='AP mode when scoring a dump')
     parser.add_argument('--out', default='compare_runs.png', help='PNG to write')
     args = parser.parse_args()

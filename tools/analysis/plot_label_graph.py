@@ -11,7 +11,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('graph', help='.npz written by tools/misc/build_label_graph.py')
-    parser.add_argument('--annotate', action='store_true', default=None,
+    parser.add_argument('--annotate',
+                        action='store_true',
+                        default=None,
                         help='print values in the cells (default when <= 20 classes)')
     parser.add_argument('--out', default='label_graph.png', help='PNG to write')
     args = parser.parse_args()

@@ -39,31 +39,33 @@ def write_instances_file(path, num_images, num_annotations, num_empty, seed=0):
         f'"coco_url":"http://images.cocodataset.org/train2014/COCO_train2014_{iid:012d}.jpg",'
         f'"height":{h},"width":{w},"date_captured":"2013-11-14 16:28:13",'
         f'"flickr_url":"http://farm4.staticflickr.com/3153/{iid}_ca1e1b4ef6_z.jpg","id":{iid}}}'
-        for i, (iid, w, h) in enumerate(zip(image_ids.tolist(), widths.tolist(),
-                                            heights.tolist())))
+        for i, (iid, w, h) in enumerate(zip(image_ids.tolist(), widths.tolist(), heights.tolist())))
     # Every non-empty image gets one annotation, the rest are spread at random (~7.3 / image).
     labelled = image_ids[np.sort(rng.permutation(num_images)[:num_images - num_empty])]
     extra = rng.choice(len(labelled), num_annotations - len(labelled))
     owners = np.sort(np.concatenate([labelled, labelled[extra]]))
-    freq = 1.0 / np.arange(1, 81) ** 0.9
+    freq = 1.0 / np.arange(1, 81)**0.9
     freq[0] *= 6  # person
     cats = np.array(COCO_CATEGORY_IDS)[rng.choice(80, num_annotations, p=freq / freq.sum())]
-    polygons = [','.join(f'{v:.2f}' for v in rng.uniform(0, 640, 2 * max(4, n)))
-                for n in rng.poisson(24, 4096)]
+    polygons = [
+        ','.join(f'{v:.2f}' for v in rng.uniform(0, 640, 2 * max(4, n)))
+        for n in rng.poisson(24, 4096)
+    ]
     poly_idx = rng.integers(0, len(polygons), num_annotations)
     boxes = rng.uniform(0, 400, (num_annotations, 4)).round(2)
     crowd = rng.random(num_annotations) < 0.01
     annotations = ','.join(
         f'{{"segmentation":[[{polygons[p]}]],"area":{b[2] * b[3]:.4f},"iscrowd":{int(c)},'
         f'"image_id":{o},"bbox":[{b[0]},{b[1]},{b[2]},{b[3]}],"category_id":{k},"id":{i + 1}}}'
-        for i, (o, k, p, b, c) in enumerate(zip(owners.tolist(), cats.tolist(), poly_idx.tolist(),
-                                               boxes.tolist(), crowd.tolist())))
-    categories = json.dumps([dict(supercategory='thing', id=i, name=n)
-                             for i, n in zip(COCO_CATEGORY_IDS, COCO_CLASSES)])
+        for i, (o, k, p, b, c) in enumerate(
+            zip(owners.tolist(), cats.tolist(), poly_idx.tolist(), boxes.tolist(), crowd.tolist())))
+    categories = json.dumps([
+        dict(supercategory='thing', id=i, name=n) for i, n in zip(COCO_CATEGORY_IDS, COCO_CLASSES)
+    ])
     with open(path, 'w') as f:
         f.write('{"info":{"description":"synthetic instances_train2014-sized file"},'
-                '"licenses":[],"images":[' + images + '],"annotations":[' + annotations
-                + '],"categories":' + categories + '}')
+                '"licenses":[],"images":[' + images + '],"annotations":[' + annotations +
+                '],"categories":' + categories + '}')
 
 
 def timed(fn):
@@ -105,11 +107,17 @@ def main():
         cached_s, ds2 = timed(lambda: CocoMultiLabelDataset(ann, data_prefix='train2014/'))
         assert len(ds2) == len(ds) == args.images
         assert ds2.get_data_info(123)['gt_label'] == ds.get_data_info(123)['gt_label']
-    print(json.dumps(dict(bench='coco_index', build_over_json=round(build_s / json_s, 3),
-                          cached_s=round(cached_s, 3), json_s=round(json_s, 3),
-                          json_nogc_s=round(json_nogc_s, 3),
-                          build_s=round(build_s, 3), images=args.images,
-                          annotations=args.annotations, file_mb=round(size_mb, 1))))
+    print(
+        json.dumps(
+            dict(bench='coco_index',
+                 build_over_json=round(build_s / json_s, 3),
+                 cached_s=round(cached_s, 3),
+                 json_s=round(json_s, 3),
+                 json_nogc_s=round(json_nogc_s, 3),
+                 build_s=round(build_s, 3),
+                 images=args.images,
+                 annotations=args.annotations,
+                 file_mb=round(size_mb, 1))))
 
 
 if __name__ == '__main__':

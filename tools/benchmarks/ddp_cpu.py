@@ -66,16 +66,24 @@ def free_port() -> int:
 
 def train(cmd: list, work_dir: str, threads: int, label: str) -> list:
     """Run a training command, echoing its iteration lines to stderr; return iteration times."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads),
-               PYTHONPATH=ROOT, PYTHONUNBUFFERED='1')
-    proc = subprocess.Popen(cmd + ['--work-dir', work_dir], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = dict(os.environ,
+               OMP_NUM_THREADS=str(threads),
+               MKL_NUM_THREADS=str(threads),
+               PYTHONPATH=ROOT,
+               PYTHONUNBUFFERED='1')
+    proc = subprocess.Popen(cmd + ['--work-dir', work_dir],
+                            cwd=ROOT,
+                            env=env,
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT,
+                            text=True)
     tail = []
     for line in proc.stdout:
         tail = (tail + [line])[-40:]
         if 'Epoch(train)' in line:
             print(f'[ddp_cpu {label}] {line[line.index("Epoch(train)"):].strip()}',
-                  file=sys.stderr, flush=True)
+                  file=sys.stderr,
+                  flush=True)
     if proc.wait() != 0:
         raise RuntimeError(f'{label} training failed:\n' + ''.join(tail))
     scalars = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))[-1]
@@ -99,24 +107,30 @@ def main():
         options = cfg_options(data_root, args.batch_size, args.epochs)
         single_cmd = [sys.executable, TRAIN, CONFIG] + options
         torchrun = osp.join(osp.dirname(sys.executable), 'torchrun')
-        double_cmd = [torchrun, '--nproc_per_node=2', f'--master_port={free_port()}', TRAIN, CONFIG,
-                      '--launcher', 'pytorch'] + options
+        double_cmd = [
+            torchrun, '--nproc_per_node=2', f'--master_port={free_port()}', TRAIN, CONFIG,
+            '--launcher', 'pytorch'
+        ] + options
         half = max(1, args.threads // 2)
-        runs = dict(
-            single=(single_cmd, half, 1, f'1 process x {half} thread(s)'),
-            double=(double_cmd, half, 2, f'2 processes x {half} thread(s)'),
-            single_all=(single_cmd, args.threads, 1, f'1 process x {args.threads} threads'))
+        runs = dict(single=(single_cmd, half, 1, f'1 process x {half} thread(s)'),
+                    double=(double_cmd, half, 2, f'2 processes x {half} thread(s)'),
+                    single_all=(single_cmd, args.threads, 1, f'1 process x {args.threads} threads'))
         ips = {}
         for name, (cmd, threads, procs, label) in runs.items():
             times = train(cmd, osp.join(tmp, name), threads, label)
             ips[name] = procs * args.batch_size / float(np.mean(times[args.warmup:]))
 
-    print(json.dumps(dict(bench='ddp_cpu', scaling=round(ips['double'] / ips['single'], 3),
-                          images_per_s_1proc=round(ips['single'], 2),
-                          images_per_s_2proc=round(ips['double'], 2),
-                          images_per_s_1proc_all_threads=round(ips['single_all'], 2),
-                          threads_per_process=half, batch_size_per_process=args.batch_size,
-                          image_size=128, model='SSGRL narrow ResNet-18 (demo)')))
+    print(
+        json.dumps(
+            dict(bench='ddp_cpu',
+                 scaling=round(ips['double'] / ips['single'], 3),
+                 images_per_s_1proc=round(ips['single'], 2),
+                 images_per_s_2proc=round(ips['double'], 2),
+                 images_per_s_1proc_all_threads=round(ips['single_all'], 2),
+                 threads_per_process=half,
+                 batch_size_per_process=args.batch_size,
+                 image_size=128,
+                 model='SSGRL narrow ResNet-18 (demo)')))
 
 
 if __name__ == '__main__':

@@ -75,12 +75,17 @@ def parse_args(argv=None):
     parser.add_argument('--models', nargs='+', choices=MODELS_ORDER, default=list(MODELS_ORDER))
     parser.add_argument('--steps', type=int, default=10, help='timed steps per run')
     parser.add_argument('--warmup', type=int, default=3, help='untimed steps per run')
-    parser.add_argument('--channels-last', action='store_true',
+    parser.add_argument('--channels-last',
+                        action='store_true',
                         help='model and images in channels_last memory format')
-    parser.add_argument('--matmul-size', type=int, default=None,
+    parser.add_argument('--matmul-size',
+                        type=int,
+                        default=None,
                         help='side of the bf16 matmul that measures the peak rate '
                         '(default 8192 on CUDA, 512 on the CPU)')
-    parser.add_argument('--time-budget', type=float, default=None,
+    parser.add_argument('--time-budget',
+                        type=float,
+                        default=None,
                         help='seconds; runs that would start later are skipped')
     parser.add_argument('--threads', type=int, default=None, help='CPU threads')
     parser.add_argument('--out', default=None, help='also write the JSON line to this file')
@@ -149,17 +154,23 @@ def build_models(names: List[str], folder: str) -> Dict[str, nn.Module]:
             files = write_label_files(folder, head.num_classes, head.embed_dims)
             head.update(embedding_file=files['embedding_file'], graph_file=files['graph_file'])
             head.pop('classes', None)  # the stand-in files name their classes class_0, ...
-            literal_args = dict(D=head.in_channels, I=head.inter_channels,
-                                out_channels=head.out_channels, num_steps=head.num_steps,
-                                reset_gate=head.reset_gate, pool=head.pool)
+            literal_args = dict(D=head.in_channels,
+                                I=head.inter_channels,
+                                out_channels=head.out_channels,
+                                num_steps=head.num_steps,
+                                reset_gate=head.reset_gate,
+                                pool=head.pool)
         models[name] = MODELS.build(model_cfg)
     if 'literal' in names:
         fused = models['ssgrl'].head
         emb = torch.from_numpy(np.load(files['embedding_file'])['embeddings'])
         adj = torch.from_numpy(np.load(files['graph_file'])['adj'])
         literal = LiteralSSGRLHead(emb, adj, **literal_args)
-        weights = {k: v for k, v in literal.state_dict().items()
-                   if k not in ('embeddings', 'graph_net.adjacency')}
+        weights = {
+            k: v
+            for k, v in literal.state_dict().items()
+            if k not in ('embeddings', 'graph_net.adjacency')
+        }
         fused.load_state_dict(convert_official_ssgrl(weights, head_prefix='')[0])
         model = copy.deepcopy(models['ssgrl'])
         model.head = LiteralHead(literal, model.head)
@@ -167,8 +178,12 @@ def build_models(names: List[str], folder: str) -> Dict[str, nn.Module]:
     return {n: models[n] for n in MODELS_ORDER if n in names}
 
 
-def make_data(batch: int, size: int, num_classes: int, device: torch.device,
-              channels_last: bool, seed: int = 0) -> dict:
+def make_data(batch: int,
+              size: int,
+              num_classes: int,
+              device: torch.device,
+              channels_last: bool,
+              seed: int = 0) -> dict:
     """Random uint8 images (as a data loader gives them) with 1-3 random labels each."""
     g = torch.Generator().manual_seed(seed)
     images = torch.randint(0, 256, (batch, 3, size, size), dtype=torch.uint8, generator=g)
@@ -256,18 +271,19 @@ def time_steps(model: nn.Module, data: dict, dtype: str, device: torch.device, s
     loss = float(torch.as_tensor(log_vars['loss']).detach())
     if not np.isfinite(loss):
         raise FloatingPointError(f'non-finite loss {loss} in {dtype}')
-    out = dict(wrapper=type(wrapper).__name__, step_s=step_s, peak_mem_mb=peak_mb(device),
+    out = dict(wrapper=type(wrapper).__name__,
+               step_s=step_s,
+               peak_mem_mb=peak_mb(device),
                loss=round(loss, 5))
     if isinstance(wrapper, AmpOptimWrapper):
         out['loss_scale'] = float(wrapper.loss_scaler.get_scale())
     return out
 
 
-def head_step(head: nn.Module, fmap: torch.Tensor, dtype: str, device: torch.device,
-              steps: int, warmup: int) -> dict:
+def head_step(head: nn.Module, fmap: torch.Tensor, dtype: str, device: torch.device, steps: int,
+              warmup: int) -> dict:
     """Forward + backward of a head alone on a fixed backbone map."""
-    ctx = (nullcontext() if dtype == 'fp32' else
-           torch.autocast(device.type, dtype=DTYPES[dtype]))
+    ctx = (nullcontext() if dtype == 'fp32' else torch.autocast(device.type, dtype=DTYPES[dtype]))
 
     def one():
         x = fmap.detach().requires_grad_()
@@ -295,8 +311,7 @@ def head_step(head: nn.Module, fmap: torch.Tensor, dtype: str, device: torch.dev
 def logits_of(model: nn.Module, data: dict, dtype: str, device: torch.device) -> torch.Tensor:
     model.eval()
     inputs = model.data_preprocessor(data, False)['inputs']
-    ctx = (nullcontext() if dtype == 'fp32' else
-           torch.autocast(device.type, dtype=DTYPES[dtype]))
+    ctx = (nullcontext() if dtype == 'fp32' else torch.autocast(device.type, dtype=DTYPES[dtype]))
     with ctx:
         logits = model(inputs, mode='tensor')
     return logits.float()
@@ -340,7 +355,8 @@ def main(argv=None):
         ref_logits[name] = logits_of(model, probe, 'fp32', device)
         logits_diff[name] = {
             d: float(f'{(logits_of(model, probe, d, device) - ref_logits[name]).abs().max():.3g}')
-            for d in args.dtypes if d != 'fp32'}
+            for d in args.dtypes if d != 'fp32'
+        }
         if name not in args.models:
             model.cpu()
             continue
@@ -362,7 +378,9 @@ def main(argv=None):
                     reset_peak(device)
                     continue
                 ips = batch / row['step_s']
-                row.update(status='ok', images_per_s=round(ips, 2), step_s=round(row['step_s'], 5),
+                row.update(status='ok',
+                           images_per_s=round(ips, 2),
+                           step_s=round(row['step_s'], 5),
                            mfu=round(flops_per_image[name] * ips / (peak_tflops * 1e12), 4))
                 runs.append(row)
             del data
@@ -397,12 +415,15 @@ def main(argv=None):
                     heads.append(dict(row, status='out of memory'))
                     reset_peak(device)
                     continue
-                heads.append(dict(row, status='ok', fused_s=round(fused['step_s'], 5),
-                                  literal_s=round(lit['step_s'], 5),
-                                  speedup=ratio(lit['step_s'], fused['step_s']),
-                                  fused_peak_mb=fused['peak_mem_mb'],
-                                  literal_peak_mb=lit['peak_mem_mb'],
-                                  mem_ratio=ratio(fused['peak_mem_mb'], lit['peak_mem_mb'])))
+                heads.append(
+                    dict(row,
+                         status='ok',
+                         fused_s=round(fused['step_s'], 5),
+                         literal_s=round(lit['step_s'], 5),
+                         speedup=ratio(lit['step_s'], fused['step_s']),
+                         fused_peak_mb=fused['peak_mem_mb'],
+                         literal_peak_mb=lit['peak_mem_mb'],
+                         mem_ratio=ratio(fused['peak_mem_mb'], lit['peak_mem_mb'])))
             del fmap
         ssgrl.cpu()
         literal_head.cpu()
@@ -413,27 +434,37 @@ def main(argv=None):
         if name != 'ssgrl':
             continue
         base, lit = ok.get(('baseline', dtype, batch)), ok.get(('literal', dtype, batch))
-        ratios.append(dict(
-            dtype=dtype, batch=batch,
-            ssgrl_over_baseline_time=ratio(r['step_s'], base and base['step_s']),
-            literal_over_fused_step_time=ratio(lit and lit['step_s'], r['step_s']),
-            fused_over_literal_step_mem=ratio(r['peak_mem_mb'], lit and lit['peak_mem_mb'])))
+        ratios.append(
+            dict(dtype=dtype,
+                 batch=batch,
+                 ssgrl_over_baseline_time=ratio(r['step_s'], base and base['step_s']),
+                 literal_over_fused_step_time=ratio(lit and lit['step_s'], r['step_s']),
+                 fused_over_literal_step_mem=ratio(r['peak_mem_mb'], lit and lit['peak_mem_mb'])))
 
-    print_json(dict(
-        bench='gpu_train',
-        device=str(device),
-        device_name=(torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'),
-        torch=torch.__version__, cuda=torch.version.cuda,
-        image_size=args.image_size, channels_last=args.channels_last,
-        steps=args.steps, warmup=args.warmup,
-        threads=torch.get_num_threads() if device.type == 'cpu' else None,
-        matmul_bf16_tflops=round(peak_tflops, 3), matmul_size=n,
-        gflop_per_image={k: round(v / 1e9, 2) for k, v in flops_per_image.items()},
-        logits_max_abs_diff=logits_diff,
-        literal_vs_fused_max_abs_diff=literal_diff,
-        runs=runs, head=heads, ratios=ratios,
-        targets=evaluate_targets(ok, heads, logits_diff, args),
-        seconds=round(time.perf_counter() - t0, 1)), args.out)
+    print_json(
+        dict(bench='gpu_train',
+             device=str(device),
+             device_name=(torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'),
+             torch=torch.__version__,
+             cuda=torch.version.cuda,
+             image_size=args.image_size,
+             channels_last=args.channels_last,
+             steps=args.steps,
+             warmup=args.warmup,
+             threads=torch.get_num_threads() if device.type == 'cpu' else None,
+             matmul_bf16_tflops=round(peak_tflops, 3),
+             matmul_size=n,
+             gflop_per_image={
+                 k: round(v / 1e9, 2)
+                 for k, v in flops_per_image.items()
+             },
+             logits_max_abs_diff=logits_diff,
+             literal_vs_fused_max_abs_diff=literal_diff,
+             runs=runs,
+             head=heads,
+             ratios=ratios,
+             targets=evaluate_targets(ok, heads, logits_diff, args),
+             seconds=round(time.perf_counter() - t0, 1)), args.out)
 
 
 def evaluate_targets(ok: dict, heads: list, logits_diff: dict, args) -> dict:
@@ -441,11 +472,14 @@ def evaluate_targets(ok: dict, heads: list, logits_diff: dict, args) -> dict:
     big = max(args.batch_sizes)
     amp = [d for d in ('bf16', 'fp16') if d in args.dtypes]
     out = {}
-    overheads = [ratio(ok[('ssgrl', d, big)]['step_s'], ok[('baseline', d, big)]['step_s'])
-                 for d in amp if ('ssgrl', d, big) in ok and ('baseline', d, big) in ok]
+    overheads = [
+        ratio(ok[('ssgrl', d, big)]['step_s'], ok[('baseline', d, big)]['step_s']) for d in amp
+        if ('ssgrl', d, big) in ok and ('baseline', d, big) in ok
+    ]
     out['ssgrl_over_baseline_amp_le_1.25'] = (min(overheads) <= 1.25) if overheads else None
-    head_rows = [h for h in heads if h['batch'] == big and h.get('status') == 'ok'
-                 and h['dtype'] in amp]
+    head_rows = [
+        h for h in heads if h['batch'] == big and h.get('status') == 'ok' and h['dtype'] in amp
+    ]
     out['head_speedup_ge_3'] = (max(h['speedup'] for h in head_rows) >= 3) if head_rows else None
     mems = [h['mem_ratio'] for h in head_rows if h['mem_ratio'] is not None]
     out['head_mem_ratio_le_0.3'] = (min(mems) <= 0.3) if mems else None

@@ -43,16 +43,19 @@ print(json.dumps(dict(base=t1 - t0, plugin=t2 - t1, heavy=heavy)))
 '''
 PRELOAD = 'import mmpretrain.datasets, mmpretrain.models, mmengine.runner  # noqa: E401'
 
-
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 
 
 def measure(preload: str, root: str) -> dict:
     """One fresh interpreter importing the plugin found first under ``root``."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (root, os.environ.get('PYTHONPATH')) if p))
-    proc = subprocess.run([sys.executable, '-c', CHILD.replace('{preload}', preload)], cwd=root,
-                          capture_output=True, text=True, env=env)
+    env = dict(os.environ,
+               PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get('PYTHONPATH')) if p))
+    proc = subprocess.run(
+        [sys.executable, '-c', CHILD.replace('{preload}', preload)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=env)
     if proc.returncode != 0:
         raise RuntimeError(f'importing mmml_plugin from {root} failed:\n{proc.stderr[-3000:]}')
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -64,16 +67,21 @@ def summarise(plain, preloaded) -> dict:
         plugin_only_s=round(statistics.median(r['plugin'] for r in preloaded), 3),
         torch_mmpretrain_s=round(statistics.median(r['base'] for r in plain), 3),
         # by the plugin itself (mmpretrain's packages imported first) ...
-        heavy_loaded=sorted({m for r in preloaded for m in r['heavy']}),
+        heavy_loaded=sorted({m
+                             for r in preloaded
+                             for m in r['heavy']}),
         # ... and with mmpretrain.models imported on the way (which itself tries mmcv.ops and,
         # where installed, mmdet.models: mmpretrain/models/utils/res_layer_extra_norm.py)
-        heavy_loaded_incl_mmpretrain_models=sorted({m for r in plain for m in r['heavy']}))
+        heavy_loaded_incl_mmpretrain_models=sorted({m
+                                                    for r in plain
+                                                    for m in r['heavy']}))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--repeats', type=int, default=5)
-    parser.add_argument('--compare-root', default=None,
+    parser.add_argument('--compare-root',
+                        default=None,
                         help='another checkout whose plugin is timed alongside')
     args = parser.parse_args()
     roots = {'ours': ROOT}
@@ -87,8 +95,8 @@ def main():
     result = dict(bench='import_time', **summarise(*samples['ours']))
     if args.compare_root:
         result['compare'] = dict(root=roots['compare'], **summarise(*samples['compare']))
-        result['speedup'] = round(result['compare']['after_torch_mmpretrain_s']
-                                  / result['after_torch_mmpretrain_s'], 2)
+        result['speedup'] = round(
+            result['compare']['after_torch_mmpretrain_s'] / result['after_torch_mmpretrain_s'], 2)
     result.update(repeats=args.repeats, load_average=round(os.getloadavg()[0], 1))
     print(json.dumps(result))
 

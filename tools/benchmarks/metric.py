@@ -60,7 +60,9 @@ def main():
     parser.add_argument('--num-classes', type=int, default=80)
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--dtype', default='float32', choices=('float32', 'float64'),
+    parser.add_argument('--dtype',
+                        default='float32',
+                        choices=('float32', 'float64'),
                         help='score dtype (the plugin heads predict float64 scores)')
     args = parser.parse_args()
     torch.set_num_threads(1)  # every contender single-threaded, as numpy and sklearn are
@@ -70,28 +72,38 @@ def main():
     scores_t, targets_t = torch.from_numpy(scores), torch.from_numpy(targets.astype(np.int64))
 
     ours = multilabel_metrics(scores, targets, AP_MODES, thr=0.5, topk=3)
-    sk_ap = np.array([average_precision_score(targets[:, c], scores[:, c])
-                      for c in range(args.num_classes)])
-    times = best_times({
-        'argsort': lambda: np.argsort(scores, axis=0),
-        'ours_all_modes': lambda: multilabel_metrics(scores, targets, AP_MODES, thr=0.5, topk=3),
-        'sklearn': lambda: [average_precision_score(targets[:, c], scores[:, c])
-                            for c in range(args.num_classes)],
-        'mmpretrain': lambda: AveragePrecision.calculate(scores_t, targets_t),
-    }, args.repeat)
+    sk_ap = np.array(
+        [average_precision_score(targets[:, c], scores[:, c]) for c in range(args.num_classes)])
+    times = best_times(
+        {
+            'argsort':
+            lambda: np.argsort(scores, axis=0),
+            'ours_all_modes':
+            lambda: multilabel_metrics(scores, targets, AP_MODES, thr=0.5, topk=3),
+            'sklearn':
+            lambda:
+            [average_precision_score(targets[:, c], scores[:, c]) for c in range(args.num_classes)],
+            'mmpretrain':
+            lambda: AveragePrecision.calculate(scores_t, targets_t),
+        }, args.repeat)
     t_ours = times['ours_all_modes']
-    max_diff = 100 * max(np.abs(ours['AP'] - sk_ap).max(),  # AP_MODES[0] is 'sklearn'
-                         abs(ours['mAP'] - sk_ap.mean()))
-    print(json.dumps({
-        'bench': 'metric',
-        'speedup_vs_sklearn': round(times['sklearn'] / t_ours, 2),
-        'speedup_vs_mmpretrain': round(times['mmpretrain'] / t_ours, 2),
-        'over_sort': round(t_ours / times['argsort'], 3),
-        'max_abs_diff_vs_sklearn': float(max_diff),
-        'seconds': {k: round(v, 4) for k, v in times.items()},
-        'shape': [args.num_samples, args.num_classes],
-        'dtype': args.dtype,
-    }))
+    max_diff = 100 * max(
+        np.abs(ours['AP'] - sk_ap).max(),  # AP_MODES[0] is 'sklearn'
+        abs(ours['mAP'] - sk_ap.mean()))
+    print(
+        json.dumps({
+            'bench': 'metric',
+            'speedup_vs_sklearn': round(times['sklearn'] / t_ours, 2),
+            'speedup_vs_mmpretrain': round(times['mmpretrain'] / t_ours, 2),
+            'over_sort': round(t_ours / times['argsort'], 3),
+            'max_abs_diff_vs_sklearn': float(max_diff),
+            'seconds': {
+                k: round(v, 4)
+                for k, v in times.items()
+            },
+            'shape': [args.num_samples, args.num_classes],
+            'dtype': args.dtype,
+        }))
 
 
 if __name__ == '__main__':

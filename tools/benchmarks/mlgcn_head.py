@@ -47,15 +47,21 @@ def build_pair(args, folder):
     nums = counts.max(1) + rng.integers(1, 50, c)
     np.fill_diagonal(counts, nums)
     graph, emb = osp.join(folder, 'graph.npz'), osp.join(folder, 'emb.npz')
-    np.savez(graph, adj=(counts / nums[:, None]).astype(np.float32), counts=counts,
-             classes=classes)
+    np.savez(graph, adj=(counts / nums[:, None]).astype(np.float32), counts=counts, classes=classes)
     embeddings = rng.standard_normal((c, args.embed_dims)).astype(np.float32)
     np.savez(emb, embeddings=embeddings, classes=classes)
     pair_counts = counts.copy()
     np.fill_diagonal(pair_counts, 0)
-    ref = LiteralMLGCN(pair_counts, nums, torch.from_numpy(embeddings), hidden=args.hidden,
+    ref = LiteralMLGCN(pair_counts,
+                       nums,
+                       torch.from_numpy(embeddings),
+                       hidden=args.hidden,
                        out_channels=args.channels)
-    ours = MLGCNHead(c, emb, graph, in_channels=args.channels, embed_dims=args.embed_dims,
+    ours = MLGCNHead(c,
+                     emb,
+                     graph,
+                     in_channels=args.channels,
+                     embed_dims=args.embed_dims,
                      hidden_channels=args.hidden)
     ours.gc1.weight.data.copy_(ref.gc1.weight.data)
     ours.gc2.weight.data.copy_(ref.gc2.weight.data)
@@ -100,13 +106,21 @@ def main():
     max_abs_diff = max((ref_logits - our_logits).abs().max().item(),
                        (ref_grad - our_grad).abs().max().item())
     ref_time, our_time = compare(ref, ours_fn, x, args.repeats)
-    print(json.dumps(dict(
-        bench='mlgcn_head', speedup=round(ref_time / our_time, 2),
-        max_abs_diff=float(f'{max_abs_diff:.3g}'),
-        ref_s=round(ref_time, 4), ours_s=round(our_time, 4),
-        batch=args.batch, classes=args.classes, channels=args.channels, map=args.size,
-        embed_dims=args.embed_dims, hidden=args.hidden, repeats=args.repeats,
-        threads=torch.get_num_threads())))
+    print(
+        json.dumps(
+            dict(bench='mlgcn_head',
+                 speedup=round(ref_time / our_time, 2),
+                 max_abs_diff=float(f'{max_abs_diff:.3g}'),
+                 ref_s=round(ref_time, 4),
+                 ours_s=round(our_time, 4),
+                 batch=args.batch,
+                 classes=args.classes,
+                 channels=args.channels,
+                 map=args.size,
+                 embed_dims=args.embed_dims,
+                 hidden=args.hidden,
+                 repeats=args.repeats,
+                 threads=torch.get_num_threads())))
 
 
 if __name__ == '__main__':

@@ -103,11 +103,16 @@ def main():
         ours_ips = ours(paths, args.repeats)
         fast_ips = ours(paths, args.repeats, fast=True)
         ref_ips = torchvision_reference(paths, args.repeats)
-    print(json.dumps(dict(bench='pipeline', speedup_vs_torchvision=round(ours_ips / ref_ips, 2),
-                          fast_speedup_vs_torchvision=round(fast_ips / ref_ips, 2),
-                          images_per_s=round(ours_ips, 1), fast_images_per_s=round(fast_ips, 1),
-                          torchvision_images_per_s=round(ref_ips, 1), images=args.images,
-                          repeats=args.repeats)))
+    print(
+        json.dumps(
+            dict(bench='pipeline',
+                 speedup_vs_torchvision=round(ours_ips / ref_ips, 2),
+                 fast_speedup_vs_torchvision=round(fast_ips / ref_ips, 2),
+                 images_per_s=round(ours_ips, 1),
+                 fast_images_per_s=round(fast_ips, 1),
+                 torchvision_images_per_s=round(ref_ips, 1),
+                 images=args.images,
+                 repeats=args.repeats)))
 
 
 if __name__ == '__main__':

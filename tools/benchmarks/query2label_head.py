@@ -57,8 +57,12 @@ def main():
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     ref = LiteralQuery2Label(args.classes, args.dims, args.heads, args.ffn).train()
-    ours = Query2LabelHead(args.classes, args.dims, args.dims, num_heads=args.heads,
-                           feedforward_channels=args.ffn, dropout=0.0).train()
+    ours = Query2LabelHead(args.classes,
+                           args.dims,
+                           args.dims,
+                           num_heads=args.heads,
+                           feedforward_channels=args.ffn,
+                           dropout=0.0).train()
     ours.load_state_dict(convert_official_query2label(ref.state_dict(), head_prefix='')[0])
     x = torch.randn(args.batch, args.dims, args.size, args.size)
     ours_fn = lambda t: ours((t, ))  # noqa: E731
@@ -72,12 +76,21 @@ def main():
         ref_t.append(timed(ref, x))
         our_t.append(timed(ours_fn, x))
     ref_time, our_time = statistics.median(ref_t), statistics.median(our_t)
-    print(json.dumps(dict(
-        bench='query2label_head', speedup=round(ref_time / our_time, 2),
-        max_abs_diff=float(f'{max_abs_diff:.3g}'),
-        ref_s=round(ref_time, 3), ours_s=round(our_time, 3),
-        batch=args.batch, classes=args.classes, dims=args.dims, ffn=args.ffn, heads=args.heads,
-        map=args.size, repeats=args.repeats, threads=torch.get_num_threads())))
+    print(
+        json.dumps(
+            dict(bench='query2label_head',
+                 speedup=round(ref_time / our_time, 2),
+                 max_abs_diff=float(f'{max_abs_diff:.3g}'),
+                 ref_s=round(ref_time, 3),
+                 ours_s=round(our_time, 3),
+                 batch=args.batch,
+                 classes=args.classes,
+                 dims=args.dims,
+                 ffn=args.ffn,
+                 heads=args.heads,
+                 map=args.size,
+                 repeats=args.repeats,
+                 threads=torch.get_num_threads())))
 
 
 if __name__ == '__main__':

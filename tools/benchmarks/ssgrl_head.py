@@ -40,14 +40,24 @@ def build_pair(args, folder):
     files = write_label_files(folder, args.classes, args.embed_dims)
     emb = torch.from_numpy(np.load(files['embedding_file'])['embeddings'])
     adj = torch.from_numpy(np.load(files['graph_file'])['adj'])
-    ref = LiteralSSGRLHead(emb, adj, D=args.channels, I=args.inter_channels,
-                           out_channels=args.channels, pool=False)
-    ours = SSGRLHead(args.classes, files['embedding_file'], files['graph_file'],
-                     in_channels=args.channels, embed_dims=args.embed_dims,
-                     inter_channels=args.inter_channels, pool=False,
+    ref = LiteralSSGRLHead(emb,
+                           adj,
+                           D=args.channels,
+                           I=args.inter_channels,
+                           out_channels=args.channels,
+                           pool=False)
+    ours = SSGRLHead(args.classes,
+                     files['embedding_file'],
+                     files['graph_file'],
+                     in_channels=args.channels,
+                     embed_dims=args.embed_dims,
+                     inter_channels=args.inter_channels,
+                     pool=False,
                      out_channels=args.channels)
-    weights = {k: v for k, v in ref.state_dict().items()
-               if k not in ('embeddings', 'graph_net.adjacency')}
+    weights = {
+        k: v
+        for k, v in ref.state_dict().items() if k not in ('embeddings', 'graph_net.adjacency')
+    }
     ours.load_state_dict(convert_official_ssgrl(weights, head_prefix='')[0])
     return ref, ours
 
@@ -107,26 +117,34 @@ def main():
     ref_peak, our_peak = peak_bytes(ref, x), peak_bytes(lambda t: ours((t, )), x)
 
     # the two halves alone: decoupling (map -> per-class features), interaction (features -> logits)
-    sd_ref, sd_ours = compare(lambda t: ref.word_semantic(t, ref.embeddings)[0],
-                              ours.decoupling, x, args.repeats)
+    sd_ref, sd_ours = compare(lambda t: ref.word_semantic(t, ref.embeddings)[0], ours.decoupling, x,
+                              args.repeats)
     h0 = torch.randn(args.batch, args.classes, args.channels)
     gi_ref, gi_ours = compare(ref.interaction,
                               lambda h: ours.classifier(GraphInteractionHead.pre_logits(ours, h)),
                               h0, args.repeats)
 
-    print(json.dumps(dict(
-        bench='ssgrl_head',
-        speedup=round(ref_time / our_time, 2),
-        peak_mem_ratio=round(our_peak / ref_peak, 4),
-        max_abs_diff=float(f'{max_abs_diff:.3g}'),
-        ref_s=round(ref_time, 3), ours_s=round(our_time, 3),
-        ref_peak_mb=round(ref_peak / 2**20, 1), ours_peak_mb=round(our_peak / 2**20, 1),
-        decoupling_speedup=round(sd_ref / sd_ours, 2),
-        interaction_speedup=round(gi_ref / gi_ours, 2),
-        interaction_share_of_ours=round(gi_ours / our_time, 3),
-        batch=args.batch, classes=args.classes, channels=args.channels, map=args.size,
-        embed_dims=args.embed_dims, inter_channels=args.inter_channels,
-        repeats=args.repeats, threads=torch.get_num_threads())))
+    print(
+        json.dumps(
+            dict(bench='ssgrl_head',
+                 speedup=round(ref_time / our_time, 2),
+                 peak_mem_ratio=round(our_peak / ref_peak, 4),
+                 max_abs_diff=float(f'{max_abs_diff:.3g}'),
+                 ref_s=round(ref_time, 3),
+                 ours_s=round(our_time, 3),
+                 ref_peak_mb=round(ref_peak / 2**20, 1),
+                 ours_peak_mb=round(our_peak / 2**20, 1),
+                 decoupling_speedup=round(sd_ref / sd_ours, 2),
+                 interaction_speedup=round(gi_ref / gi_ours, 2),
+                 interaction_share_of_ours=round(gi_ours / our_time, 3),
+                 batch=args.batch,
+                 classes=args.classes,
+                 channels=args.channels,
+                 map=args.size,
+                 embed_dims=args.embed_dims,
+                 inter_channels=args.inter_channels,
+                 repeats=args.repeats,
+                 threads=torch.get_num_threads())))
 
 
 if __name__ == '__main__':

@@ -78,8 +78,8 @@ def main():
     optims, flops, fwd_flops = {}, {}, {}
     for name, model in models.items():
         model.to(args.device)
-        optims[name] = OptimWrapper(torch.optim.Adam(
-            [p for p in model.parameters() if p.requires_grad], lr=1e-5))
+        optims[name] = OptimWrapper(
+            torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-5))
         counter = FlopCounterMode(display=False)
         with counter:
             train_step(model, optims[name], data)
@@ -96,17 +96,22 @@ def main():
     t = {name: statistics.median(v) for name, v in times.items()}
     overhead = t['ssgrl'] / t['baseline']
     flop_ratio = flops['ssgrl'] / flops['baseline']
-    print(json.dumps(dict(
-        bench='train_step',
-        overhead=round(overhead, 3),
-        flop_ratio=round(flop_ratio, 3),
-        overhead_per_flop=round(overhead / flop_ratio, 3),
-        ssgrl_s=round(t['ssgrl'], 3), baseline_s=round(t['baseline'], 3),
-        ssgrl_gflop=round(flops['ssgrl'] / 1e9, 1),
-        baseline_gflop=round(flops['baseline'] / 1e9, 1),
-        fwd_flop_ratio_mmengine=round(fwd_flops['ssgrl'] / fwd_flops['baseline'], 3),
-        batch=args.batch, size=args.size, repeats=args.repeats, device=args.device,
-        threads=torch.get_num_threads())))
+    print(
+        json.dumps(
+            dict(bench='train_step',
+                 overhead=round(overhead, 3),
+                 flop_ratio=round(flop_ratio, 3),
+                 overhead_per_flop=round(overhead / flop_ratio, 3),
+                 ssgrl_s=round(t['ssgrl'], 3),
+                 baseline_s=round(t['baseline'], 3),
+                 ssgrl_gflop=round(flops['ssgrl'] / 1e9, 1),
+                 baseline_gflop=round(flops['baseline'] / 1e9, 1),
+                 fwd_flop_ratio_mmengine=round(fwd_flops['ssgrl'] / fwd_flops['baseline'], 3),
+                 batch=args.batch,
+                 size=args.size,
+                 repeats=args.repeats,
+                 device=args.device,
+                 threads=torch.get_num_threads())))
 
 
 if __name__ == '__main__':

@@ -23,22 +23,27 @@ import time
 from collections import defaultdict
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-RUNS = (('ssgrl', 'configs/demo/ssgrl_r18_demo.py'),
-        ('baseline', 'configs/demo/resnet18_demo.py'))
+RUNS = (('ssgrl', 'configs/demo/ssgrl_r18_demo.py'), ('baseline', 'configs/demo/resnet18_demo.py'))
 MAP_KEY = 'multi-label/mAP'
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--out-dir', required=True)
-    parser.add_argument('--device', choices=('cuda', 'cpu'), default=None,
+    parser.add_argument('--device',
+                        choices=('cuda', 'cpu'),
+                        default=None,
                         help='default: cuda when a GPU is visible')
     parser.add_argument('--epochs', type=int, default=4)
     parser.add_argument('--num-train', type=int, default=480)
     parser.add_argument('--num-val', type=int, default=160)
-    parser.add_argument('--runs', nargs='+', choices=[r for r, _ in RUNS],
+    parser.add_argument('--runs',
+                        nargs='+',
+                        choices=[r for r, _ in RUNS],
                         default=[r for r, _ in RUNS])
-    parser.add_argument('--cfg-options', nargs='*', default=[],
+    parser.add_argument('--cfg-options',
+                        nargs='*',
+                        default=[],
                         help='extra overrides for both configs, key=value')
     parser.add_argument('--no-fail', action='store_true', help='report failed checks, exit 0')
     return parser.parse_args(argv)
@@ -79,8 +84,8 @@ def main(argv=None):
         raise RuntimeError('--device cuda: no CUDA GPU is visible; use --device cpu.')
     out_dir = osp.abspath(args.out_dir)
     os.makedirs(out_dir, exist_ok=True)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (ROOT, os.environ.get('PYTHONPATH')) if p))
+    env = dict(os.environ,
+               PYTHONPATH=os.pathsep.join(p for p in (ROOT, os.environ.get('PYTHONPATH')) if p))
     if device == 'cpu':
         env['CUDA_VISIBLE_DEVICES'] = ''
 
@@ -89,40 +94,51 @@ def main(argv=None):
     from mmml_plugin.apis.demo import prepare_demo_data
     data_root = osp.join(out_dir, 'data')
     prepare_demo_data(data_root, args.num_train, args.num_val)
-    options = [f'data_root={data_root}/', f'train_cfg.max_epochs={args.epochs}',
-               f'param_scheduler.T_max={args.epochs}', 'default_hooks.logger.interval=1',
-               *args.cfg_options]
+    options = [
+        f'data_root={data_root}/', f'train_cfg.max_epochs={args.epochs}',
+        f'param_scheduler.T_max={args.epochs}', 'default_hooks.logger.interval=1', *args.cfg_options
+    ]
 
-    result = dict(bench='e2e_train', device=device, amp=device == 'cuda', epochs=args.epochs,
-                  num_train=args.num_train, num_val=args.num_val, runs={})
+    result = dict(bench='e2e_train',
+                  device=device,
+                  amp=device == 'cuda',
+                  epochs=args.epochs,
+                  num_train=args.num_train,
+                  num_val=args.num_val,
+                  runs={})
     failed = []
     for name, config in RUNS:
         if name not in args.runs:
             continue
         work_dir = osp.join(out_dir, name)
         t0 = time.perf_counter()
-        run([sys.executable, 'tools/train.py', config, '--work-dir', work_dir,
-             *(['--amp'] if device == 'cuda' else []), '--cfg-options', *options],
-            osp.join(out_dir, f'{name}_train.log'), env)
+        run([
+            sys.executable, 'tools/train.py', config, '--work-dir', work_dir,
+            *(['--amp'] if device == 'cuda' else []), '--cfg-options', *options
+        ], osp.join(out_dir, f'{name}_train.log'), env)
         train_s = time.perf_counter() - t0
         loss, maps = read_scalars(work_dir)  # before tools/test.py adds its own log folder
         checkpoint = osp.join(work_dir, f'epoch_{args.epochs}.pth')
         test_json = osp.join(work_dir, 'test.json')
-        run([sys.executable, 'tools/test.py', config, checkpoint, '--work-dir', work_dir,
-             '--out', test_json, '--cfg-options', *options],
-            osp.join(out_dir, f'{name}_test.log'), env)
+        run([
+            sys.executable, 'tools/test.py', config, checkpoint, '--work-dir', work_dir, '--out',
+            test_json, '--cfg-options', *options
+        ], osp.join(out_dir, f'{name}_test.log'), env)
         with open(test_json) as f:
             test_metrics = json.load(f)['metrics']
-        checks = dict(loss_falls=len(loss) > 1 and loss[-1] < loss[0],
-                      map_rises=len(maps) > 1 and maps[-1] > maps[0],
-                      # the demo's test set is its val set: the reloaded last checkpoint
-                      # scores what the last validation scored (fp32 both times)
-                      test_map_matches_last_val=bool(maps) and abs(
-                          test_metrics[MAP_KEY] - maps[-1]) < 0.1)
+        checks = dict(
+            loss_falls=len(loss) > 1 and loss[-1] < loss[0],
+            map_rises=len(maps) > 1 and maps[-1] > maps[0],
+            # the demo's test set is its val set: the reloaded last checkpoint
+            # scores what the last validation scored (fp32 both times)
+            test_map_matches_last_val=bool(maps) and abs(test_metrics[MAP_KEY] - maps[-1]) < 0.1)
         failed += [f'{name}: {k}' for k, ok in checks.items() if not ok]
-        result['runs'][name] = dict(config=config, train_s=round(train_s, 1),
-                                    loss_per_epoch=loss, val_map_per_epoch=maps,
-                                    test_map=test_metrics[MAP_KEY], checks=checks)
+        result['runs'][name] = dict(config=config,
+                                    train_s=round(train_s, 1),
+                                    loss_per_epoch=loss,
+                                    val_map_per_epoch=maps,
+                                    test_map=test_metrics[MAP_KEY],
+                                    checks=checks)
     result.update(failed=failed, seconds=round(time.perf_counter() - start, 1))
     line = json.dumps(result)
     with open(osp.join(out_dir, 'e2e.json'), 'w') as f:

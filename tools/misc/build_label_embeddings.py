@@ -36,16 +36,21 @@ def parse_args(argv=None):
     parser.add_argument('--out', required=True, help='output .npz')
     names = parser.add_mutually_exclusive_group()
     names.add_argument('--classes', help="'coco', 'voc' or a text file with one name per line")
-    names.add_argument('--ann-file', help='take the classes from a COCO annotation file '
+    names.add_argument('--ann-file',
+                       help='take the classes from a COCO annotation file '
                        '(category-id order)')
-    parser.add_argument('--source-order', default=None,
+    parser.add_argument('--source-order',
+                        default=None,
                         help="row order of an imported file: 'alphabetical' (ML-GCN's COCO), "
                         "'coco' (category-id order), 'voc' or a text file; default: the target "
                         "classes' order")
     parser.add_argument('--category-json',
                         help="SSGRL's data/coco/category.json (category id -> 1-based row): "
                         "the row order of its COCO vectors.npy")
-    parser.add_argument('--alias', action='append', default=[], metavar='NAME=WORDS',
+    parser.add_argument('--alias',
+                        action='append',
+                        default=[],
+                        metavar='NAME=WORDS',
                         help='extra alias, e.g. --alias "tvmonitor=tv monitor"')
     return parser.parse_args(argv)
 
@@ -67,8 +72,8 @@ def main(argv=None):
         emb = import_embeddings(args.ml_gcn, source_class_order(source_order, classes), classes,
                                 args.out)
     else:  # SSGRL's vectors.npy (COCO) / voc07_vector.npy / voc12_vector.npy, values as stored
-        source = (ssgrl_source_classes(args.category_json) if args.category_json else
-                  source_class_order(source_order, classes))
+        source = (ssgrl_source_classes(args.category_json)
+                  if args.category_json else source_class_order(source_order, classes))
         emb = import_embeddings(args.ssgrl_vectors, source, classes, args.out)
     print(json.dumps(dict(out=args.out, classes=emb.shape[0], dim=emb.shape[1])))
 

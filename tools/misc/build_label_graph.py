@@ -38,21 +38,26 @@ def parse_args(argv=None):
     src.add_argument('--ml-gcn-adj', help="ML-GCN's *_adj.pkl")
     src.add_argument('--ssgrl-prob', help="SSGRL's prob_*.npy")
     parser.add_argument('--out', required=True, help='output .npz')
-    parser.add_argument('--classes', default=None,
+    parser.add_argument('--classes',
+                        default=None,
                         help="target class order: 'coco', 'voc' or a text file (default: the "
                         "dataset's / the source order)")
-    parser.add_argument('--source-order', default=None,
+    parser.add_argument('--source-order',
+                        default=None,
                         help="order of an imported file: 'alphabetical' (ML-GCN COCO), 'coco' "
                         "(category-id order), 'voc' or a text file; default: the target order")
     parser.add_argument('--category-json',
                         help="SSGRL's data/coco/category.json (category id -> 1-based row): the "
                         "row order of its COCO prob_train.npy")
-    parser.add_argument('--diagonal', type=float, default=None,
+    parser.add_argument('--diagonal',
+                        type=float,
+                        default=None,
                         help='diagonal value (0 or 1); default: 0 for a graph computed from '
                         'counts, kept as stored for --ssgrl-prob')
     parser.add_argument('--tau', type=float, default=None, help='ML-GCN binarisation threshold')
     parser.add_argument('--p', type=float, default=None, help='ML-GCN re-weighting (needs tau)')
-    parser.add_argument('--allow-non-train', action='store_true',
+    parser.add_argument('--allow-non-train',
+                        action='store_true',
                         help='accept a file whose name looks like a val/test split')
     return parser.parse_args(argv)
 
@@ -63,31 +68,42 @@ def main(argv=None):
     diagonal = 0.0 if args.diagonal is None else args.diagonal
     graph_opts = dict(diagonal=diagonal, tau=args.tau, p=args.p)
     if args.ann_file:
-        result = build_label_graph_from_coco(args.ann_file, args.out, classes,
-                                             allow_non_train=args.allow_non_train, **graph_opts)
+        result = build_label_graph_from_coco(args.ann_file,
+                                             args.out,
+                                             classes,
+                                             allow_non_train=args.allow_non_train,
+                                             **graph_opts)
     elif args.config:
         from mmengine.config import Config
         cfg = Config.fromfile(args.config)
         dataset_cfg = cfg.train_dataloader.dataset.to_dict()
         if classes:
             dataset_cfg['classes'] = classes
-        result = build_label_graph_from_dataset(
-            dataset_cfg, args.out, allow_non_train=args.allow_non_train,
-            default_scope=cfg.get('default_scope', 'mmpretrain'), **graph_opts)
+        result = build_label_graph_from_dataset(dataset_cfg,
+                                                args.out,
+                                                allow_non_train=args.allow_non_train,
+                                                default_scope=cfg.get('default_scope',
+                                                                      'mmpretrain'),
+                                                **graph_opts)
     else:
         target = classes or class_list('voc' if args.source_order == 'voc' else 'coco')
         source_order = args.source_order or args.classes or 'coco'
-        src = (ssgrl_source_classes(args.category_json) if args.category_json else
-               source_class_order(source_order, target))
+        src = (ssgrl_source_classes(args.category_json)
+               if args.category_json else source_class_order(source_order, target))
         if args.ml_gcn_adj:
             result = import_ml_gcn_adj(args.ml_gcn_adj, src, args.out, target, **graph_opts)
         else:
             if args.tau is not None or args.p is not None:
                 raise SystemExit('--tau/--p need counts; a prob_*.npy has only probabilities.')
-            result = import_ssgrl_prob(args.ssgrl_prob, src, args.out, target,
+            result = import_ssgrl_prob(args.ssgrl_prob,
+                                       src,
+                                       args.out,
+                                       target,
                                        diagonal=args.diagonal)  # None: as stored
-    print(json.dumps(dict(out=args.out, classes=len(result['classes']),
-                          num_images=result.get('num_images'))))
+    print(
+        json.dumps(
+            dict(out=args.out, classes=len(result['classes']),
+                 num_images=result.get('num_images'))))
 
 
 if __name__ == '__main__':

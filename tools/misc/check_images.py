@@ -22,11 +22,14 @@ def parse_args(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('config', help='a config with train/val/test dataloaders')
     parser.add_argument('--split', choices=['train', 'val', 'test'], default='val')
-    parser.add_argument('--decode', action='store_true',
+    parser.add_argument('--decode',
+                        action='store_true',
                         help='decode every image (slow) instead of checking its bytes')
     parser.add_argument('--out', help='write the bad paths here, one per line')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config settings as in tools/train.py, e.g. data_root=/data/coco/ (moves '
         'every path under the old data_root)')
     return parser.parse_args(argv)

@@ -22,7 +22,9 @@ def parse_args():
     parser.add_argument('--num-val', type=int, default=200)
     parser.add_argument('--size', type=int, default=128, help='image side in pixels')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--scene-purity', type=float, default=SCENE_PURITY,
+    parser.add_argument('--scene-purity',
+                        type=float,
+                        default=SCENE_PURITY,
                         help='probability that a digit comes from its image\'s scene')
     return parser.parse_args()
 

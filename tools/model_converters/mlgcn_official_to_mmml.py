@@ -28,10 +28,12 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='official checkpoint ({"epoch", "state_dict", ...})')
     parser.add_argument('dst', help='output mmengine checkpoint (.pth)')
-    parser.add_argument('--source-order', default=None,
+    parser.add_argument('--source-order',
+                        default=None,
                         help="class order of the official model: 'alphabetical' (ML-GCN COCO), "
                         "'coco', 'voc' or a text file; default: the same as --classes")
-    parser.add_argument('--classes', default=None,
+    parser.add_argument('--classes',
+                        default=None,
                         help="class order of the target dataset: 'coco', 'voc' or a text file")
     return parser.parse_args(argv)
 
@@ -58,8 +60,8 @@ def main(argv=None):
     if 'best_score' in checkpoint:
         meta['official_best_score'] = float(checkpoint['best_score'])
     torch.save(dict(meta=meta, state_dict=converted), args.dst)
-    print(f'{args.src}: {len(state_dict)} official keys -> {len(converted)} keys in {args.dst}'
-          + (f' (classes reordered {args.source_order} -> {args.classes})' if order else ''))
+    print(f'{args.src}: {len(state_dict)} official keys -> {len(converted)} keys in {args.dst}' +
+          (f' (classes reordered {args.source_order} -> {args.classes})' if order else ''))
 
 
 if __name__ == '__main__':

@@ -40,8 +40,8 @@ def main(argv=None):
     torch.save(dict(meta=meta, state_dict=converted), args.dst)
     proj = any(k.startswith('head.input_proj.') for k in converted)
     print(f'{args.src}: {len(state_dict)} official keys -> {len(converted)} keys in {args.dst}; '
-          f'dropped (recomputed): {dropped}'
-          + ('; it has input_proj: set model.head.input_proj=True' if proj else ''))
+          f'dropped (recomputed): {dropped}' +
+          ('; it has input_proj: set model.head.input_proj=True' if proj else ''))
 
 
 if __name__ == '__main__':

@@ -20,7 +20,9 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='official checkpoint ({"epoch", "state_dict", "best_mAP"})')
     parser.add_argument('dst', help='output mmengine checkpoint (.pth)')
-    parser.add_argument('--reset-gate', choices=['official', 'paper'], default='official',
+    parser.add_argument('--reset-gate',
+                        choices=['official', 'paper'],
+                        default='official',
                         help="the head's reset_gate; 'official' reproduces the official model")
     return parser.parse_args()
 
@@ -35,13 +37,14 @@ def main():
         raise KeyError(f'{args.src}: no resnet_101.* keys; is this a full official SSGRL '
                        'checkpoint (saved by its main.py)?')
     converted, dropped = convert_official_ssgrl(state_dict, reset_gate=args.reset_gate)
-    meta = dict(source=osp.basename(args.src), reset_gate=args.reset_gate,
+    meta = dict(source=osp.basename(args.src),
+                reset_gate=args.reset_gate,
                 epoch=int(checkpoint.get('epoch', -1)))
     if 'best_mAP' in checkpoint:
         meta['official_best_mAP'] = float(checkpoint['best_mAP'])
     torch.save(dict(meta=meta, state_dict=converted), args.dst)
-    print(f'{args.src}: {len(state_dict)} official keys -> {len(converted)} keys in {args.dst}'
-          + (f'; dropped (unused by the official forward): {dropped}' if dropped else ''))
+    print(f'{args.src}: {len(state_dict)} official keys -> {len(converted)} keys in {args.dst}' +
+          (f'; dropped (unused by the official forward): {dropped}' if dropped else ''))
 
 
 if __name__ == '__main__':

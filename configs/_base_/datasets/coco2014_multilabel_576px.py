@@ -33,13 +33,20 @@ data_preprocessor = dict(
 train_pipeline = [
     # PIL decoding, EXIF orientation ignored: Image.open(...).convert('RGB') as the official code
     dict(type='LoadImageChecked', imdecode_backend='pillow', ignore_orientation=True),
-    dict(type='RandomSquareCropResize', scale=640, crop_sizes=(640, 576, 512, 384, 320),
-         out_size=576, interpolation='bilinear', backend='pillow'),
+    dict(type='RandomSquareCropResize',
+         scale=640,
+         crop_sizes=(640, 576, 512, 384, 320),
+         out_size=576,
+         interpolation='bilinear',
+         backend='pillow'),
     dict(type='PackInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageChecked', imdecode_backend='pillow', ignore_orientation=True),
-    dict(type='Resize', scale=(640, 640), keep_ratio=False, interpolation='bilinear',
+    dict(type='Resize',
+         scale=(640, 640),
+         keep_ratio=False,
+         interpolation='bilinear',
          backend='pillow'),
     dict(type='CenterCrop', crop_size=576),
     dict(type='PackInputs'),
@@ -50,28 +57,26 @@ train_dataloader = dict(
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations/instances_train2014.json',
-        data_prefix='train2014/',
-        empty_images='keep',
-        skip_bad_images=False,
-        pipeline=train_pipeline),
+    dataset=dict(type=dataset_type,
+                 data_root=data_root,
+                 ann_file='annotations/instances_train2014.json',
+                 data_prefix='train2014/',
+                 empty_images='keep',
+                 skip_bad_images=False,
+                 pipeline=train_pipeline),
 )
 val_dataloader = dict(
     batch_size=16,
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations/instances_val2014.json',
-        data_prefix='val2014/',
-        empty_images='keep',
-        test_mode=True,
-        pipeline=test_pipeline),
+    dataset=dict(type=dataset_type,
+                 data_root=data_root,
+                 ann_file='annotations/instances_val2014.json',
+                 data_prefix='val2014/',
+                 empty_images='keep',
+                 test_mode=True,
+                 pipeline=test_pipeline),
 )
 # Headline multi-label/mAP: all-point interpolated VOC AP, as the official utils/metrics.py
 # L44-51 (voc_ap); multi-label/mAP_sklearn (step-wise AP) beside it.

@@ -36,27 +36,25 @@ train_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations/instances_train.json',
-        data_prefix='train/',
-        empty_images='keep',
-        pipeline=train_pipeline),
+    dataset=dict(type=dataset_type,
+                 data_root=data_root,
+                 ann_file='annotations/instances_train.json',
+                 data_prefix='train/',
+                 empty_images='keep',
+                 pipeline=train_pipeline),
 )
 val_dataloader = dict(
     batch_size=8,
     num_workers=0,
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations/instances_val.json',
-        data_prefix='val/',
-        empty_images='keep',
-        test_mode=True,
-        pipeline=test_pipeline),
+    dataset=dict(type=dataset_type,
+                 data_root=data_root,
+                 ann_file='annotations/instances_val.json',
+                 data_prefix='val/',
+                 empty_images='keep',
+                 test_mode=True,
+                 pipeline=test_pipeline),
 )
 val_evaluator = dict(type='MultiLabelMAP')
 test_dataloader = val_dataloader

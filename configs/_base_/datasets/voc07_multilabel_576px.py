@@ -29,19 +29,27 @@ data_preprocessor = dict(
 
 train_pipeline = [
     dict(type='LoadImageChecked', imdecode_backend='pillow', ignore_orientation=True),
-    dict(type='RandomSquareCropResize', scale=640, crop_sizes=(640, 576, 512, 384, 320),
-         out_size=576, interpolation='bilinear', backend='pillow'),
+    dict(type='RandomSquareCropResize',
+         scale=640,
+         crop_sizes=(640, 576, 512, 384, 320),
+         out_size=576,
+         interpolation='bilinear',
+         backend='pillow'),
     dict(type='PackInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageChecked', imdecode_backend='pillow', ignore_orientation=True),
-    dict(type='Resize', scale=(640, 640), keep_ratio=False, interpolation='bilinear',
+    dict(type='Resize',
+         scale=(640, 640),
+         keep_ratio=False,
+         interpolation='bilinear',
          backend='pillow'),
     dict(type='CenterCrop', crop_size=576),
-    dict(type='PackInputs',
-         # gt_label_difficult is needed by the VOC metrics
-         meta_keys=('sample_idx', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'flip',
-                    'flip_direction', 'gt_label_difficult')),
+    dict(
+        type='PackInputs',
+        # gt_label_difficult is needed by the VOC metrics
+        meta_keys=('sample_idx', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'flip',
+                   'flip_direction', 'gt_label_difficult')),
 ]
 
 train_dataloader = dict(
@@ -49,19 +57,20 @@ train_dataloader = dict(
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root, split='trainval',
-                 pipeline=train_pipeline),
+    dataset=dict(type=dataset_type, data_root=data_root, split='trainval', pipeline=train_pipeline),
 )
 val_dataloader = dict(
     batch_size=16,
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, split='test', test_mode=True,
+    dataset=dict(type=dataset_type,
+                 data_root=data_root,
+                 split='test',
+                 test_mode=True,
                  pipeline=test_pipeline),
 )
 # headline mAP: all-point VOC AP (official utils/metrics.py L44-51); mAP_sklearn beside it
-val_evaluator = dict(type='MultiLabelMAP', ap_mode=['voc', 'sklearn'],
-                     difficult_as_positive=False)
+val_evaluator = dict(type='MultiLabelMAP', ap_mode=['voc', 'sklearn'], difficult_as_positive=False)
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -16,5 +16,7 @@ train_dataloader = dict(dataset=dict(data_root=data_root, split='trainval'))
 val_dataloader = None
 val_evaluator = None
 test_dataloader = dict(dataset=dict(data_root=data_root, split='test'))
-test_evaluator = dict(_delete_=True, type='VOCDevkitClsWriter', comp=voc_devkit_comp,
+test_evaluator = dict(_delete_=True,
+                      type='VOCDevkitClsWriter',
+                      comp=voc_devkit_comp,
                       out_dir='voc_devkit_results')

@@ -6,8 +6,7 @@
 _base_ = ['./resnet101_multilabel.py']
 
 model = dict(
-    backbone=dict(frozen_stages=1, norm_cfg=dict(type='BN', requires_grad=False),
-                  norm_eval=True),
+    backbone=dict(frozen_stages=1, norm_cfg=dict(type='BN', requires_grad=False), norm_eval=True),
     neck=None,
     head=dict(
         _delete_=True,
@@ -23,5 +22,9 @@ model = dict(
         input_proj=False,  # no --keep_input_proj: input_proj = Identity (query2label.py:106-108)
         # ASL --gamma_pos 0 --gamma_neg 2 --dtgfl, clip 0, eps 1e-5 (main_mlc.py:54-65,
         # 233-238); x1000/C as aslloss.py:113
-        loss=dict(type='DetachedAsymmetricLoss', gamma_pos=0., gamma_neg=2., clip=0., eps=1e-5,
+        loss=dict(type='DetachedAsymmetricLoss',
+                  gamma_pos=0.,
+                  gamma_neg=2.,
+                  clip=0.,
+                  eps=1e-5,
                   loss_weight=1000 / 80)))

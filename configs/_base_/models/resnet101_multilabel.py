@@ -1,18 +1,17 @@
 # ResNet-101 baseline: global average pooling + one 2048 -> C linear layer (COCO's 80 classes).
 model = dict(
     type='ImageClassifier',
-    backbone=dict(
-        type='ResNet',
-        depth=101,
-        num_stages=4,
-        out_indices=(3, ),
-        frozen_stages=3,
-        style='pytorch',
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='https://download.openmmlab.com/mmclassification/v0/resnet/'
-            'resnet101_8xb32_in1k_20210831-539c63f8.pth',
-            prefix='backbone')),
+    backbone=dict(type='ResNet',
+                  depth=101,
+                  num_stages=4,
+                  out_indices=(3, ),
+                  frozen_stages=3,
+                  style='pytorch',
+                  init_cfg=dict(
+                      type='Pretrained',
+                      checkpoint='https://download.openmmlab.com/mmclassification/v0/resnet/'
+                      'resnet101_8xb32_in1k_20210831-539c63f8.pth',
+                      prefix='backbone')),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='MultiLabelLinearClsHead',

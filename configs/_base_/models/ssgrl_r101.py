@@ -9,20 +9,19 @@
 #               graph_file={{_base_.label_graph_file}})
 _base_ = ['./resnet101_multilabel.py']
 
-model = dict(
-    neck=None,
-    head=dict(
-        _delete_=True,
-        type='SSGRLHead',
-        num_classes=None,
-        embedding_file=None,
-        graph_file=None,
-        in_channels=2048,
-        embed_dims=300,
-        inter_channels=1024,
-        pool=True,
-        out_channels=2048,
-        num_steps=3,
-        reset_gate='official',
-        loss=dict(type='CrossEntropyLoss', use_sigmoid=True),
-        avg_over_classes=True))  # BCE averaged over images x classes, as BCEWithLogitsLoss
+model = dict(neck=None,
+             head=dict(
+                 _delete_=True,
+                 type='SSGRLHead',
+                 num_classes=None,
+                 embedding_file=None,
+                 graph_file=None,
+                 in_channels=2048,
+                 embed_dims=300,
+                 inter_channels=1024,
+                 pool=True,
+                 out_channels=2048,
+                 num_steps=3,
+                 reset_gate='official',
+                 loss=dict(type='CrossEntropyLoss', use_sigmoid=True),
+                 avg_over_classes=True))  # BCE averaged over images x classes, as BCEWithLogitsLoss

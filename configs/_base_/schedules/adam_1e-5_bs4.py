@@ -2,9 +2,8 @@
 # main.py L125): Adam, lr 1e-5, no weight decay (main.py builds Adam without it), batch 4,
 # constant learning rate (step_epoch is never used by main.py), 200 epochs, validated every epoch.
 # The best epoch by val mAP and the last are kept (default_runtime.py's checkpoint hook).
-optim_wrapper = dict(
-    type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-5, betas=(0.9, 0.999),
-                                        weight_decay=0))
+optim_wrapper = dict(type='OptimWrapper',
+                     optimizer=dict(type='Adam', lr=1e-5, betas=(0.9, 0.999), weight_decay=0))
 # No param_scheduler: the learning rate stays constant.
 train_cfg = dict(by_epoch=True, max_epochs=200, val_interval=1)
 val_cfg = dict()

@@ -25,7 +25,7 @@ class DifficultAsPositive(BaseTransform):
                 'mmpretrain\'s VOC dataset provides it); remove this transform from the training '
                 'pipeline of other datasets.')
         labels = set(np.asarray(results['gt_label'], dtype=np.int64).reshape(-1).tolist())
-        labels |= set(np.asarray(results['gt_label_difficult'],
-                                 dtype=np.int64).reshape(-1).tolist())
+        labels |= set(
+            np.asarray(results['gt_label_difficult'], dtype=np.int64).reshape(-1).tolist())
         results['gt_label'] = np.array(sorted(labels), dtype=np.int64)
         return results

@@ -31,7 +31,9 @@ def check_image_bytes(path: str, data: bytes) -> None:
                             f'{len(data)} bytes). {_FIX}')
 
 
-def load_image_checked(path: str, backend_args: dict = None, channel_order: str = 'bgr',
+def load_image_checked(path: str,
+                       backend_args: dict = None,
+                       channel_order: str = 'bgr',
                        imdecode_backend: str = 'cv2',
                        ignore_orientation: bool = False) -> np.ndarray:
     """Reads and decodes an image, always as 3 channels.
@@ -63,7 +65,9 @@ def load_image_checked(path: str, backend_args: dict = None, channel_order: str 
     check_image_bytes(path, data)
     flag = 'color_ignore_orientation' if ignore_orientation else 'color'
     try:
-        img = mmcv.imfrombytes(data, flag=flag, channel_order=channel_order,
+        img = mmcv.imfrombytes(data,
+                               flag=flag,
+                               channel_order=channel_order,
                                backend=imdecode_backend)
     except (OSError, ValueError, SyntaxError) as error:  # PIL raises where cv2 returns None
         raise BadImageError(f'{path}: not a decodable image ({len(data)} bytes, starts with '
@@ -90,15 +94,19 @@ class LoadImageChecked(BaseTransform):
             (see :func:`load_image_checked`).
     """
 
-    def __init__(self, to_float32: bool = False, imdecode_backend: str = 'cv2',
-                 backend_args: dict = None, ignore_orientation: bool = False):
+    def __init__(self,
+                 to_float32: bool = False,
+                 imdecode_backend: str = 'cv2',
+                 backend_args: dict = None,
+                 ignore_orientation: bool = False):
         self.to_float32 = to_float32
         self.imdecode_backend = imdecode_backend
         self.backend_args = backend_args
         self.ignore_orientation = ignore_orientation
 
     def transform(self, results: dict) -> dict:
-        img = load_image_checked(results['img_path'], self.backend_args,
+        img = load_image_checked(results['img_path'],
+                                 self.backend_args,
                                  imdecode_backend=self.imdecode_backend,
                                  ignore_orientation=self.ignore_orientation)
         if self.to_float32:

@@ -15,8 +15,11 @@ def _pil_resize(img: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
     return np.asarray(Image.fromarray(img).resize(size, Image.BILINEAR))
 
 
-def multi_scale_crop_candidates(image_w: int, image_h: int, input_size: Tuple[int, int],
-                                scales: Sequence[float], max_distort: int,
+def multi_scale_crop_candidates(image_w: int,
+                                image_h: int,
+                                input_size: Tuple[int, int],
+                                scales: Sequence[float],
+                                max_distort: int,
                                 more_fix_crop: bool = True) -> List[Tuple[int, int, int, int]]:
     """Every (crop_w, crop_h, x0, y0) that ML-GCN's ``MultiScaleCrop`` can draw, each pair
     (size, offset) with its probability weight being uniform over sizes, then over offsets.
@@ -64,10 +67,13 @@ class MultiScaleCrop(BaseTransform):
         more_fix_crop (bool): 13 positions instead of 5. Defaults to True.
     """
 
-    def __init__(self, input_size=448, scales: Sequence[float] = (1.0, 0.875, 0.75, 0.66, 0.5),
-                 max_distort: int = 2, more_fix_crop: bool = True):
-        self.input_size = ((input_size, input_size) if isinstance(input_size, int) else
-                           tuple(input_size))
+    def __init__(self,
+                 input_size=448,
+                 scales: Sequence[float] = (1.0, 0.875, 0.75, 0.66, 0.5),
+                 max_distort: int = 2,
+                 more_fix_crop: bool = True):
+        self.input_size = ((input_size,
+                            input_size) if isinstance(input_size, int) else tuple(input_size))
         if len(self.input_size) != 2 or min(self.input_size) <= 0:
             raise ValueError(f'input_size must be a positive int or (w, h), got {input_size}.')
         if not scales or any(not 0 < s <= 1 for s in scales):
@@ -78,9 +84,8 @@ class MultiScaleCrop(BaseTransform):
 
     @cache_randomness
     def _sample(self, image_w: int, image_h: int) -> Tuple[int, int, int, int]:
-        candidates = multi_scale_crop_candidates(image_w, image_h, self.input_size,
-                                                 self.scales, self.max_distort,
-                                                 self.more_fix_crop)
+        candidates = multi_scale_crop_candidates(image_w, image_h, self.input_size, self.scales,
+                                                 self.max_distort, self.more_fix_crop)
         offsets = candidates[np.random.randint(len(candidates))]
         return offsets[np.random.randint(len(offsets))]
 

@@ -129,8 +129,8 @@ class AtomicCheckpointHook(CheckpointHook):
             if is_main_process() else runner.work_dir
         try:
             with self._quiet(runner):  # mmengine's save_checkpoint builds an unused FileClient too
-                super()._save_checkpoint_with_step(
-                    _WorkDirElsewhere(runner, pointer_dir), step, meta)
+                super()._save_checkpoint_with_step(_WorkDirElsewhere(runner, pointer_dir), step,
+                                                   meta)
             if not is_main_process():
                 return
             pointer = osp.join(pointer_dir, 'last_checkpoint')

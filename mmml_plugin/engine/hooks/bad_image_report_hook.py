@@ -32,7 +32,10 @@ class BadImageReportHook(Hook):
         self._all_paths = set()
         self.total = 0
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch: Optional[dict] = None,
                          outputs=None) -> None:
         if not isinstance(data_batch, dict):
             return
@@ -57,8 +60,8 @@ class BadImageReportHook(Hook):
         self._all_paths.update(paths)
         self.total = len(self._all_paths)
         runner.message_hub.update_info(_skipped_key(), self.total)
-        listed = ', '.join(paths[:self.max_listed]) + (' ...' if len(paths) > self.max_listed
-                                                       else '')
+        listed = ', '.join(
+            paths[:self.max_listed]) + (' ...' if len(paths) > self.max_listed else '')
         runner.logger.warning(
             f'{when}: skipped {len(paths)} bad image file(s) (skip_bad_images=True; '
             f'{self.total} distinct in total): {listed}. Fix or remove these files.')

@@ -16,7 +16,9 @@ class NonFiniteLossError(FloatingPointError):
         img_paths (list[str]): images of the offending batch (every rank's).
     """
 
-    def __init__(self, message: str, iteration: Optional[int] = None,
+    def __init__(self,
+                 message: str,
+                 iteration: Optional[int] = None,
                  img_paths: Sequence[str] = ()):
         super().__init__(message)
         self.iteration = iteration
@@ -81,9 +83,11 @@ class NonFiniteLossHook(Hook):
         raise NonFiniteLossError(self._message(runner, batch_idx, reports), runner.iter + 1, paths)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        bad = [name for name, value in checkpoint.get('state_dict', {}).items()
-               if torch.is_tensor(value) and value.is_floating_point()
-               and not torch.isfinite(value).all()]
+        bad = [
+            name for name, value in checkpoint.get('state_dict', {}).items()
+            if torch.is_tensor(value) and value.is_floating_point()
+            and not torch.isfinite(value).all()
+        ]
         if bad:
             raise NonFiniteLossError(
                 f'Refusing to save a checkpoint in epoch {runner.epoch + 1}: parameters '
@@ -91,8 +95,7 @@ class NonFiniteLossHook(Hook):
                 'Training diverged; resume from the previous checkpoint with a lower learning rate '
                 'or gradient clipping (optim_wrapper.clip_grad=dict(max_norm=...)).')
 
-    def _message(self, runner, batch_idx: int,
-                 reports: Sequence[tuple]) -> str:
+    def _message(self, runner, batch_idx: int, reports: Sequence[tuple]) -> str:
         lines, paths = [], []
         for rank, bad, rank_paths in reports:
             if bad:

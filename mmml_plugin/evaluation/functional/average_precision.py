@@ -78,8 +78,10 @@ def ap_from_groups(groups: TieGroups, modes: Sequence[str]) -> Dict[str, np.ndar
     return {m: out[m] for m in modes}
 
 
-def average_precision(scores, targets, mode: Union[str, Sequence[str]] = 'sklearn'
-                      ) -> Union[np.ndarray, Dict[str, np.ndarray]]:
+def average_precision(
+        scores,
+        targets,
+        mode: Union[str, Sequence[str]] = 'sklearn') -> Union[np.ndarray, Dict[str, np.ndarray]]:
     """Per-class average precision.
 
     Args:

@@ -38,7 +38,8 @@ def topk_mask(scores: np.ndarray, k: int) -> np.ndarray:
     return mask
 
 
-def predict_labels(scores: np.ndarray, thr: Optional[float] = 0.5,
+def predict_labels(scores: np.ndarray,
+                   thr: Optional[float] = 0.5,
                    topk: Optional[int] = None) -> np.ndarray:
     """Labels predicted positive: score >= thr and, with ``topk``, among the k highest.
 
@@ -74,8 +75,7 @@ def _f1(p: float, r: float) -> float:
     return float(2 * p * r / (p + r)) if p + r > 0 else 0.0  # F1 = 2PR / (P + R), 0 when P = R = 0
 
 
-def f1_from_counts(n_pred: np.ndarray, n_correct: np.ndarray, n_gt: np.ndarray
-                   ) -> Dict[str, float]:
+def f1_from_counts(n_pred: np.ndarray, n_correct: np.ndarray, n_gt: np.ndarray) -> Dict[str, float]:
     """CP, CR, CF1, OP, OR, OF1 from per-class counts.
 
     Args:
@@ -92,8 +92,13 @@ def f1_from_counts(n_pred: np.ndarray, n_correct: np.ndarray, n_gt: np.ndarray
     cr = (n_correct / np.maximum(n_gt, 1))[has_pos].mean()  # CR = 1/C sum_c Nc_c / Ng_c
     op = float(_safe_ratio(n_correct.sum(), n_pred.sum()))  # OP = sum Nc / sum Np
     o_r = n_correct.sum() / n_gt.sum()  # OR = sum Nc / sum Ng
-    return dict(CP=float(cp), CR=float(cr), CF1=_f1(cp, cr), OP=op, OR=float(o_r),
-                OF1=_f1(op, o_r), num_classes_evaluated=int(has_pos.sum()))
+    return dict(CP=float(cp),
+                CR=float(cr),
+                CF1=_f1(cp, cr),
+                OP=op,
+                OR=float(o_r),
+                OF1=_f1(op, o_r),
+                num_classes_evaluated=int(has_pos.sum()))
 
 
 def counts_at_threshold(ss: SortedScores, thr) -> Tuple[np.ndarray, np.ndarray]:
@@ -115,8 +120,8 @@ def counts_at_threshold(ss: SortedScores, thr) -> Tuple[np.ndarray, np.ndarray]:
     return n_pred, count_at_or_above(ss.pos, ss.pos_start, query, per_class)
 
 
-def topk_dropped_counts(scores: np.ndarray, targets: np.ndarray, thr, k: int
-                        ) -> Tuple[np.ndarray, np.ndarray]:
+def topk_dropped_counts(scores: np.ndarray, targets: np.ndarray, thr,
+                        k: int) -> Tuple[np.ndarray, np.ndarray]:
     """Per class, how many labels at ``score >= thr`` the top-k rule drops: (C,) Np, (C,) Nc.
 
     Only samples with more than k labels above the threshold are looked at.

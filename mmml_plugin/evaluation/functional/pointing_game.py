@@ -181,11 +181,12 @@ def pointing_game(peaks: Sequence[np.ndarray],
                 raise ValueError(f'image {i}: class index {c} outside [0, {num_classes}).')
             if len(np.asarray(class_boxes).reshape(-1, 4)) == 0:
                 continue
-            pairs.append(dict(
-                image=i, **{'class': int(c)},
-                hit=point_in_boxes(points[c], class_boxes, tolerance),
-                point=[float(v) for v in points[c]],
-                chance=box_union_fraction(class_boxes, height, width, tolerance)))
+            pairs.append(
+                dict(image=i,
+                     **{'class': int(c)},
+                     hit=point_in_boxes(points[c], class_boxes, tolerance),
+                     point=[float(v) for v in points[c]],
+                     chance=box_union_fraction(class_boxes, height, width, tolerance)))
     if not pairs:
         raise ValueError('no (image, class) pair with a box: the pointing game needs an '
                          'annotation file with boxes (COCO instances format).')
@@ -199,12 +200,13 @@ def pointing_game(peaks: Sequence[np.ndarray],
         per_class_chance.append(100 * float(chance[mask].mean()) if mask.any() else UNDEFINED)
     return dict(pointing_game=100 * float(hits.mean()),
                 pointing_game_chance=100 * float(chance.mean()),
-                per_class=per_class, per_class_chance=per_class_chance,
-                num_pairs=len(pairs), pairs=pairs)
+                per_class=per_class,
+                per_class_chance=per_class_chance,
+                num_pairs=len(pairs),
+                pairs=pairs)
 
 
-def pointing_game_lines(result: Dict[str, object],
-                        classes: Optional[Sequence[str]] = None) -> str:
+def pointing_game_lines(result: Dict[str, object], classes: Optional[Sequence[str]] = None) -> str:
     """Human-readable summary of :func:`pointing_game`: overall and per class, vs chance.
 
     Args:
@@ -219,8 +221,10 @@ def pointing_game_lines(result: Dict[str, object],
     if isinstance(per_class, dict):
         classes = list(per_class)
         per_class, per_class_chance = list(per_class.values()), list(per_class_chance.values())
-    lines = [f"pointing game: {result['pointing_game']:.1f} % of {result['num_pairs']} "
-             f"(image, class) pairs (chance {result['pointing_game_chance']:.1f} %)"]
+    lines = [
+        f"pointing game: {result['pointing_game']:.1f} % of {result['num_pairs']} "
+        f"(image, class) pairs (chance {result['pointing_game_chance']:.1f} %)"
+    ]
     for c, (hit, chance) in enumerate(zip(per_class, per_class_chance)):
         if hit == UNDEFINED:
             continue

@@ -19,7 +19,6 @@ import numpy as np
 
 from .inputs import IGNORED, POSITIVE, check_scores_targets
 
-
 _BLOCK = 4096  # samples per block of the transposition
 
 
@@ -112,8 +111,8 @@ def sort_scores(scores: np.ndarray, targets: np.ndarray) -> SortedScores:
         np.subtract(0, scores[i:i + _BLOCK].T, out=neg[:, i:i + _BLOCK])
     neg.sort(axis=1)  # in place; ascending -score = descending score
     pos, pos_start = _entries_by_class(scores, targets, POSITIVE)
-    ign, ign_start = (_entries_by_class(scores, targets, IGNORED)
-                      if (targets == IGNORED).any() else (None, None))
+    ign, ign_start = (_entries_by_class(scores, targets, IGNORED) if (targets == IGNORED).any() else
+                      (None, None))
     return SortedScores(neg=neg, pos=pos, pos_start=pos_start, ign=ign, ign_start=ign_start)
 
 
@@ -149,7 +148,10 @@ def _diff_per_class(x: np.ndarray, start: np.ndarray) -> np.ndarray:
     return out
 
 
-def _groups(ss: SortedScores, group_neg: np.ndarray, group_cls: np.ndarray, num_cls: int,
+def _groups(ss: SortedScores,
+            group_neg: np.ndarray,
+            group_cls: np.ndarray,
+            num_cls: int,
             tp: Optional[np.ndarray] = None) -> TieGroups:
     """Counts of the groups at the class-major -scores ``group_neg`` (``tp`` when known)."""
     start = np.concatenate(([0], np.cumsum(np.bincount(group_cls, minlength=num_cls))))
@@ -159,8 +161,13 @@ def _groups(ss: SortedScores, group_neg: np.ndarray, group_cls: np.ndarray, num_
     if tp is None:
         tp = count_at_or_above(ss.pos, ss.pos_start, group_neg, start)
     gain = _diff_per_class(tp, start)
-    return TieGroups(score=np.subtract(0, group_neg), tp=tp, seen=seen, gain=gain, cls=group_cls,
-                     start=start, num_pos=np.diff(ss.pos_start))
+    return TieGroups(score=np.subtract(0, group_neg),
+                     tp=tp,
+                     seen=seen,
+                     gain=gain,
+                     cls=group_cls,
+                     start=start,
+                     num_pos=np.diff(ss.pos_start))
 
 
 def positive_groups(ss: SortedScores) -> TieGroups:
@@ -183,8 +190,13 @@ def all_groups(ss: SortedScores) -> TieGroups:
     keep = _diff_per_class(groups.seen, groups.start) > 0  # drop groups of ignored samples only
     cls = groups.cls[keep]
     start = np.concatenate(([0], np.cumsum(np.bincount(cls, minlength=num_cls))))
-    return TieGroups(score=groups.score[keep], tp=groups.tp[keep], seen=groups.seen[keep],
-                     gain=groups.gain[keep], cls=cls, start=start, num_pos=groups.num_pos)
+    return TieGroups(score=groups.score[keep],
+                     tp=groups.tp[keep],
+                     seen=groups.seen[keep],
+                     gain=groups.gain[keep],
+                     cls=cls,
+                     start=start,
+                     num_pos=groups.num_pos)
 
 
 def rank_tie_groups(scores, targets) -> TieGroups:

@@ -9,8 +9,11 @@ from .inputs import check_ap_modes, check_scores_targets, check_thr, check_topk
 from .ranking import positive_groups, sort_scores
 
 
-def multilabel_metrics(scores, targets, ap_mode: Union[str, Sequence[str]] = 'sklearn',
-                       thr: float = 0.5, topk: Optional[int] = 3) -> Dict[str, object]:
+def multilabel_metrics(scores,
+                       targets,
+                       ap_mode: Union[str, Sequence[str]] = 'sklearn',
+                       thr: float = 0.5,
+                       topk: Optional[int] = 3) -> Dict[str, object]:
     """mAP (one or several AP modes), CP/CR/CF1/OP/OR/OF1 at ``thr`` and at top-k.
 
     Args:

@@ -28,7 +28,9 @@ def detections_to_scores(labels: np.ndarray, scores: np.ndarray, num_classes: in
     return image_scores
 
 
-def instances_to_targets(gt_labels: np.ndarray, ignored_labels: np.ndarray, num_classes: int,
+def instances_to_targets(gt_labels: np.ndarray,
+                         ignored_labels: np.ndarray,
+                         num_classes: int,
                          difficult_as_positive: Optional[bool] = None) -> np.ndarray:
     """Image-level targets: 1 for classes with a box, -1 for classes with only ignored
     (VOC difficult) boxes (1 / 0 with ``difficult_as_positive`` True / False), 0 otherwise.
@@ -58,7 +60,8 @@ def _field(instances, key: str) -> np.ndarray:
     return to_numpy(value).reshape(-1)
 
 
-def detection_record(data_sample: dict, num_classes: int,
+def detection_record(data_sample: dict,
+                     num_classes: int,
                      difficult_as_positive: Optional[bool] = None) -> Dict[str, np.ndarray]:
     """What the metrics keep of a detector's data sample: the image's (C,) float32 class scores
     (:func:`detections_to_scores`) and (C,) int8 targets (:func:`instances_to_targets`)."""
@@ -67,9 +70,8 @@ def detection_record(data_sample: dict, num_classes: int,
         _field(pred, 'labels').astype(np.int64), _field(pred, 'scores'), num_classes)
     gt_labels = _field(data_sample['gt_instances'], 'labels').astype(np.int64)
     ignored = data_sample.get('ignored_instances')
-    ignored_labels = (_field(ignored, 'labels').astype(np.int64)
-                      if ignored is not None and 'labels' in ignored else
-                      np.zeros(0, dtype=np.int64))
+    ignored_labels = (_field(ignored, 'labels').astype(np.int64) if ignored is not None
+                      and 'labels' in ignored else np.zeros(0, dtype=np.int64))
     return dict(pred_score=scores,
                 gt_target=instances_to_targets(gt_labels, ignored_labels, num_classes,
                                                difficult_as_positive))
@@ -117,9 +119,13 @@ class DetectionMultiLabelMetric(MultiLabelMAP):
                  num_classes: Optional[int] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
-        super().__init__(ap_mode=ap_mode, thr=thr, topk=topk, classwise=classwise,
+        super().__init__(ap_mode=ap_mode,
+                         thr=thr,
+                         topk=topk,
+                         classwise=classwise,
                          difficult_as_positive=difficult_as_positive,
-                         collect_device=collect_device, prefix=prefix)
+                         collect_device=collect_device,
+                         prefix=prefix)
         self.num_classes = num_classes
 
     def _num_classes(self) -> int:

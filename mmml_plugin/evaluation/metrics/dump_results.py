@@ -50,8 +50,8 @@ class DumpMultiLabelResults(BaseMetric):
             if 'pred_instances' in data_sample:
                 # a detector (mmdet is there): image-level scores as DetectionMultiLabelMetric
                 from .detection_multilabel import dataset_num_classes, detection_record
-                num_classes = self.num_classes or dataset_num_classes(
-                    self.dataset_meta, type(self).__name__)
+                num_classes = self.num_classes or dataset_num_classes(self.dataset_meta,
+                                                                      type(self).__name__)
                 record = detection_record(data_sample, num_classes, self.difficult_as_positive)
             else:
                 record = classification_record(data_sample, self.difficult_as_positive)
@@ -67,12 +67,14 @@ class DumpMultiLabelResults(BaseMetric):
         return {}
 
 
-METRICS.register_module(module=DumpMultiLabelResults)
 # mmdet's METRICS gets it in detection_multilabel.py, which needs mmdet (import boundaries)
+METRICS.register_module(module=DumpMultiLabelResults)
 
 
+# yapf: disable
 def prediction_dump(out_file_path: str,
                     metrics: Sequence[BaseMetric] = ()) -> DumpMultiLabelResults:
+    # yapf: enable
     """The dump metric ``tools/test.py --dump`` adds to a test evaluator.
 
     Args:
@@ -85,10 +87,10 @@ def prediction_dump(out_file_path: str,
         DumpMultiLabelResults: the metric to append to ``runner.test_evaluator.metrics``.
     """
     scorer = next((m for m in metrics if isinstance(m, MultiLabelMAP)), None)
-    dump = DumpMultiLabelResults(
-        out_file_path,
-        difficult_as_positive=getattr(scorer, 'difficult_as_positive', None),
-        num_classes=getattr(scorer, 'num_classes', None))
+    dump = DumpMultiLabelResults(out_file_path,
+                                 difficult_as_positive=getattr(scorer, 'difficult_as_positive',
+                                                               None),
+                                 num_classes=getattr(scorer, 'num_classes', None))
     # the test loop gave the evaluator's metrics the dataset's metainfo before this one existed
     meta = next((m.dataset_meta for m in metrics if m.dataset_meta is not None), None)
     if meta is not None:

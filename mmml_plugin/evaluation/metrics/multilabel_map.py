@@ -25,7 +25,8 @@ def difficult_value(difficult_as_positive: Optional[bool]) -> int:
     return {None: -1, True: 1, False: 0}[difficult_as_positive]
 
 
-def sample_targets(data_sample: dict, num_classes: int,
+def sample_targets(data_sample: dict,
+                   num_classes: int,
                    difficult_as_positive: Optional[bool] = None) -> np.ndarray:
     """The (C,) int8 targets (1 / 0 / -1) of an mmpretrain data sample.
 
@@ -145,13 +146,16 @@ class MultiLabelMAP(BaseMetric):
             print_log(
                 f'{type(self).__name__}: {missing.size} class(es) have no positive sample in the '
                 f'{len(scores)} evaluated samples and are left out of mAP, CP and CR: '
-                f'{self._class_names(missing)}', logger='current', level=logging.WARNING)
+                f'{self._class_names(missing)}',
+                logger='current',
+                level=logging.WARNING)
         metrics = {}
         for key, value in values.items():
             if key.startswith('AP'):
                 if self.classwise and key == 'AP':
                     metrics['AP_classwise'] = [
-                        v if v == UNDEFINED_AP else 100 * v for v in value.tolist()]
+                        v if v == UNDEFINED_AP else 100 * v for v in value.tolist()
+                    ]
                 continue
             metrics[key] = 100 * value
         return metrics

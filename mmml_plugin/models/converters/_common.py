@@ -7,8 +7,8 @@ import torch
 
 def strip_module_prefix(state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
     """Drop the ``module.`` prefix of (Distributed)DataParallel state dicts."""
-    return OrderedDict((k[len('module.'):] if k.startswith('module.') else k, v)
-                       for k, v in state_dict.items())
+    return OrderedDict(
+        (k[len('module.'):] if k.startswith('module.') else k, v) for k, v in state_dict.items())
 
 
 def add_bn_counters(out: Dict[str, torch.Tensor]) -> None:

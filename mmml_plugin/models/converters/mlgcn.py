@@ -26,16 +26,15 @@ import torch
 
 from ._common import add_bn_counters, strip_module_prefix
 
-_FEATURES = {'0': 'conv1', '1': 'bn1', '4': 'layer1', '5': 'layer2', '6': 'layer3',
-             '7': 'layer4'}
+_FEATURES = {'0': 'conv1', '1': 'bn1', '4': 'layer1', '5': 'layer2', '6': 'layer3', '7': 'layer4'}
 _HEAD = {'gc1.weight': 'gc1.weight', 'gc2.weight': 'gc2.weight', 'A': 'correlation'}
 
 
-def convert_official_mlgcn(state_dict: Dict[str, torch.Tensor],
-                           backbone_prefix: str = 'backbone.',
-                           head_prefix: str = 'head.',
-                           class_order: Optional[Sequence[int]] = None
-                           ) -> Tuple[OrderedDict, List[str]]:
+def convert_official_mlgcn(
+        state_dict: Dict[str, torch.Tensor],
+        backbone_prefix: str = 'backbone.',
+        head_prefix: str = 'head.',
+        class_order: Optional[Sequence[int]] = None) -> Tuple[OrderedDict, List[str]]:
     """Map an official ML-GCN state dict onto ``ImageClassifier(ResNet, MLGCNHead)``.
 
     Args:
@@ -55,8 +54,10 @@ def convert_official_mlgcn(state_dict: Dict[str, torch.Tensor],
     """
     sd = strip_module_prefix(state_dict)
     missing = [k for k in _HEAD if k not in sd]
-    unknown = [k for k in sd if k not in _HEAD and not (
-        k.startswith('features.') and k.split('.')[1] in _FEATURES)]
+    unknown = [
+        k for k in sd
+        if k not in _HEAD and not (k.startswith('features.') and k.split('.')[1] in _FEATURES)
+    ]
     if missing or unknown:
         raise KeyError(f'not an official ML-GCN state dict: missing {missing}, unexpected '
                        f'{unknown[:10]}{" ..." if len(unknown) > 10 else ""}; expected the keys '

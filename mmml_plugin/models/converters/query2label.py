@@ -83,8 +83,10 @@ def convert_official_query2label(state_dict: Dict[str, torch.Tensor],
                     break
             else:
                 unknown.append(key)
-    missing = [k for k in ('fc.W', 'fc.b', 'query_embed.weight', 'transformer.decoder.norm.weight')
-               if k not in sd]
+    missing = [
+        k for k in ('fc.W', 'fc.b', 'query_embed.weight', 'transformer.decoder.norm.weight')
+        if k not in sd
+    ]
     if unknown or missing:
         raise KeyError(f'not an official Query2Label ResNet state dict: missing {missing}, '
                        f'unexpected {unknown[:10]}{" ..." if len(unknown) > 10 else ""}; expected '

@@ -7,6 +7,7 @@ import torch.nn as nn
 from mmpretrain.registry import MODELS
 
 from mmml_plugin.utils.label_files import load_checked_label_files
+
 from ..layers import GatedGraphNetwork
 from .per_class_linear_head import Feats, PerClassLinearClsHead
 
@@ -62,9 +63,10 @@ class GraphInteractionHead(PerClassLinearClsHead):
         self.in_channels = in_channels  # node size; the classifier sees out_channels
         self.graph_file = graph_file
         self.classes = None if classes is None else [str(c) for c in classes]
-        self.ggnn = GatedGraphNetwork(
-            torch.from_numpy(graph), channels=in_channels, num_steps=num_steps,
-            reset_gate=reset_gate)
+        self.ggnn = GatedGraphNetwork(torch.from_numpy(graph),
+                                      channels=in_channels,
+                                      num_steps=num_steps,
+                                      reset_gate=reset_gate)
         self.out_proj = nn.Linear(2 * in_channels, out_channels)
 
     def pre_logits(self, feats: Feats) -> torch.Tensor:

@@ -86,8 +86,9 @@ class MLGCNHead(MultiLabelClsHead):
                              f'the head\'s embed_dims is {embed_dims}; set embed_dims to match.')
         counts = load_cooccurrence_counts(graph_file)  # names checked above
         self.register_buffer('embeddings', embeddings, persistent=False)  # Z: (C, E)
-        self.register_buffer('correlation',  # A': (C, C), saved with the weights
-                             torch.from_numpy(mlgcn_correlation(counts, tau, p)))
+        self.register_buffer(
+            'correlation',  # A': (C, C), saved with the weights
+            torch.from_numpy(mlgcn_correlation(counts, tau, p)))
         self.gc1 = GraphConvolution(embed_dims, hidden_channels)
         self.gc2 = GraphConvolution(hidden_channels, in_channels)
         self.act = nn.LeakyReLU(negative_slope)

@@ -58,8 +58,11 @@ class Query2LabelHead(MultiLabelClsHead):
                  feedforward_channels: int = 8192,
                  dropout: float = 0.1,
                  input_proj: bool = False,
-                 loss: dict = dict(type='DetachedAsymmetricLoss', gamma_pos=0., gamma_neg=2.,
-                                   clip=0., eps=1e-5),
+                 loss: dict = dict(type='DetachedAsymmetricLoss',
+                                   gamma_pos=0.,
+                                   gamma_neg=2.,
+                                   clip=0.,
+                                   eps=1e-5),
                  thr: Optional[float] = None,
                  topk: Optional[int] = None,
                  init_cfg: Optional[dict] = None):

@@ -5,6 +5,7 @@ import torch
 from mmpretrain.registry import MODELS
 
 from mmml_plugin.utils.label_files import load_checked_label_files
+
 from ..necks import SemanticDecouplingNeck
 from .graph_interaction_head import GraphInteractionHead
 from .per_class_linear_head import Feats
@@ -58,27 +59,25 @@ class SSGRLHead(GraphInteractionHead):
                  max_chunk_elements: int = 1 << 21,
                  **kwargs):
         arrays = load_checked_label_files(num_classes, embedding_file, graph_file, classes)
-        super().__init__(
-            num_classes=num_classes,
-            graph_file=graph_file,
-            in_channels=in_channels,
-            out_channels=out_channels,
-            num_steps=num_steps,
-            reset_gate=reset_gate,
-            classes=classes,
-            graph=arrays.get('graph'),
-            **kwargs)
+        super().__init__(num_classes=num_classes,
+                         graph_file=graph_file,
+                         in_channels=in_channels,
+                         out_channels=out_channels,
+                         num_steps=num_steps,
+                         reset_gate=reset_gate,
+                         classes=classes,
+                         graph=arrays.get('graph'),
+                         **kwargs)
         self.embedding_file = embedding_file
-        self.decoupling = SemanticDecouplingNeck(
-            in_channels=in_channels,
-            embedding_file=embedding_file,
-            classes=classes,
-            embed_dims=embed_dims,
-            inter_channels=inter_channels,
-            pool=pool,
-            num_classes=num_classes,
-            max_chunk_elements=max_chunk_elements,
-            embeddings=arrays.get('embeddings'))
+        self.decoupling = SemanticDecouplingNeck(in_channels=in_channels,
+                                                 embedding_file=embedding_file,
+                                                 classes=classes,
+                                                 embed_dims=embed_dims,
+                                                 inter_channels=inter_channels,
+                                                 pool=pool,
+                                                 num_classes=num_classes,
+                                                 max_chunk_elements=max_chunk_elements,
+                                                 embeddings=arrays.get('embeddings'))
 
     def pre_logits(self, feats: Feats) -> torch.Tensor:
         """Backbone maps -> (B, C, out_channels) outputs o_c."""

@@ -36,7 +36,10 @@ class GatedGraphNetwork(nn.Module):
         cand_proj (D -> D): ``U_h`` (``fc_eq5_u``).
     """
 
-    def __init__(self, adjacency: torch.Tensor, channels: int, num_steps: int = 3,
+    def __init__(self,
+                 adjacency: torch.Tensor,
+                 channels: int,
+                 num_steps: int = 3,
                  reset_gate: str = 'official'):
         super().__init__()
         if reset_gate not in RESET_GATE_MODES:

@@ -7,7 +7,8 @@ import numpy as np
 from mmml_plugin.utils import load_label_graph
 
 
-def load_cooccurrence_counts(graph_file: str, classes: Optional[Sequence[str]] = None,
+def load_cooccurrence_counts(graph_file: str,
+                             classes: Optional[Sequence[str]] = None,
                              classes_source: str = 'the dataset') -> np.ndarray:
     """The (C, C) co-occurrence counts of a label-graph ``.npz`` (``N(i)`` on the diagonal).
 
@@ -34,8 +35,8 @@ def load_cooccurrence_counts(graph_file: str, classes: Optional[Sequence[str]] =
             raise ValueError(f'{graph_file}: no "counts" array (it holds {f.files}; a graph '
                              f'imported from conditional probabilities has none). {hint}')
         counts = np.asarray(f['counts'])
-    if counts.shape != adj.shape or not np.issubdtype(counts.dtype, np.number) or (
-            counts < 0).any():
+    if counts.shape != adj.shape or not np.issubdtype(counts.dtype, np.number) or (counts
+                                                                                   < 0).any():
         raise ValueError(f'{graph_file}: "counts" must be a non-negative ({adj.shape[0]}, '
                          f'{adj.shape[0]}) array, got {counts.shape} {counts.dtype}. {hint}')
     return counts.astype(np.int64)

@@ -9,8 +9,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def sine_position_encoding(height: int, width: int, num_feats: int,
-                           temperature: float = 10000., scale: float = 2 * math.pi,
+def sine_position_encoding(height: int,
+                           width: int,
+                           num_feats: int,
+                           temperature: float = 10000.,
+                           scale: float = 2 * math.pi,
                            device: Optional[torch.device] = None) -> torch.Tensor:
     """DETR's normalised 2-D sine encoding (lib/models/position_encoding.py:34-51, used with
     ``normalize=True``, position_encoding.py:69).
@@ -29,10 +32,10 @@ def sine_position_encoding(height: int, width: int, num_feats: int,
     Returns:
         torch.Tensor: (2F, H, W) float32.
     """
-    y = torch.arange(1, height + 1, dtype=torch.float32, device=device)[:, None].expand(
-        height, width)
-    x = torch.arange(1, width + 1, dtype=torch.float32, device=device)[None, :].expand(
-        height, width)
+    y = torch.arange(1, height + 1, dtype=torch.float32, device=device)[:,
+                                                                        None].expand(height, width)
+    x = torch.arange(1, width + 1, dtype=torch.float32,
+                     device=device)[None, :].expand(height, width)
     y = y / (height + 1e-6) * scale
     x = x / (width + 1e-6) * scale
     dim_t = torch.arange(num_feats, dtype=torch.float32, device=device)
@@ -76,8 +79,7 @@ class MultiheadAttention(nn.Module):
         """(..., L, d) -> (..., h, L, d/h)."""
         return x.unflatten(-1, (self.num_heads, -1)).transpose(-3, -2)
 
-    def forward(self, query: torch.Tensor, key: torch.Tensor,
-                value: torch.Tensor) -> torch.Tensor:
+    def forward(self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
         d = self.embed_dims
         w, b = self.in_proj_weight, self.in_proj_bias
         if query is key:
@@ -88,7 +90,9 @@ class MultiheadAttention(nn.Module):
         q, k, v = self._heads(q), self._heads(k), self._heads(v)
         if q.dim() < k.dim():  # shared queries
             q = q.expand(k.shape[0], *q.shape)
-        out = F.scaled_dot_product_attention(q, k, v,
+        out = F.scaled_dot_product_attention(q,
+                                             k,
+                                             v,
                                              dropout_p=self.dropout if self.training else 0.)
         return self.out_proj(out.transpose(-3, -2).flatten(-2))
 
@@ -122,7 +126,10 @@ class Query2LabelEncoderLayer(nn.Module):
         x, pos: (B, N, d) tokens and their encodings -> (B, N, d).
     """
 
-    def __init__(self, embed_dims: int, num_heads: int, feedforward_channels: int,
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 feedforward_channels: int,
                  dropout: float = 0.1):
         super().__init__()
         self.self_attn = MultiheadAttention(embed_dims, num_heads, dropout)
@@ -158,7 +165,10 @@ class Query2LabelDecoderLayer(nn.Module):
         -> (B, K, d).
     """
 
-    def __init__(self, embed_dims: int, num_heads: int, feedforward_channels: int,
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 feedforward_channels: int,
                  dropout: float = 0.1):
         super().__init__()
         self.cross_attn = MultiheadAttention(embed_dims, num_heads, dropout)

@@ -63,11 +63,13 @@ class TanhBilinearScore(torch.autograd.Function):
             grad_u += (d * vc[:, None, :]).sum(0)
         scale = 4 * w_  # d s / d(u v) = 4 w σ (1 - σ)
         grad_w = 2 * grad_sig - grad.sum()  # Σ g tanh(.) = Σ g (2σ - 1)
-        return (grad_u.mul_(scale).to(u.dtype), grad_v.mul_(scale).to(v.dtype),
-                grad_w.to(w.dtype), None)
+        return (grad_u.mul_(scale).to(u.dtype), grad_v.mul_(scale).to(v.dtype), grad_w.to(w.dtype),
+                None)
 
 
-def tanh_bilinear_score(u: torch.Tensor, v: torch.Tensor, w: torch.Tensor,
+def tanh_bilinear_score(u: torch.Tensor,
+                        v: torch.Tensor,
+                        w: torch.Tensor,
                         max_elements: int = 1 << 21) -> torch.Tensor:
     """Scores ``s[b, c, n] = Σ_i w[i] tanh(u[b, n, i] v[c, i])``.
 
@@ -80,6 +82,6 @@ def tanh_bilinear_score(u: torch.Tensor, v: torch.Tensor, w: torch.Tensor,
     Returns:
         Tensor: (B, C, N), float32 (float64 for float64 inputs).
     """
-    B, N, I = u.shape
+    B, N, I = u.shape  # noqa: E741 (the paper's names)
     scores = TanhBilinearScore.apply(u.reshape(B * N, I), v, w, max_elements)  # (C, B·N)
     return scores.view(-1, B, N).transpose(0, 1)

@@ -30,14 +30,21 @@ class DetachedAsymmetricLoss(nn.Module):
         loss_weight (float): Defaults to 1.
     """
 
-    def __init__(self, gamma_pos: float = 0., gamma_neg: float = 2., clip: float = 0.,
-                 eps: float = 1e-5, loss_weight: float = 1.):
+    def __init__(self,
+                 gamma_pos: float = 0.,
+                 gamma_neg: float = 2.,
+                 clip: float = 0.,
+                 eps: float = 1e-5,
+                 loss_weight: float = 1.):
         super().__init__()
         self.gamma_pos, self.gamma_neg = gamma_pos, gamma_neg
         self.clip, self.eps, self.loss_weight = clip, eps, loss_weight
 
-    def forward(self, pred: torch.Tensor, target: torch.Tensor,
-                weight: Optional[torch.Tensor] = None, avg_factor: Optional[float] = None,
+    def forward(self,
+                pred: torch.Tensor,
+                target: torch.Tensor,
+                weight: Optional[torch.Tensor] = None,
+                avg_factor: Optional[float] = None,
                 reduction_override: Optional[str] = None) -> torch.Tensor:
         """Args: pred (B, C) logits; target (B, C) in {0, 1}; avg_factor: divisor of the sum
         (default B); ``weight`` (B,) per-image weights; ``reduction_override`` 'none' gives
@@ -63,5 +70,4 @@ class DetachedAsymmetricLoss(nn.Module):
             loss = loss * weight.reshape(-1, 1).type_as(loss)
         if reduction_override == 'none':
             return self.loss_weight * loss
-        return self.loss_weight * loss.sum() / (pred.shape[0] if avg_factor is None else
-                                                avg_factor)
+        return self.loss_weight * loss.sum() / (pred.shape[0] if avg_factor is None else avg_factor)

@@ -9,6 +9,7 @@ from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
 from mmml_plugin.utils.label_files import load_checked_label_files
+
 from ..layers import tanh_bilinear_score
 
 
@@ -66,8 +67,10 @@ class SemanticDecouplingNeck(BaseModule):
             raise ValueError('SemanticDecouplingNeck needs embedding_file: the class word '
                              'embeddings (.npz), built by tools/misc/build_label_embeddings.py.')
         if embeddings is None:
-            embeddings = load_checked_label_files(num_classes, embedding_file=embedding_file,
-                                                  classes=classes, owner='neck')['embeddings']
+            embeddings = load_checked_label_files(num_classes,
+                                                  embedding_file=embedding_file,
+                                                  classes=classes,
+                                                  owner='neck')['embeddings']
         embeddings = torch.from_numpy(embeddings)
         if embeddings.shape[1] != embed_dims:
             raise ValueError(f'{embedding_file}: class embeddings are {embeddings.shape[1]}-d but '
@@ -94,7 +97,8 @@ class SemanticDecouplingNeck(BaseModule):
         scores = tanh_bilinear_score(u, v, w, self.max_chunk_elements)
         return scores + b.to(scores.dtype)
 
-    def forward(self, inputs: Union[torch.Tensor, Tuple[torch.Tensor, ...]],
+    def forward(self,
+                inputs: Union[torch.Tensor, Tuple[torch.Tensor, ...]],
                 return_attention: bool = False):
         x = inputs[-1] if isinstance(inputs, (tuple, list)) else inputs
         if x.dim() != 4 or x.shape[1] != self.in_channels:

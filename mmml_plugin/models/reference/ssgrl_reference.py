@@ -27,7 +27,7 @@ class LiteralSemanticDecoupling(nn.Module):
         I (int): size of the joint embedding.
     """
 
-    def __init__(self, D, E, I):
+    def __init__(self, D, E, I):  # noqa: E741 (the paper's names)
         super().__init__()
         self.fc_1 = nn.Linear(D, I, bias=False)  # U
         self.fc_2 = nn.Linear(E, I, bias=False)  # V
@@ -96,8 +96,15 @@ class LiteralSSGRLHead(nn.Module):
         pool (bool): the official 2x2/s2 average pool first. Defaults to True.
     """
 
-    def __init__(self, embeddings, adjacency, D=2048, I=1024, out_channels=2048, num_steps=3,
-                 reset_gate='official', pool=True):
+    def __init__(self,
+                 embeddings,
+                 adjacency,
+                 D=2048,
+                 I=1024,
+                 out_channels=2048,
+                 num_steps=3,
+                 reset_gate='official',
+                 pool=True):
         super().__init__()
         C, E = embeddings.shape
         self.pool = pool
@@ -151,7 +158,8 @@ def write_label_files(folder, num_classes, embed_dims=300, seed=0, prefix='', cl
     np.fill_diagonal(adj, 0)
     emb_file = f'{folder}/{prefix}emb{num_classes}.npz'
     graph_file = f'{folder}/{prefix}graph{num_classes}.npz'
-    np.savez(emb_file, embeddings=rng.normal(size=(num_classes, embed_dims)).astype(np.float32),
+    np.savez(emb_file,
+             embeddings=rng.normal(size=(num_classes, embed_dims)).astype(np.float32),
              classes=classes)
     np.savez(graph_file, adj=adj, counts=counts.astype(np.int64), classes=classes)
     return dict(embedding_file=emb_file, graph_file=graph_file, classes=list(classes))

@@ -18,8 +18,7 @@ from .file_io import (EMBEDDINGS_TOOL, GRAPH_TOOL, check_class_names, check_labe
                       load_label_file, load_label_graph, load_npy, read_label_file,
                       reorder_by_names, save_label_embeddings, save_label_graph)
 from .graph import conditional_graph, count_cooccurrence, count_cooccurrence_flat
-from .importers import (import_embeddings, import_ml_gcn_adj, import_ssgrl_prob,
-                        ssgrl_category_order)
+from .importers import import_embeddings, import_ml_gcn_adj, import_ssgrl_prob, ssgrl_category_order
 
 __all__ = [
     'check_class_counts', 'load_checked_label_files', 'EMBEDDINGS_TOOL', 'GRAPH_TOOL',
