@@ -5,7 +5,7 @@ or convert ML-GCN's ``*_glove_word2vec.pkl`` / SSGRL's ``vectors.npy`` (rows reo
     python tools/misc/build_label_embeddings.py --glove glove.840B.300d.txt --classes coco \
         --out data/coco/label_embeddings_glove.npz
     python tools/misc/build_label_embeddings.py --glove glove.840B.300d.txt --classes voc \
-        --out data/voc/label_embeddings_glove.npz
+        --out data/voc/VOC2007/label_embeddings_glove.npz
     # classes from an annotation file (e.g. the demo set); extra aliases
     python tools/misc/build_label_embeddings.py --glove data/demo/word_vectors.txt \
         --ann-file data/demo/annotations/instances_train.json --out data/demo/label_embeddings.npz
@@ -15,7 +15,7 @@ or convert ML-GCN's ``*_glove_word2vec.pkl`` / SSGRL's ``vectors.npy`` (rows reo
     python tools/misc/build_label_embeddings.py --ssgrl-vectors vectors.npy \
         --category-json category.json --classes coco --out data/coco/label_embeddings_ssgrl.npz
     python tools/misc/build_label_embeddings.py --ssgrl-vectors voc07_vector.npy \
-        --classes voc --out data/voc/label_embeddings_ssgrl_voc07.npz
+        --classes voc --out data/voc/VOC2007/label_embeddings_ssgrl_voc07.npz
 """
 import argparse
 import json

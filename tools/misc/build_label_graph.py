@@ -8,7 +8,7 @@ convert ML-GCN's ``*_adj.pkl`` / SSGRL's ``prob_*.npy`` (names attached, no unsa
     # from a config's training dataset (e.g. VOC2007 trainval)
     python tools/misc/build_label_graph.py \
         --config configs/_base_/datasets/voc07_multilabel_576px.py \
-        --out data/voc/label_graph_voc07trainval.npz
+        --out data/voc/VOC2007/label_graph_voc07trainval.npz
     # ML-GCN's file (alphabetical COCO order) -> our file in category-id order
     python tools/misc/build_label_graph.py --ml-gcn-adj coco_adj.pkl --source-order alphabetical \
         --classes coco --out data/coco/label_graph_mlgcn.npz

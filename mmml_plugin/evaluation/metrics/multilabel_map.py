@@ -78,7 +78,8 @@ def _indices(value, name: str, num_classes: int) -> np.ndarray:
 
 @METRICS.register_module()
 class MultiLabelMAP(BaseMetric):
-    """Multi-label mAP and the CP/CR/CF1/OP/OR/OF1 family of ML-GCN / SSGRL, in percent.
+    """Multi-label mAP and the CP/CR/CF1/OP/OR/OF1 family (as ML-GCN ``util.py`` L258-289
+    defines it; the official SSGRL code computes no F1), in percent.
 
     Reports ``mAP`` in the first AP mode and ``mAP_<mode>`` for each further mode of ``ap_mode``;
     ``CP, CR, CF1, OP, OR, OF1`` at ``score >= thr``; ``CP_top<k> .. OF1_top<k>`` for the labels
