@@ -1,10 +1,9 @@
-"""MLGCNHead against a paper-literal ML-GCN (tests/models/mlgcn_reference.py) on ML-GCN's real
-COCO label files (../shared/data), and the official-checkpoint converter."""
+"""MLGCNHead against a paper-literal ML-GCN (mmml_plugin/models/reference/mlgcn_reference.py)
+on ML-GCN's real COCO label files (../shared/data), and the official-checkpoint converter."""
 import numpy as np
 import pytest
 import torch
 import torch.nn as nn
-from mlgcn_reference import LiteralMLGCN, literal_gen_a
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
@@ -13,6 +12,7 @@ from mmml_plugin.models.converters import convert_official_mlgcn
 from mmml_plugin.models.heads import MLGCNHead
 from mmml_plugin.models.layers.graph_convolution import normalize_adjacency
 from mmml_plugin.models.layers.label_correlation import mlgcn_correlation
+from mmml_plugin.models.reference import LiteralMLGCN, literal_gen_a
 from mmml_plugin.utils import safe_load_pickle
 from mmml_plugin.utils.label_files import import_embeddings, import_ml_gcn_adj, import_ssgrl_prob
 

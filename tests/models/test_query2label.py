@@ -1,16 +1,17 @@
-"""Query2LabelHead against a paper-literal Query2Label (tests/models/query2label_reference.py),
-its loss against the official ASL formula, and the official-checkpoint converter."""
+"""Query2LabelHead against a paper-literal Query2Label
+(mmml_plugin/models/reference/query2label_reference.py), its loss against the official ASL
+formula, and the official-checkpoint converter."""
 import pytest
 import torch
 import torch.nn as nn
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
-from query2label_reference import LiteralQuery2Label, literal_sine_encoding
 
 from mmml_plugin.models.converters import convert_official_query2label
 from mmml_plugin.models.heads import Query2LabelHead
 from mmml_plugin.models.layers.query2label_transformer import sine_position_encoding
 from mmml_plugin.models.losses import DetachedAsymmetricLoss
+from mmml_plugin.models.reference import LiteralQuery2Label, literal_sine_encoding
 
 
 @pytest.mark.parametrize('h,w,feats', [(14, 14, 1024), (3, 5, 8)])

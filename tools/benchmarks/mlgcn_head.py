@@ -1,5 +1,5 @@
 """ML-GCN head, forward + backward on the CPU: this plugin's MLGCNHead against the paper-literal
-reference (tests/models/mlgcn_reference.py), same weights, same process.
+reference (mmml_plugin/models/reference/mlgcn_reference.py), same weights, same process.
 
     python tools/benchmarks/mlgcn_head.py [--batch 16] [--classes 80] [--repeats 5]
 
@@ -10,18 +10,14 @@ runs after a warm-up), ``max_abs_diff`` over logits and input gradients. The inp
 import argparse
 import json
 import os.path as osp
-import statistics
-import sys
 import tempfile
-import time
 
 import numpy as np
 import torch
+from _head_timing import compare, step  # noqa: E402 (this folder; see _head_timing.py)
 
 from mmml_plugin.models.heads import MLGCNHead
-
-sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..', 'tests', 'models'))
-from mlgcn_reference import LiteralMLGCN  # noqa: E402
+from mmml_plugin.models.reference import LiteralMLGCN
 
 
 def parse_args():
@@ -66,30 +62,6 @@ def build_pair(args, folder):
     ours.gc1.weight.data.copy_(ref.gc1.weight.data)
     ours.gc2.weight.data.copy_(ref.gc2.weight.data)
     return ref, ours
-
-
-def step(fn, x):
-    """One forward + backward; returns logits and the input gradient."""
-    x = x.detach().requires_grad_()
-    logits = fn(x)
-    logits.sum().backward()
-    return logits.detach(), x.grad
-
-
-def timed(fn, x):
-    start = time.perf_counter()
-    step(fn, x)
-    return time.perf_counter() - start
-
-
-def compare(ref_fn, our_fn, x, repeats):
-    """Median times (interleaved runs after one warm-up each) -> reference, ours."""
-    timed(ref_fn, x), timed(our_fn, x)
-    ref_t, our_t = [], []
-    for _ in range(repeats):
-        ref_t.append(timed(ref_fn, x))
-        our_t.append(timed(our_fn, x))
-    return statistics.median(ref_t), statistics.median(our_t)
 
 
 def main():

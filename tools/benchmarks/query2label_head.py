@@ -1,6 +1,6 @@
 """Query2Label head, forward + backward on the CPU: this plugin's Query2LabelHead against the
-paper-literal reference (tests/models/query2label_reference.py), same weights (converted with
-the official-checkpoint converter), same process, dropout off in both.
+paper-literal reference (mmml_plugin/models/reference/query2label_reference.py), same weights
+(converted with the official-checkpoint converter), same process, dropout off in both.
 
     python tools/benchmarks/query2label_head.py [--batch 2] [--repeats 3]
 
@@ -10,18 +10,13 @@ official R101-448 model: a (B, 2048, 14, 14) map, width 2048, FFN 8192, 4 heads,
 """
 import argparse
 import json
-import os.path as osp
-import statistics
-import sys
-import time
 
 import torch
+from _head_timing import compare, step  # noqa: E402 (this folder; see _head_timing.py)
 
 from mmml_plugin.models.converters import convert_official_query2label
 from mmml_plugin.models.heads import Query2LabelHead
-
-sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..', 'tests', 'models'))
-from query2label_reference import LiteralQuery2Label  # noqa: E402
+from mmml_plugin.models.reference import LiteralQuery2Label
 
 
 def parse_args():
@@ -35,20 +30,6 @@ def parse_args():
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--threads', type=int, default=None)
     return parser.parse_args()
-
-
-def step(fn, x):
-    """One forward + backward; returns logits and the input gradient."""
-    x = x.detach().requires_grad_()
-    logits = fn(x)
-    logits.sum().backward()
-    return logits.detach(), x.grad
-
-
-def timed(fn, x):
-    start = time.perf_counter()
-    step(fn, x)
-    return time.perf_counter() - start
 
 
 def main():
@@ -70,12 +51,7 @@ def main():
     our_logits, our_grad = step(ours_fn, x)
     max_abs_diff = max((ref_logits - our_logits).abs().max().item(),
                        (ref_grad - our_grad).abs().max().item())
-    timed(ref, x), timed(ours_fn, x)
-    ref_t, our_t = [], []
-    for _ in range(args.repeats):
-        ref_t.append(timed(ref, x))
-        our_t.append(timed(ours_fn, x))
-    ref_time, our_time = statistics.median(ref_t), statistics.median(our_t)
+    ref_time, our_time = compare(ref, ours_fn, x, args.repeats)
     print(
         json.dumps(
             dict(bench='query2label_head',

@@ -10,12 +10,11 @@ during forward + backward (torch profiler), ``max_abs_diff`` over logits and inp
 """
 import argparse
 import json
-import statistics
 import tempfile
-import time
 
 import numpy as np
 import torch
+from _head_timing import compare, step  # noqa: E402 (this folder; see _head_timing.py)
 from torch.profiler import ProfilerActivity, profile
 
 from mmml_plugin.models import GraphInteractionHead, SSGRLHead, convert_official_ssgrl
@@ -62,14 +61,6 @@ def build_pair(args, folder):
     return ref, ours
 
 
-def step(fn, x):
-    """One forward + backward; returns logits and the input gradient."""
-    x = x.detach().requires_grad_()
-    logits = fn(x)
-    logits.sum().backward()
-    return logits.detach(), x.grad
-
-
 def peak_bytes(fn, x):
     """Peak of the bytes allocated during ``fn`` (CPU), from the profiler's allocation events."""
     with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
@@ -81,22 +72,6 @@ def peak_bytes(fn, x):
         current += e.nbytes()
         peak = max(peak, current)
     return peak
-
-
-def timed(fn, x):
-    start = time.perf_counter()
-    step(fn, x)
-    return time.perf_counter() - start
-
-
-def compare(ref_fn, our_fn, x, repeats):
-    """Median times (interleaved runs after one warm-up each) -> reference / ours."""
-    timed(ref_fn, x), timed(our_fn, x)
-    ref_t, our_t = [], []
-    for _ in range(repeats):
-        ref_t.append(timed(ref_fn, x))
-        our_t.append(timed(our_fn, x))
-    return statistics.median(ref_t), statistics.median(our_t)
 
 
 def main():
