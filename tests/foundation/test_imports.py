@@ -133,6 +133,7 @@ def test_ssgrl_and_baseline_train_and_evaluate_without_compiled_mmcv(demo_data, 
         results = {{}}
         for name in ('ssgrl_r18_demo', 'resnet18_demo'):
             options = {{'data_root': {demo_data['data_root']!r} + '/',
+                        'model.backbone.init_cfg': None,  # no digit-pretrained backbone here
                         'train_cfg.max_epochs': 1, 'param_scheduler.T_max': 1,
                         'train_dataloader.batch_size': 4, 'train_dataloader.num_workers': 0,
                         'train_dataloader.persistent_workers': False,
