@@ -14,7 +14,7 @@ import tempfile
 
 import numpy as np
 import torch
-from _head_timing import compare, step  # noqa: E402 (this folder; see _head_timing.py)
+from _head_timing import compare_heads  # noqa: E402 (this folder; see _head_timing.py)
 
 from mmml_plugin.models.heads import MLGCNHead
 from mmml_plugin.models.reference import LiteralMLGCN
@@ -73,18 +73,10 @@ def main():
         ref, ours = build_pair(args, folder)
     x = torch.randn(args.batch, args.channels, args.size, args.size)
     ours_fn = lambda t: ours((t, ))  # noqa: E731
-    ref_logits, ref_grad = step(ref, x)
-    our_logits, our_grad = step(ours_fn, x)
-    max_abs_diff = max((ref_logits - our_logits).abs().max().item(),
-                       (ref_grad - our_grad).abs().max().item())
-    ref_time, our_time = compare(ref, ours_fn, x, args.repeats)
     print(
         json.dumps(
             dict(bench='mlgcn_head',
-                 speedup=round(ref_time / our_time, 2),
-                 max_abs_diff=float(f'{max_abs_diff:.3g}'),
-                 ref_s=round(ref_time, 4),
-                 ours_s=round(our_time, 4),
+                 **compare_heads(ref, ours_fn, x, args.repeats),
                  batch=args.batch,
                  classes=args.classes,
                  channels=args.channels,

@@ -12,7 +12,7 @@ import argparse
 import json
 
 import torch
-from _head_timing import compare, step  # noqa: E402 (this folder; see _head_timing.py)
+from _head_timing import compare_heads  # noqa: E402 (this folder; see _head_timing.py)
 
 from mmml_plugin.models.converters import convert_official_query2label
 from mmml_plugin.models.heads import Query2LabelHead
@@ -47,18 +47,10 @@ def main():
     ours.load_state_dict(convert_official_query2label(ref.state_dict(), head_prefix='')[0])
     x = torch.randn(args.batch, args.dims, args.size, args.size)
     ours_fn = lambda t: ours((t, ))  # noqa: E731
-    ref_logits, ref_grad = step(ref, x)
-    our_logits, our_grad = step(ours_fn, x)
-    max_abs_diff = max((ref_logits - our_logits).abs().max().item(),
-                       (ref_grad - our_grad).abs().max().item())
-    ref_time, our_time = compare(ref, ours_fn, x, args.repeats)
     print(
         json.dumps(
             dict(bench='query2label_head',
-                 speedup=round(ref_time / our_time, 2),
-                 max_abs_diff=float(f'{max_abs_diff:.3g}'),
-                 ref_s=round(ref_time, 3),
-                 ours_s=round(our_time, 3),
+                 **compare_heads(ref, ours_fn, x, args.repeats),
                  batch=args.batch,
                  classes=args.classes,
                  dims=args.dims,
