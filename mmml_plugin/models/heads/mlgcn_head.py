@@ -84,7 +84,7 @@ class MLGCNHead(MultiLabelClsHead):
         if embeddings.shape[1] != embed_dims:
             raise ValueError(f'{embedding_file}: embeddings have {embeddings.shape[1]} dims but '
                              f'the head\'s embed_dims is {embed_dims}; set embed_dims to match.')
-        counts = load_cooccurrence_counts(graph_file)  # names checked above
+        counts = load_cooccurrence_counts(graph_file, num_classes)  # the file checked above
         self.register_buffer('embeddings', embeddings, persistent=False)  # Z: (C, E)
         self.register_buffer(
             'correlation',  # A': (C, C), saved with the weights

@@ -1,30 +1,23 @@
 """ML-GCN's label correlation matrix (Chen et al. CVPR 2019, Sec. 3.4, Eqs. 6-7), from the
 co-occurrence counts stored in this plugin's label-graph files."""
-from typing import Optional, Sequence
-
 import numpy as np
 
-from mmml_plugin.utils import load_label_graph
 
-
-def load_cooccurrence_counts(graph_file: str,
-                             classes: Optional[Sequence[str]] = None,
-                             classes_source: str = 'the dataset') -> np.ndarray:
+def load_cooccurrence_counts(graph_file: str, num_classes: int) -> np.ndarray:
     """The (C, C) co-occurrence counts of a label-graph ``.npz`` (``N(i)`` on the diagonal).
 
-    The file is checked first by :func:`mmml_plugin.utils.load_label_graph` (names, shape,
-    values); its ``counts`` array is written by ``tools/misc/build_label_graph.py`` and by the
-    ML-GCN ``*_adj.pkl`` import (:func:`mmml_plugin.utils.label_files.import_ml_gcn_adj`).
+    Only the ``counts`` array is read: the caller has already checked the graph file (names,
+    shape, values, once, with :func:`mmml_plugin.utils.label_files.load_checked_label_files`).
+    ``counts`` is written by ``tools/misc/build_label_graph.py`` and by the ML-GCN ``*_adj.pkl``
+    import (:func:`mmml_plugin.utils.label_files.import_ml_gcn_adj`).
 
     Args:
         graph_file (str): the label-graph ``.npz``.
-        classes (Sequence[str], optional): expected class names, in order.
-        classes_source (str): where ``classes`` come from (named in errors).
+        num_classes (int): C, the class count the file was checked for.
 
     Returns:
         np.ndarray: (C, C) int64.
     """
-    adj = load_label_graph(graph_file, classes, classes_source)
     hint = ('ML-GCN needs the co-occurrence counts: rebuild it with `python '
             'tools/misc/build_label_graph.py` (from the training annotations, or from ML-GCN\'s '
             '*_adj.pkl), which stores them as "counts".')
@@ -35,10 +28,11 @@ def load_cooccurrence_counts(graph_file: str,
             raise ValueError(f'{graph_file}: no "counts" array (it holds {f.files}; a graph '
                              f'imported from conditional probabilities has none). {hint}')
         counts = np.asarray(f['counts'])
-    if counts.shape != adj.shape or not np.issubdtype(counts.dtype, np.number) or (counts
-                                                                                   < 0).any():
-        raise ValueError(f'{graph_file}: "counts" must be a non-negative ({adj.shape[0]}, '
-                         f'{adj.shape[0]}) array, got {counts.shape} {counts.dtype}. {hint}')
+    valid = (counts.shape == (num_classes, num_classes) and np.issubdtype(counts.dtype, np.number)
+             and (counts >= 0).all())
+    if not valid:
+        raise ValueError(f'{graph_file}: "counts" must be a non-negative ({num_classes}, '
+                         f'{num_classes}) array, got {counts.shape} {counts.dtype}. {hint}')
     return counts.astype(np.int64)
 
 
