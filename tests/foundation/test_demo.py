@@ -1,9 +1,8 @@
 """`make demo`: its self-check, and the real recipe end to end at reduced size.
 
-The full-size targets (both mAP >= 85, SSGRL pointing game >= 80 %, 1- vs 2-thread agreement)
-take minutes and are measured by `make demo` itself (recorded in docs/benchmarks.md); here the
-same stages, configs and code run on fewer images and epochs, and the test asserts that both
-models learn well above the label prior and that SSGRL's attention points well above chance.
+The full-size demo runs once (about 5 minutes on 2 cores) and the tests assert the targets of
+issue 12 on it: both mAP >= 85, SSGRL's pointing game >= 80 % against chance, agreement within 1
+mAP with the 1- and 2-thread runs recorded in docs/benchmarks.md, no warning, the plots.
 """
 import json
 import math
@@ -15,7 +14,7 @@ import sys
 import pytest
 from PIL import Image
 
-from mmml_plugin.apis.demo_pipeline import TABLE_KEYS, check_learned, label_prior_map, run_demo
+from mmml_plugin.apis.demo_pipeline import TABLE_KEYS, check_learned, label_prior_map
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -57,66 +56,109 @@ def test_self_check_names_the_model_and_what_to_look_at():
                          27.0, where) == []
 
 
+# The issue-12 targets of the full demo.
+TARGET_MAP = 85.0
+TARGET_POINTING_GAME = 80.0
+# `make demo` as recorded in docs/benchmarks.md ("make demo"), with 1 and with 2 threads: a run on
+# any machine must agree with both within AGREEMENT mAP points ("the same numbers on every
+# machine"; float summation order differs between machines and thread counts, so runs are not
+# bitwise equal and the recipe has to absorb that).
+RECORDED_MAP = {
+    'SSGRL': {
+        '1 thread': 97.81,
+        '2 threads': 97.34
+    },
+    'ResNet baseline': {
+        '1 thread': 98.58,
+        '2 threads': 97.82
+    }
+}
+AGREEMENT = 1.0
+
+
 @pytest.fixture(scope='module')
-def small_demo(tmp_path_factory):
-    """The demo recipe on 160 + 64 images (1000 single digits), 2 pretraining and 3 training
-    epochs."""
+def demo(tmp_path_factory):
+    """`make demo` itself: `tools/run_demo.py` at full size with torch's default threads."""
     work_dir = tmp_path_factory.mktemp('demo')
-    out = run_demo(str(work_dir),
-                   num_train=160,
-                   num_val=64,
-                   max_epochs=3,
-                   num_digit_images=1000,
-                   pretrain_epochs=2,
-                   check=False)
-    return work_dir, out
-
-
-def test_small_demo_learns(small_demo):
-    work_dir, out = small_demo
+    proc = subprocess.run(
+        [sys.executable,
+         osp.join(REPO, 'tools', 'run_demo.py'), '--work-dir',
+         str(work_dir)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=1800,
+        env=_tool_env())
+    assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads((work_dir / 'summary.json').read_text())
+    return work_dir, summary, proc.stdout + proc.stderr
+
+
+def _tool_env(**extra):
+    return dict(os.environ,
+                PYTHONPATH=os.pathsep.join([REPO, os.environ.get('PYTHONPATH', '')]),
+                **extra)
+
+
+def test_demo_meets_the_targets(demo):
+    _, summary, stdout = demo
     prior = summary['label_prior_mAP']
     assert 15 < prior < 40  # 2-4 digits of 10 per image
     for name in ('SSGRL', 'ResNet baseline'):
         metrics = summary['models'][name]
         for key in TABLE_KEYS:
             assert math.isfinite(metrics[key]) and 0 <= metrics[key] <= 100, (name, key)
-        # measured: SSGRL 61.1, baseline 41.1 against a prior of 25.2 (the baseline's Adam 3e-3
-        # is still in its noisy start after 3 short epochs; the full demo: both above 90)
-        margin = 15 if name == 'SSGRL' else 10
-        assert metrics['mAP'] > prior + margin, (name, metrics['mAP'], prior)
+        assert metrics['mAP'] >= TARGET_MAP, (name, metrics['mAP'])
+        assert metrics['OR'] > 0, name
         assert len(metrics['AP_classwise']) == 10
         assert osp.isfile(metrics['checkpoint'])
     ssgrl = summary['models']['SSGRL']
-    assert ssgrl['OR'] > 0  # after 3 short epochs the baseline's scores may all sit below 0.5
     assert isinstance(ssgrl['pointing_game'], float)
-    # measured: 28.0 % against 8.7 % chance (the full demo: about 90 %)
-    assert ssgrl['pointing_game'] > ssgrl['pointing_game_chance'] + 10, ssgrl
+    assert ssgrl['pointing_game'] >= TARGET_POINTING_GAME, ssgrl['pointing_game']
+    assert ssgrl['pointing_game_chance'] < 20, ssgrl['pointing_game_chance']
     assert 'pointing_game' not in summary['models']['ResNet baseline']
-    assert not any('near chance' in p for p in summary['check_problems'])
+    assert summary['check_problems'] == []
     assert set(
         summary['seconds']) == {'data', 'pretrain', 'ssgrl', 'baseline', 'pointing_game', 'plots'}
-    rows = out['table'].splitlines()
+    rows = summary['table'].splitlines()
     assert rows[2].startswith('| SSGRL |') and rows[3].startswith('| ResNet baseline |')
+    # what the user reads: the table, the pointing game against chance, the plots
+    assert '| SSGRL |' in stdout and 'pointing game:' in stdout and 'chance' in stdout
+    assert 'pointing_game_best.png' in stdout
 
 
-def test_small_demo_plots(small_demo):
-    _, out = small_demo
-    names = {osp.basename(p) for p in out['plots']}
+def test_demo_agrees_with_the_recorded_runs(demo):
+    _, summary, _ = demo
+    for name, recorded in RECORDED_MAP.items():
+        got = summary['models'][name]['mAP']
+        for threads, value in recorded.items():
+            assert abs(got - value) <= AGREEMENT, (name, got, threads, value)
+
+
+def test_demo_output_has_no_warning(demo):
+    """Nothing a user cannot act on: no Python warning, no mmengine WARNING line."""
+    work_dir, _, stdout = demo
+    logs = [stdout] + [p.read_text() for p in work_dir.glob('*/*/*.log')]
+    for text in logs:
+        assert 'Warning' not in text and 'WARNING' not in text, text[-2000:]
+
+
+def test_demo_plots(demo):
+    _, summary, _ = demo
+    names = {osp.basename(p) for p in summary['plots']}
     assert {
         'ap_ssgrl.png', 'ap_baseline.png', 'ssgrl_vs_baseline.png', 'label_graph.png',
         'curves_ssgrl.png', 'pointing_game_best.png', 'pointing_game_worst.png'
     } <= names
     assert len([n for n in names if n.startswith('attention_')]) == 2
-    for path in out['plots']:
+    for path in summary['plots']:
         with Image.open(path) as img:
             assert img.size[0] >= 200 and img.size[1] >= 200
 
 
-def test_self_check_on_the_real_results(small_demo):
+def test_self_check_on_the_real_results(demo):
     """The self-check flags both real models when the bar is set above what they reached."""
-    work_dir, out = small_demo
-    summary = out['summary']
+    _, summary, _ = demo
     margin = max(m['mAP'] for m in summary['models'].values()) - summary['label_prior_mAP'] + 1
     problems = []
     for name, metrics in summary['models'].items():
@@ -139,10 +181,7 @@ def test_run_demo_tool_exits_1_naming_the_model(tmp_path):
                           text=True,
                           cwd=REPO,
                           timeout=600,
-                          env=dict(os.environ,
-                                   OMP_NUM_THREADS='1',
-                                   PYTHONPATH=os.pathsep.join(
-                                       [REPO, os.environ.get('PYTHONPATH', '')])))
+                          env=_tool_env(OMP_NUM_THREADS='1'))
     assert proc.returncode == 1, proc.stderr[-3000:]
     assert 'make demo FAILED' in proc.stderr and 'SSGRL ended near chance' in proc.stderr
     assert 'curves_ssgrl.png' in proc.stderr
