@@ -6,6 +6,7 @@ them, and score the test set once. The list is a text file of image names (file 
 extension: VOC ids such as ``000005``, COCO stems such as ``COCO_train2014_000000000009``) made by
 ``tools/misc/make_holdout_split.py``.
 """
+import copy
 import hashlib
 import os.path as osp
 from typing import List, Optional, Sequence, Union
@@ -129,7 +130,13 @@ class ImageListSubset:
                 f'(e.g. {sorted(missing)[:3]}); the list was made for another dataset: make it '
                 'again with tools/misc/make_holdout_split.py.')
         indices = [i for i, n in enumerate(names) if (n in listed) != self.exclude]
-        self.dataset = self.dataset.get_subset(indices)
+        # In place on our own (shallow) copy, not ``BaseDataset.get_subset``: in mmengine 0.10.x
+        # that deep-copies through ``_copy_without_annotation(self, memo=dict())``, a mutable
+        # default shared by every call in the process, so once an earlier copy's object is freed
+        # and its id() reused, the new subset receives the stale copy (seen here: a VOC dataset in
+        # place of a transform of the next subset's pipeline).
+        self.dataset = copy.copy(self.dataset)
+        self.dataset.get_subset_(indices)
         self._fully_initialized = True
 
     def get_data_info(self, idx: int) -> dict:

@@ -121,3 +121,32 @@ def test_subset_of_a_coco_dataset(demo_data, tmp_path):
             assert list(info['gt_label']) == gt[info['img_path']]
             assert subset[i]['inputs'].shape[0] == 3
     assert 'only' in repr(held) and 'without' in repr(rest)
+
+
+def test_subset_does_not_go_through_mmengines_shared_deepcopy_memo(demo_data, tmp_path):
+    """mmengine 0.10.x ``BaseDataset.get_subset`` deep-copies with ``memo=dict()``, a default
+    argument shared by every call: an object whose id() was held by an earlier, freed copy comes
+    back as that stale copy (it made this file's tests fail at random). Poisoning that memo for the
+    dataset's pipeline shows the wrapper does not depend on it, and leaves the caller's dataset
+    whole."""
+    from mmengine.dataset import BaseDataset
+    init_default_scope('mmpretrain')
+    full = DATASETS.build(
+        dict(type='CocoMultiLabelDataset',
+             data_root=demo_data['data_root'],
+             ann_file='annotations/instances_train.json',
+             data_prefix='train/',
+             pipeline=[dict(type='LoadImageChecked'),
+                       dict(type='PackInputs')]))
+    path = str(tmp_path / 'holdout.txt')
+    write_image_list(path, holdout_names([f'train_{i:06d}' for i in range(len(full))], 0.25))
+    shared_memo = BaseDataset._copy_without_annotation.__defaults__[0]
+    shared_memo[id(full.pipeline)] = 'stale copy'
+    try:
+        assert full.get_subset([0]).pipeline == 'stale copy'  # the mmengine behaviour
+        held = ImageListSubset(full, path)
+    finally:
+        shared_memo.pop(id(full.pipeline), None)
+    assert held.dataset.pipeline is full.pipeline
+    assert held[0]['inputs'].shape[0] == 3
+    assert len(held) == 12 and len(full) == 48  # the caller's dataset keeps all its images
