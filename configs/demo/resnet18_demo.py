@@ -25,7 +25,7 @@ train_dataloader = dict(batch_size=16)
 # over 8x8 maps dilutes each digit, so the baseline converges more slowly than SSGRL's per-class
 # attention: at 1e-3 / 12 epochs it was still climbing (93.1), and at 3e-3 / 16 epochs runs from
 # the same recipe ended 94.6 to 97.7 depending on thread count and seed. At 3e-3 / 24 epochs the
-# loss reaches about 0.035 and runs end within 0.5 mAP of each other (docs/benchmarks.md).
+# loss ends at 0.03-0.05 and runs end within 0.8 mAP of each other (docs/benchmarks.md).
 max_epochs = 24
 optim_wrapper = dict(optimizer=dict(lr=3e-3))
 param_scheduler = dict(T_max=max_epochs)
