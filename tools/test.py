@@ -20,8 +20,8 @@ from mmengine.config import DictAction
 from mmengine.dist import get_rank
 
 from mmml_plugin.apis import run_test
-from mmml_plugin.apis.train_test import (LAUNCHERS, load_config, parse_launcher_env,
-                                         write_results_json)
+from mmml_plugin.apis.train_test import (LAUNCHERS, finish_distributed, load_config,
+                                         parse_launcher_env, write_results_json)
 
 
 def parse_args(argv=None):
@@ -95,6 +95,7 @@ def main(argv=None):
             checkpoint=checkpoint,
             checkpoint_epoch=epoch,
             checkpoint_choice=args.checkpoint if args.checkpoint in ('best', 'last') else 'file')
+    finish_distributed()
     return metrics, checkpoint
 
 

@@ -4,7 +4,7 @@ import argparse
 from mmengine.config import DictAction
 
 from mmml_plugin.apis import run_train
-from mmml_plugin.apis.train_test import LAUNCHERS, parse_launcher_env
+from mmml_plugin.apis.train_test import LAUNCHERS, finish_distributed, parse_launcher_env
 
 
 def parse_args():
@@ -45,6 +45,7 @@ def main():
               tensorboard=args.tensorboard,
               cfg_options=args.cfg_options,
               launcher=args.launcher)
+    finish_distributed()
 
 
 if __name__ == '__main__':

@@ -225,3 +225,18 @@ def parse_launcher_env(local_rank: Optional[int]) -> None:
     """Export ``LOCAL_RANK`` when a launcher passed ``--local-rank`` instead of the env var."""
     if local_rank is not None and 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(local_rank)
+
+
+def finish_distributed() -> None:
+    """End a distributed run: wait for every rank, then destroy the process group.
+
+    torch asks for ``destroy_process_group()`` before a process exits. Without it the gloo
+    process group's threads are left to interpreter shutdown, which can abort a rank after its
+    work is done (``terminate called without an active exception``, exit code -6, so torchrun
+    reports a failed job; seen once in a clean-clone run of ``tests/reliability/
+    test_distributed.py``). A no-op outside a distributed run.
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()

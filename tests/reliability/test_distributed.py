@@ -10,6 +10,7 @@ import pytest
 from reliability_helpers import DEMO_CONFIG, TORCHRUN, TRAIN, child_env, cli, demo_options, run
 
 from mmml_plugin.apis import load_config, run_test
+from mmml_plugin.apis.train_test import finish_distributed
 from mmml_plugin.engine import slurm_to_torch_env
 
 
@@ -95,3 +96,21 @@ def test_nccl_on_a_cpu_machine_is_a_clear_error():
     from mmml_plugin.engine import init_cpu_dist
     with pytest.raises(ValueError, match="backend='gloo'"):
         init_cpu_dist('pytorch', backend='nccl')
+
+
+def test_finish_distributed_destroys_the_process_group():
+    """tools/train.py and tools/test.py end with it (a leftover gloo group can abort a rank at
+    exit); outside a distributed run it does nothing."""
+    import torch.distributed as dist
+    finish_distributed()  # no group: no-op
+    dist.init_process_group('gloo',
+                            init_method=f'tcp://127.0.0.1:{_free_port()}',
+                            rank=0,
+                            world_size=1)
+    try:
+        assert dist.is_initialized()
+        finish_distributed()
+        assert not dist.is_initialized()
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
