@@ -12,6 +12,7 @@ from typing import Optional
 import mmengine
 import torch
 from mmengine.config import Config, ConfigDict
+from mmengine.dist import barrier, is_distributed
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
@@ -236,7 +237,6 @@ def finish_distributed() -> None:
     reports a failed job; seen once in a clean-clone run of ``tests/reliability/
     test_distributed.py``). A no-op outside a distributed run.
     """
-    import torch.distributed as dist
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
+    if is_distributed():
+        barrier()
+        torch.distributed.destroy_process_group()
