@@ -12,7 +12,8 @@ Only numpy is needed, so models may import it (models never import datasets). Bu
 files from a dataset's annotations or from a word-vector text file needs the datasets and lives
 in :mod:`mmml_plugin.datasets.label_file_builders`.
 """
-from .class_checks import check_class_counts, load_checked_label_files
+from .class_checks import (ClassOrderError, check_class_counts, check_class_order,
+                           load_checked_label_files)
 from .file_io import (EMBEDDINGS_TOOL, GRAPH_TOOL, check_class_names, check_label_array,
                       check_label_files_agree, class_mapping, load_label_embeddings,
                       load_label_file, load_label_graph, load_npy, read_label_file,
@@ -21,7 +22,7 @@ from .graph import conditional_graph, count_cooccurrence, count_cooccurrence_fla
 from .importers import import_embeddings, import_ml_gcn_adj, import_ssgrl_prob, ssgrl_category_order
 
 __all__ = [
-    'check_class_counts', 'load_checked_label_files', 'EMBEDDINGS_TOOL', 'GRAPH_TOOL',
+    'ClassOrderError', 'check_class_counts', 'check_class_order', 'load_checked_label_files', 'EMBEDDINGS_TOOL', 'GRAPH_TOOL',
     'check_class_names', 'check_label_array', 'check_label_files_agree', 'class_mapping',
     'load_label_embeddings', 'load_label_file', 'load_label_graph', 'load_npy', 'read_label_file',
     'reorder_by_names', 'save_label_embeddings', 'save_label_graph', 'conditional_graph',

@@ -67,3 +67,54 @@ def load_checked_label_files(num_classes: Optional[int] = None,
         check_label_files_agree(embedding_file, files['embeddings'][2], graph_file,
                                 files['graph'][2])
     return {kind: array.astype(np.float32) for kind, (_, array, _) in files.items()}
+
+
+class ClassOrderError(ValueError):
+    """Two sources of the class names (a checkpoint, a config, a results file) disagree."""
+
+
+def check_class_order(found: Optional[Sequence[str]],
+                      expected: Optional[Sequence[str]],
+                      found_source: str,
+                      expected_source: str,
+                      fix: str = '') -> None:
+    """Raise unless ``found`` and ``expected`` name the same classes in the same order.
+
+    Scores are indexed by class position, so a model trained with another order (or another
+    set) scores every class against the wrong column. ``None`` on either side means the source
+    does not record class names; nothing is checked then.
+
+    Args:
+        found (Sequence[str], optional): class names of one source, e.g. a checkpoint's
+            ``meta.dataset_meta.classes``.
+        expected (Sequence[str], optional): class names they must equal, e.g. the config's.
+        found_source (str): what ``found`` comes from, named in the error (a file path).
+        expected_source (str): what ``expected`` comes from, named in the error.
+        fix (str): what the user should do, appended to the message.
+
+    Raises:
+        ClassOrderError: naming both sources, both lengths and the first position where they
+            differ.
+
+    Examples:
+        >>> check_class_order(['cat', 'dog'], ['cat', 'dog'], 'a.pth', 'cfg.py')
+        >>> check_class_order(['dog', 'cat'], ['cat', 'dog'], 'a.pth', 'cfg.py')
+        Traceback (most recent call last):
+        ...
+        mmml_plugin.utils.label_files.class_checks.ClassOrderError: class names of a.pth differ from cfg.py at position 0: 'dog' vs 'cat' (2 vs 2 classes; the same classes in another order).
+    """  # noqa: E501
+    if found is None or expected is None:
+        return
+    found, expected = [str(c) for c in found], [str(c) for c in expected]
+    if found == expected:
+        return
+    at = next((i for i, (a, b) in enumerate(zip(found, expected)) if a != b),
+              min(len(found), len(expected)))
+    left = repr(found[at]) if at < len(found) else '(none)'
+    right = repr(expected[at]) if at < len(expected) else '(none)'
+    how = ('the same classes in another order'
+           if sorted(found) == sorted(expected) else 'another set of classes')
+    raise ClassOrderError(
+        f'class names of {found_source} differ from {expected_source} at position {at}: '
+        f'{left} vs {right} ({len(found)} vs {len(expected)} classes; {how}).' +
+        (f' {fix}' if fix else ''))
