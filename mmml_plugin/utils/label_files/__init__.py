@@ -22,10 +22,10 @@ from .graph import conditional_graph, count_cooccurrence, count_cooccurrence_fla
 from .importers import import_embeddings, import_ml_gcn_adj, import_ssgrl_prob, ssgrl_category_order
 
 __all__ = [
-    'ClassOrderError', 'check_class_counts', 'check_class_order', 'load_checked_label_files', 'EMBEDDINGS_TOOL', 'GRAPH_TOOL',
-    'check_class_names', 'check_label_array', 'check_label_files_agree', 'class_mapping',
-    'load_label_embeddings', 'load_label_file', 'load_label_graph', 'load_npy', 'read_label_file',
-    'reorder_by_names', 'save_label_embeddings', 'save_label_graph', 'conditional_graph',
-    'count_cooccurrence', 'count_cooccurrence_flat', 'import_embeddings', 'import_ml_gcn_adj',
-    'import_ssgrl_prob', 'ssgrl_category_order'
+    'ClassOrderError', 'check_class_counts', 'check_class_order', 'load_checked_label_files',
+    'EMBEDDINGS_TOOL', 'GRAPH_TOOL', 'check_class_names', 'check_label_array',
+    'check_label_files_agree', 'class_mapping', 'load_label_embeddings', 'load_label_file',
+    'load_label_graph', 'load_npy', 'read_label_file', 'reorder_by_names', 'save_label_embeddings',
+    'save_label_graph', 'conditional_graph', 'count_cooccurrence', 'count_cooccurrence_flat',
+    'import_embeddings', 'import_ml_gcn_adj', 'import_ssgrl_prob', 'ssgrl_category_order'
 ]
