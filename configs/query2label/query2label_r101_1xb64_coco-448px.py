@@ -47,7 +47,7 @@ test_evaluator = val_evaluator
 # torch's div_factor 25 / final_div_factor 1e4. torch's OneCycleLR also cycles Adam's beta1
 # (cycle_momentum, on by default): 0.95 -> 0.85 at the lr peak -> 0.95, starting at 0.95 whatever
 # the optimizer's betas say; OneCycleMomentum with the same steps gives that half
-# (tests/models/test_query2label_schedule.py: both equal to torch's over a whole schedule).
+# (tests/models/test_query2label_training.py: both equal to torch's over a whole schedule).
 optim_wrapper = dict(type='OptimWrapper',
                      optimizer=dict(type='AdamW',
                                     lr=lr,

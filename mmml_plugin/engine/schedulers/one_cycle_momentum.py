@@ -4,25 +4,27 @@ from typing import Optional, Union
 
 from mmengine.optim import BaseOptimWrapper
 from mmengine.optim.scheduler.momentum_scheduler import MomentumSchedulerMixin
-from mmengine.optim.scheduler.param_scheduler import INF, OneCycleParamScheduler
+from mmengine.optim.scheduler.param_scheduler import (INF, OneCycleParamScheduler,
+                                                      _ParamScheduler)
 from mmengine.registry import PARAM_SCHEDULERS
 from torch.optim import Optimizer
 
 
 @PARAM_SCHEDULERS.register_module()
-class OneCycleMomentum(MomentumSchedulerMixin, OneCycleParamScheduler):
+class OneCycleMomentum(MomentumSchedulerMixin, _ParamScheduler):
     """Cycle the momentum (Adam's beta1) as ``torch.optim.lr_scheduler.OneCycleLR`` with
-    ``cycle_momentum=True``, inversely to the learning rate; use it beside mmengine's
+    ``cycle_momentum=True`` (its default), inversely to the learning rate. Beside mmengine's
     ``OneCycleLR`` with the same ``total_steps``, ``pct_start``, ``anneal_strategy`` and
-    ``three_phase`` to get torch's whole schedule::
+    ``three_phase`` it completes torch's schedule (mmengine's ``OneCycleParamScheduler``
+    schedules the learning rate only)::
 
-        step 0 .. pct_start·T - 1:   m = anneal(max_momentum -> base_momentum)
-        .. T - 1:                    m = anneal(base_momentum -> max_momentum)
+        step s in [0, pct_start·T - 1]:   m = anneal(max_momentum -> base_momentum)
+        s in [pct_start·T - 1, T - 1]:     m = anneal(base_momentum -> max_momentum)
+        anneal 'cos': m = end + (start - end) / 2 · (cos(π·pct) + 1),  pct = phase progress
 
-    (three phases: max -> base, base -> max, then max). The schedule starts at
-    ``max_momentum``, whatever the optimizer's config says, as torch's. mmengine's
-    ``OneCycleParamScheduler`` runs it: its ``initial -> max -> min`` phases are
-    ``max_momentum -> base_momentum -> max_momentum`` here.
+    (three phases: max -> base until pct_start·T - 1, base -> max until 2·pct_start·T - 2, then
+    max). The schedule starts at ``max_momentum`` whatever the optimizer's config says, as
+    torch's.
 
     Args:
         optimizer (Optimizer | BaseOptimWrapper): with ``momentum`` or ``betas``.
@@ -36,8 +38,8 @@ class OneCycleMomentum(MomentumSchedulerMixin, OneCycleParamScheduler):
         begin (int): first step of the schedule. Defaults to 0.
         end (int): step after the last. Defaults to INF.
         last_step (int): the last step, to resume without a state dict. Defaults to -1.
-        by_epoch (bool): steps are epochs (use ``convert_to_iter_based=True`` in a config to
-            step every iteration, as ``OneCycleLR``). Defaults to True.
+        by_epoch (bool): steps are epochs (``convert_to_iter_based=True`` in a config steps it
+            every iteration, as ``OneCycleLR``). Defaults to True.
         verbose (bool): print each update. Defaults to False.
     """
 
@@ -54,20 +56,68 @@ class OneCycleMomentum(MomentumSchedulerMixin, OneCycleParamScheduler):
                  last_step: int = -1,
                  by_epoch: bool = True,
                  verbose: bool = False):
-        if not 0 < base_momentum <= max_momentum:
-            raise ValueError(f'{type(self).__name__}: needs 0 < base_momentum <= max_momentum, '
-                             f'got {base_momentum} and {max_momentum}.')
-        # OneCycleParamScheduler: initial = eta_max / div_factor, min = initial / final_div_factor
+        name = type(self).__name__
+        if not 0 <= base_momentum <= max_momentum:
+            raise ValueError(f'{name}: needs 0 <= base_momentum <= max_momentum, got '
+                             f'{base_momentum} and {max_momentum}.')
+        self.total_steps = total_steps if total_steps is not None else end - begin
+        if not isinstance(self.total_steps, int) or self.total_steps <= 0:
+            raise ValueError(f'{name}: total_steps must be a positive integer (or set begin and '
+                             f'end), got {self.total_steps}.')
+        if not isinstance(pct_start, float) or not 0 <= pct_start <= 1:
+            raise ValueError(f'{name}: pct_start must be a float in [0, 1], got {pct_start}.')
+        annealers = dict(cos=OneCycleParamScheduler._annealing_cos,
+                         linear=OneCycleParamScheduler._annealing_linear)
+        if anneal_strategy not in annealers:
+            raise ValueError(f'{name}: anneal_strategy must be "cos" or "linear", got '
+                             f'{anneal_strategy!r}.')
+        self.anneal_func = annealers[anneal_strategy]
+        steps = self.total_steps
+        # (end_step, start, end) of each phase, as torch's OneCycleLR._schedule_phases
+        if three_phase:
+            self.phases = [(float(pct_start * steps) - 1, max_momentum, base_momentum),
+                           (float(2 * pct_start * steps) - 2, base_momentum, max_momentum),
+                           (steps - 1, max_momentum, max_momentum)]
+        else:
+            self.phases = [(float(pct_start * steps) - 1, max_momentum, base_momentum),
+                           (steps - 1, base_momentum, max_momentum)]
         super().__init__(optimizer,
-                         eta_max=base_momentum,
-                         total_steps=total_steps,
-                         pct_start=pct_start,
-                         anneal_strategy=anneal_strategy,
-                         div_factor=base_momentum / max_momentum,
-                         final_div_factor=1.,
-                         three_phase=three_phase,
                          begin=begin,
                          end=end,
                          last_step=last_step,
                          by_epoch=by_epoch,
                          verbose=verbose)
+
+    @classmethod
+    def build_iter_from_epoch(cls,
+                              *args,
+                              begin=0,
+                              end=INF,
+                              total_steps=None,
+                              by_epoch=True,
+                              epoch_length=None,
+                              **kwargs):
+        """The iteration-based scheduler of an epoch-based config (total_steps in epochs)."""
+        if not by_epoch or not epoch_length or epoch_length <= 0:
+            raise ValueError(f'{cls.__name__}: convert_to_iter_based needs by_epoch=True and a '
+                             f'training dataloader with batches, got epoch_length={epoch_length}.')
+        return cls(*args,
+                   begin=int(begin * epoch_length),
+                   end=end if end == INF else int(end * epoch_length),
+                   total_steps=None if total_steps is None else total_steps * epoch_length,
+                   by_epoch=False,
+                   **kwargs)
+
+    def _get_value(self):
+        """The momentum of step ``last_step`` for every parameter group."""
+        step = self.last_step
+        if step > self.total_steps:
+            raise ValueError(f'{type(self).__name__}: stepped {step + 1} times for '
+                             f'total_steps={self.total_steps}.')
+        start_step = 0
+        for i, (end_step, start, end) in enumerate(self.phases):
+            if step <= end_step or i == len(self.phases) - 1:
+                value = self.anneal_func(start, end, (step - start_step) / (end_step - start_step))
+                break
+            start_step = end_step
+        return [value for _ in self.optimizer.param_groups]
