@@ -14,7 +14,6 @@ from .schedulers import OneCycleMomentum
 __all__ = [
     'AtomicLocalBackend', 'atomic_write_bytes', 'atomic_write_text', 'init_cpu_dist',
     'slurm_to_torch_env', 'AtomicCheckpointHook', 'EpochSeedHook', 'InitialWeightsEMAHook',
-    'NonFiniteLossError', 'OneCycleMomentum',
-    'NonFiniteLossHook', 'dataset_classes', 'fill_model_classes', 'MMMLRunner',
-    'UnsafeCheckpointError', 'load_from_local_weights_only'
+    'NonFiniteLossError', 'OneCycleMomentum', 'NonFiniteLossHook', 'dataset_classes',
+    'fill_model_classes', 'MMMLRunner', 'UnsafeCheckpointError', 'load_from_local_weights_only'
 ]

@@ -85,20 +85,22 @@ def test_metric_on_head_scores_equals_the_official_meter_on_logits(logits_target
         targets = np.where(targets == 0, -1, targets)
     official = official_mlgcn_map(logits, targets, difficult_examples)
     assert (logits > 16.6).mean() > 0.2  # where float32 sigmoids are exactly 1.0
-    assert plugin_map(mlgcn_head, logits, targets, difficult_examples) == pytest.approx(
-        official, abs=1e-10)
+    assert plugin_map(mlgcn_head, logits, targets, difficult_examples) == pytest.approx(official,
+                                                                                        abs=1e-10)
     # float32 sigmoids of the same logits (mmpretrain's MultiLabelClsHead) tie and score lower
-    tied = official_mlgcn_map(torch.sigmoid(torch.from_numpy(logits)).numpy().astype(np.float64),
-                              targets, difficult_examples)
+    tied = official_mlgcn_map(
+        torch.sigmoid(torch.from_numpy(logits)).numpy().astype(np.float64), targets,
+        difficult_examples)
     assert official - tied > 0.1
 
 
 @pytest.mark.parametrize('head', [
     MultiLabelLinearHead(5, 6),
     Query2LabelHead(5, in_channels=8, embed_dims=8, num_heads=2, feedforward_channels=16)
-], ids=lambda h: type(h).__name__)
+],
+                         ids=lambda h: type(h).__name__)
 def test_every_head_scores_as_the_official_meter(logits_targets, head):
     logits, targets = logits_targets
     targets = np.where(targets == 0, -1, targets)
-    assert plugin_map(head, logits, targets, False) == pytest.approx(
-        official_mlgcn_map(logits, targets, False), abs=1e-10)
+    assert plugin_map(head, logits, targets,
+                      False) == pytest.approx(official_mlgcn_map(logits, targets, False), abs=1e-10)

@@ -9,8 +9,8 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from mmml_plugin.models.heads import (GraphInteractionHead, MLGCNHead, MultiLabelHead,
-                                      MultiLabelLinearHead, PerClassLinearClsHead,
-                                      Query2LabelHead, SSGRLHead)
+                                      MultiLabelLinearHead, PerClassLinearClsHead, Query2LabelHead,
+                                      SSGRLHead)
 from mmml_plugin.models.heads.multi_label_head import EXACT_RANKING_LOGIT
 
 HEADS = [
@@ -36,14 +36,24 @@ def heads(five_class_label_files):
     files = five_class_label_files
     torch.manual_seed(0)
     return {
-        PerClassLinearClsHead: PerClassLinearClsHead(5, 6),
-        GraphInteractionHead: GraphInteractionHead(5, files['graph_file'], 6, 6),
-        SSGRLHead: SSGRLHead(5, **files, in_channels=6, embed_dims=8, inter_channels=4,
-                             out_channels=6, pool=False),
-        MLGCNHead: MLGCNHead(5, **files, in_channels=6, embed_dims=8, hidden_channels=4),
-        Query2LabelHead: Query2LabelHead(5, in_channels=8, embed_dims=8, num_heads=2,
-                                         feedforward_channels=16),
-        MultiLabelLinearHead: MultiLabelLinearHead(5, 6),
+        PerClassLinearClsHead:
+        PerClassLinearClsHead(5, 6),
+        GraphInteractionHead:
+        GraphInteractionHead(5, files['graph_file'], 6, 6),
+        SSGRLHead:
+        SSGRLHead(5,
+                  **files,
+                  in_channels=6,
+                  embed_dims=8,
+                  inter_channels=4,
+                  out_channels=6,
+                  pool=False),
+        MLGCNHead:
+        MLGCNHead(5, **files, in_channels=6, embed_dims=8, hidden_channels=4),
+        Query2LabelHead:
+        Query2LabelHead(5, in_channels=8, embed_dims=8, num_heads=2, feedforward_channels=16),
+        MultiLabelLinearHead:
+        MultiLabelLinearHead(5, 6),
     }
 
 

@@ -61,28 +61,34 @@ class Recorder(Hook):
         self._record(runner)
 
 
-def train(work_dir, custom_hooks=(), optim_wrapper=None, param_scheduler=None, max_iters=3,
-          epoch_length=3, checkpoint=None, resume_from=None):
+def train(work_dir,
+          custom_hooks=(),
+          optim_wrapper=None,
+          param_scheduler=None,
+          max_iters=3,
+          epoch_length=3,
+          checkpoint=None,
+          resume_from=None):
     """A real Runner over ``epoch_length`` one-sample batches; returns its recorder."""
     recorder = Recorder()
     dataset = [dict(inputs=torch.tensor([1., 2., 0.5]) * (i + 1)) for i in range(epoch_length)]
-    runner = Runner(
-        model=ToyModel(),
-        work_dir=str(work_dir),
-        train_dataloader=dict(dataset=dataset,
-                              sampler=dict(type='DefaultSampler', shuffle=False),
-                              batch_size=1,
-                              collate_fn=dict(type='pseudo_collate')),
-        optim_wrapper=optim_wrapper or dict(optimizer=dict(type='SGD', lr=0.05)),
-        param_scheduler=param_scheduler,
-        train_cfg=dict(by_epoch=False, max_iters=max_iters)
-        if param_scheduler is None else dict(by_epoch=True, max_epochs=max_iters // epoch_length),
-        custom_hooks=[*custom_hooks, recorder],
-        default_hooks=dict(checkpoint=checkpoint, logger=dict(type='LoggerHook', interval=100)),
-        load_from=resume_from,
-        resume=resume_from is not None,
-        default_scope='mmpretrain',
-        log_level='WARNING')
+    runner = Runner(model=ToyModel(),
+                    work_dir=str(work_dir),
+                    train_dataloader=dict(dataset=dataset,
+                                          sampler=dict(type='DefaultSampler', shuffle=False),
+                                          batch_size=1,
+                                          collate_fn=dict(type='pseudo_collate')),
+                    optim_wrapper=optim_wrapper or dict(optimizer=dict(type='SGD', lr=0.05)),
+                    param_scheduler=param_scheduler,
+                    train_cfg=dict(by_epoch=False, max_iters=max_iters) if param_scheduler is None
+                    else dict(by_epoch=True, max_epochs=max_iters // epoch_length),
+                    custom_hooks=[*custom_hooks, recorder],
+                    default_hooks=dict(checkpoint=checkpoint,
+                                       logger=dict(type='LoggerHook', interval=100)),
+                    load_from=resume_from,
+                    resume=resume_from is not None,
+                    default_scope='mmpretrain',
+                    log_level='WARNING')
     runner.train()
     return recorder
 
@@ -115,8 +121,7 @@ def test_config_ema_starts_from_the_initial_weights(tmp_path):
 def test_mmengine_ema_hook_copies_the_first_update_instead(tmp_path):
     """What the plain EMAHook (the previous config) does: θ_ema,1 = θ_1."""
     rec = train(tmp_path, custom_hooks=[dict(type='EMAHook', momentum=1 - DECAY)])
-    torch.testing.assert_close(rec.ema[1]['fc.weight'], rec.weights[1]['fc.weight'], rtol=0,
-                               atol=0)
+    torch.testing.assert_close(rec.ema[1]['fc.weight'], rec.weights[1]['fc.weight'], rtol=0, atol=0)
 
 
 def test_delayed_start_averages_from_the_weights_at_the_start(tmp_path):
@@ -127,21 +132,30 @@ def test_delayed_start_averages_from_the_weights_at_the_start(tmp_path):
     theta = [w['fc.weight'] for w in rec.weights]
     ema = [e['fc.weight'] for e in rec.ema]
     torch.testing.assert_close(ema[1], theta[1], rtol=0, atol=0)  # a copy until it starts
-    torch.testing.assert_close(ema[2], DECAY * theta[1] + (1 - DECAY) * theta[2], rtol=0,
+    torch.testing.assert_close(ema[2],
+                               DECAY * theta[1] + (1 - DECAY) * theta[2],
+                               rtol=0,
                                atol=1e-15)
 
 
 def test_resumed_run_continues_the_average(tmp_path):
     hook = q2l_ema_hook()
     full = train(tmp_path / 'full', custom_hooks=[hook])
-    train(tmp_path / 'part', custom_hooks=[hook], max_iters=2,
+    train(tmp_path / 'part',
+          custom_hooks=[hook],
+          max_iters=2,
           checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=2))
-    resumed = train(tmp_path / 'resumed', custom_hooks=[hook],
+    resumed = train(tmp_path / 'resumed',
+                    custom_hooks=[hook],
                     resume_from=str(tmp_path / 'part' / 'iter_2.pth'))
     assert len(resumed.ema) == 2  # before_train and iteration 3
-    torch.testing.assert_close(resumed.ema[0]['fc.weight'], full.ema[2]['fc.weight'], rtol=0,
+    torch.testing.assert_close(resumed.ema[0]['fc.weight'],
+                               full.ema[2]['fc.weight'],
+                               rtol=0,
                                atol=0)
-    torch.testing.assert_close(resumed.ema[1]['fc.weight'], full.ema[3]['fc.weight'], rtol=0,
+    torch.testing.assert_close(resumed.ema[1]['fc.weight'],
+                               full.ema[3]['fc.weight'],
+                               rtol=0,
                                atol=0)
 
 
@@ -152,14 +166,23 @@ def test_lr_and_beta1_follow_torch_one_cycle_over_a_whole_schedule(tmp_path):
     epochs, epoch_length = 5, 7
     schedulers = [dict(s, total_steps=epochs) for s in cfg.param_scheduler]
     assert [s['type'] for s in schedulers] == ['OneCycleLR', 'OneCycleMomentum']
-    rec = train(tmp_path, optim_wrapper=cfg.optim_wrapper, param_scheduler=schedulers,
-                max_iters=epochs * epoch_length, epoch_length=epoch_length)
+    rec = train(tmp_path,
+                optim_wrapper=cfg.optim_wrapper,
+                param_scheduler=schedulers,
+                max_iters=epochs * epoch_length,
+                epoch_length=epoch_length)
 
     model = ToyModel()
-    opt = torch.optim.AdamW(model.parameters(), cfg.lr, betas=(0.9, 0.999), eps=1e-8,
+    opt = torch.optim.AdamW(model.parameters(),
+                            cfg.lr,
+                            betas=(0.9, 0.999),
+                            eps=1e-8,
                             weight_decay=1e-2)  # main_mlc.py:245-250
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, steps_per_epoch=epoch_length,
-                                                epochs=epochs, pct_start=0.2)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt,
+                                                max_lr=cfg.lr,
+                                                steps_per_epoch=epoch_length,
+                                                epochs=epochs,
+                                                pct_start=0.2)
     lr, beta1 = [], []
     for _ in range(epochs * epoch_length):
         lr.append(opt.param_groups[0]['lr'])

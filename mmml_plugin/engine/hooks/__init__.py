@@ -5,6 +5,6 @@ from .initial_weights_ema_hook import InitialWeightsEMAHook
 from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
 
 __all__ = [
-    'AtomicCheckpointHook', 'BadImageReportHook', 'EpochSeedHook', 'InitialWeightsEMAHook', 'NonFiniteLossError',
-    'NonFiniteLossHook'
+    'AtomicCheckpointHook', 'BadImageReportHook', 'EpochSeedHook', 'InitialWeightsEMAHook',
+    'NonFiniteLossError', 'NonFiniteLossHook'
 ]

@@ -4,8 +4,7 @@ from typing import Optional, Union
 
 from mmengine.optim import BaseOptimWrapper
 from mmengine.optim.scheduler.momentum_scheduler import MomentumSchedulerMixin
-from mmengine.optim.scheduler.param_scheduler import (INF, OneCycleParamScheduler,
-                                                      _ParamScheduler)
+from mmengine.optim.scheduler.param_scheduler import INF, OneCycleParamScheduler, _ParamScheduler
 from mmengine.registry import PARAM_SCHEDULERS
 from torch.optim import Optimizer
 

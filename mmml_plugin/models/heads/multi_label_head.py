@@ -57,7 +57,6 @@ class MultiLabelHead(MultiLabelClsHead):
             losses['loss'] = losses['loss'] / cls_score.size(-1)  # sum / (B·C)
         return losses
 
-    def _get_predictions(self, cls_score: torch.Tensor,
-                         data_samples: Optional[Sequence]) -> List:
+    def _get_predictions(self, cls_score: torch.Tensor, data_samples: Optional[Sequence]) -> List:
         """Data samples with ``pred_score = sigmoid(ŷ)`` (C,) in float64 and ``pred_label``."""
         return super()._get_predictions(cls_score.double(), data_samples)
