@@ -20,7 +20,7 @@ def official_mlgcn_map(logits: np.ndarray, targets: np.ndarray, difficult_exampl
     equal to 0 when ``difficult_examples`` (L240-241), counting the examples seen and the positives
     (target 1) seen; at each positive add ``pos_count / total_count`` (L242-246); divide by the
     positives (L247). mAP = 100 x the mean over classes (engine.py L335). Targets are ML-GCN's:
-    1 positive, -1 negative, 0 difficult (coco.py L133-134, engine.py L369-370 keeps them in
+    1 positive, -1 negative, 0 difficult (coco.py L133-134; engine.py L430 keeps them in
     ``target_gt``)."""
     scores = torch.from_numpy(logits).float()
     aps = []

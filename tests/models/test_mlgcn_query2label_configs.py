@@ -72,7 +72,7 @@ def test_query2label_recipe():
     assert cfg.val_evaluator.ap_mode == 'voc'
     assert cfg.val_dataloader.dataset.empty_images == 'keep'  # 40,504 images
     assert [(s.type, s.pct_start) for s in cfg.param_scheduler] == [('OneCycleLR', 0.2),
-                                                                     ('OneCycleMomentum', 0.2)]
+                                                                    ('OneCycleMomentum', 0.2)]
     assert {h.type for h in cfg.custom_hooks} >= {'InitialWeightsEMAHook', 'EarlyStoppingHook'}
     model = MODELS.build(
         dict(cfg.model,
