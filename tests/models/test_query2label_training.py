@@ -193,3 +193,31 @@ def test_lr_and_beta1_follow_torch_one_cycle_over_a_whole_schedule(tmp_path):
     assert max(abs(a - b) for a, b in zip(rec.lr, lr)) <= 1e-12 * cfg.lr
     assert max(abs(a - b) for a, b in zip(rec.beta1, beta1)) <= 1e-12
     assert beta1[0] == 0.95 and min(beta1) == pytest.approx(0.85) and beta1[-1] > 0.949
+
+
+def test_resumed_run_continues_the_beta1_schedule(tmp_path):
+    """The momentum scheduler's state (a strategy name, no function) loads through the
+    weights-only checkpoint loader and the resumed run continues the cycle."""
+    schedulers = [
+        dict(s, total_steps=4, end=4) for s in Config.fromfile(Q2L_COCO).param_scheduler
+        if s['type'] == 'OneCycleMomentum'
+    ]
+    optim_wrapper = Config.fromfile(Q2L_COCO).optim_wrapper
+    full = train(tmp_path / 'full',
+                 optim_wrapper=optim_wrapper,
+                 param_scheduler=schedulers,
+                 max_iters=12,
+                 epoch_length=3)
+    train(tmp_path / 'part',
+          optim_wrapper=optim_wrapper,
+          param_scheduler=schedulers,
+          max_iters=6,
+          epoch_length=3,
+          checkpoint=dict(type='CheckpointHook', interval=1))
+    resumed = train(tmp_path / 'resumed',
+                    optim_wrapper=optim_wrapper,
+                    param_scheduler=schedulers,
+                    max_iters=12,
+                    epoch_length=3,
+                    resume_from=str(tmp_path / 'part' / 'epoch_2.pth'))
+    assert resumed.beta1 == full.beta1[6:] and len(set(full.beta1)) > 6

@@ -65,12 +65,11 @@ class OneCycleMomentum(MomentumSchedulerMixin, _ParamScheduler):
                              f'end), got {self.total_steps}.')
         if not isinstance(pct_start, float) or not 0 <= pct_start <= 1:
             raise ValueError(f'{name}: pct_start must be a float in [0, 1], got {pct_start}.')
-        annealers = dict(cos=OneCycleParamScheduler._annealing_cos,
-                         linear=OneCycleParamScheduler._annealing_linear)
-        if anneal_strategy not in annealers:
+        if anneal_strategy not in ('cos', 'linear'):
             raise ValueError(f'{name}: anneal_strategy must be "cos" or "linear", got '
                              f'{anneal_strategy!r}.')
-        self.anneal_func = annealers[anneal_strategy]
+        # a name, not a function, in the state dict: checkpoints load with weights_only=True
+        self.anneal_strategy = anneal_strategy
         steps = self.total_steps
         # (end_step, start, end) of each phase, as torch's OneCycleLR._schedule_phases
         if three_phase:
@@ -116,7 +115,9 @@ class OneCycleMomentum(MomentumSchedulerMixin, _ParamScheduler):
         start_step = 0
         for i, (end_step, start, end) in enumerate(self.phases):
             if step <= end_step or i == len(self.phases) - 1:
-                value = self.anneal_func(start, end, (step - start_step) / (end_step - start_step))
+                anneal = (OneCycleParamScheduler._annealing_cos if self.anneal_strategy == 'cos'
+                          else OneCycleParamScheduler._annealing_linear)
+                value = anneal(start, end, (step - start_step) / (end_step - start_step))
                 break
             start_step = end_step
         return [value for _ in self.optimizer.param_groups]

@@ -6,8 +6,8 @@ from mmpretrain.models.heads import MultiLabelClsHead
 
 Feats = Union[torch.Tensor, Tuple[torch.Tensor, ...]]
 
-# Largest logit below which distinct float32 logits always get distinct float64 sigmoids
-# (checked over every float32 in [16, 22.875] by tests/models/test_head_scores.py).
+# Largest logit up to which distinct float32 logits always get distinct float64 sigmoids
+# (every float32 in [16, 22.875] checked by tests/models/test_head_scores.py).
 EXACT_RANKING_LOGIT = 22.875
 
 
@@ -24,10 +24,12 @@ class MultiLabelHead(MultiLabelClsHead):
     Predictions: ``pred_score = sigmoid(ŷ)`` computed in float64 (float32 rounds it to exactly
     1.0 above ŷ ≈ 16.6, tying confident positives and negatives in the ranking that AP reads).
     The float64 sigmoid never reverses two logits, and gives distinct scores to distinct float32
-    logits for |ŷ| in [4e-9, 22.875] (``EXACT_RANKING_LOGIT``). Beyond 22.875 two logits closer
-    than about 2^-53·e^ŷ (1.2e-3 at ŷ = 30) can share a score and above 36.7 every score is 1.0:
-    no float64 probability can do better, since there are fewer float64 numbers between
-    sigmoid(22.875) and 1 (about 1e6) than float32 logits above 22.875.
+    logits in [-128, -2^-28] and [2^-28, 22.875] (``EXACT_RANKING_LOGIT``; every float32 there
+    checked once, [16, 22.875] and its mirror by the tests). Beyond 22.875 two logits closer
+    than about 2^-53·e^ŷ (1.2e-3 at ŷ = 30) can share a score, and above 36.7 every score is
+    1.0: no float64 probability can do better, as there are fewer float64 numbers between
+    sigmoid(22.875) and 1 (about 1e6) than float32 logits above 22.875. Logits within 2^-28 of
+    0 can share the score 0.5.
 
     Subclasses build their layers and define ``pre_logits`` and ``forward`` (logits (B, C)).
 
