@@ -23,13 +23,13 @@ class MultiLabelHead(MultiLabelClsHead):
 
     Predictions: ``pred_score = sigmoid(ŷ)`` computed in float64 (float32 rounds it to exactly
     1.0 above ŷ ≈ 16.6, tying confident positives and negatives in the ranking that AP reads).
-    The float64 sigmoid never reverses two logits, and gives distinct scores to distinct float32
-    logits in [-128, -2^-28] and [2^-28, 22.875] (``EXACT_RANKING_LOGIT``; every float32 there
-    checked once, [16, 22.875] and its mirror by the tests). Beyond 22.875 two logits closer
-    than about 2^-53·e^ŷ (1.2e-3 at ŷ = 30) can share a score, and above 36.7 every score is
-    1.0: no float64 probability can do better, as there are fewer float64 numbers between
-    sigmoid(22.875) and 1 (about 1e6) than float32 logits above 22.875. Logits within 2^-28 of
-    0 can share the score 0.5.
+    The float64 sigmoid kept the order of every pair of float32 logits checked, and gives
+    distinct scores to distinct float32 logits in [-128, -2^-28] and [2^-28, 22.875]
+    (``EXACT_RANKING_LOGIT``; every float32 there checked once, [16, 22.875] and its mirror by
+    the tests). Beyond 22.875 two logits closer than about 2^-53·e^ŷ (1.2e-3 at ŷ = 30) can
+    share a score, and above 36.7 every score is 1.0: no float64 probability can do better, as
+    there are fewer float64 numbers between sigmoid(22.875) and 1 (about 1e6) than float32
+    logits above 22.875. Logits within 2^-28 of 0 can share the score 0.5.
 
     Subclasses build their layers and define ``pre_logits`` and ``forward`` (logits (B, C)).
 
