@@ -40,3 +40,22 @@ def demo_data(tmp_path_factory):
     from mmml_plugin.apis.demo_pipeline import prepare_demo_data
     root = tmp_path_factory.mktemp('demo')
     return prepare_demo_data(str(root), num_train=48, num_val=24, image_size=128)
+
+
+@pytest.fixture(scope='session')
+def five_class_label_files(tmp_path_factory):
+    """Stand-in label files for heads with C = 5 classes: random 8-d class embeddings and random
+    symmetric co-occurrence counts (``embedding_file``, ``graph_file``, ``classes``)."""
+    import numpy as np
+    folder = tmp_path_factory.mktemp('five_class_label_files')
+    rng = np.random.default_rng(0)
+    classes = np.array([f'class_{i}' for i in range(5)])
+    counts = rng.integers(1, 20, size=(5, 5))
+    counts = np.triu(counts) + np.triu(counts, 1).T
+    np.fill_diagonal(counts, counts.sum(1) + 1)
+    adj = (counts / counts.diagonal()[:, None]).astype(np.float32)
+    np.fill_diagonal(adj, 0)
+    emb, graph = str(folder / 'emb.npz'), str(folder / 'graph.npz')
+    np.savez(emb, embeddings=rng.normal(size=(5, 8)).astype(np.float32), classes=classes)
+    np.savez(graph, adj=adj, counts=counts.astype(np.int64), classes=classes)
+    return dict(embedding_file=emb, graph_file=graph, classes=list(classes))

@@ -157,8 +157,7 @@ def test_ssgrl_and_baseline_train_and_evaluate_without_compiled_mmcv(demo_data, 
                ext_attempted='mmcv._ext' in ATTEMPTS)
     ''')
     assert out['ext_loaded'] is False
-    for name, head in (('ssgrl_r18_demo', 'SSGRLHead'), ('resnet18_demo',
-                                                         'MultiLabelLinearClsHead')):
+    for name, head in (('ssgrl_r18_demo', 'SSGRLHead'), ('resnet18_demo', 'MultiLabelLinearHead')):
         r = out['results'][name]
         assert r['head'] == head and r['iters'] == 2, r
         assert 0 < r['loss'] < 10, r  # finite BCE

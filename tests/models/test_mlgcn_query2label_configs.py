@@ -71,8 +71,9 @@ def test_query2label_recipe():
     assert _types(cfg.train_dataloader.dataset.pipeline)[1:4] == ['Warp', 'Cutout', 'RandAugment']
     assert cfg.val_evaluator.ap_mode == 'voc'
     assert cfg.val_dataloader.dataset.empty_images == 'keep'  # 40,504 images
-    assert cfg.param_scheduler.type == 'OneCycleLR' and cfg.param_scheduler.pct_start == 0.2
-    assert {h.type for h in cfg.custom_hooks} >= {'EMAHook', 'EarlyStoppingHook'}
+    assert [(s.type, s.pct_start) for s in cfg.param_scheduler] == [('OneCycleLR', 0.2),
+                                                                    ('OneCycleMomentum', 0.2)]
+    assert {h.type for h in cfg.custom_hooks} >= {'InitialWeightsEMAHook', 'EarlyStoppingHook'}
     model = MODELS.build(
         dict(cfg.model,
              backbone=dict(cfg.model.backbone, init_cfg=None),
@@ -102,7 +103,8 @@ def _shrink(cfg, demo, work_dir):
                     hidden_channels=16)
     else:
         head.update(in_channels=128, embed_dims=128, feedforward_channels=32)
-        cfg.param_scheduler.total_steps = 1
+        for scheduler in cfg.param_scheduler:
+            scheduler.total_steps = 1
     cfg.data_preprocessor.num_classes = head.num_classes
     for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg[name]

@@ -99,7 +99,7 @@ def test_config_builds_and_runs(path, stand_ins, coco_root):
     # one source of truth: the class count and label files are the dataset base's
     assert num_classes == cfg.num_classes == cfg.data_preprocessor.num_classes
     used = _swap_label_files(cfg.model, cfg, stand_ins)
-    if cfg.model.head.type == 'MultiLabelLinearClsHead':
+    if cfg.model.head.type == 'MultiLabelLinearHead':
         assert not used and cfg.model.head.loss.loss_weight == pytest.approx(1 / num_classes)
     else:
         assert used

@@ -14,7 +14,9 @@ model = dict(
                       prefix='backbone')),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
-        type='MultiLabelLinearClsHead',
+        # mmpretrain's MultiLabelLinearClsHead (same `fc`, its checkpoints load) with float64
+        # scores that keep the ranking of the logits (mmml_plugin/models/heads/multi_label_head.py)
+        type='MultiLabelLinearHead',
         num_classes=80,
         in_channels=2048,
         # mmpretrain averages the BCE over images only; 1/C makes it the mean over

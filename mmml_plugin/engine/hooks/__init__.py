@@ -1,9 +1,10 @@
 from .atomic_checkpoint_hook import AtomicCheckpointHook
 from .bad_image_report_hook import BadImageReportHook
 from .epoch_seed_hook import EpochSeedHook
+from .initial_weights_ema_hook import InitialWeightsEMAHook
 from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
 
 __all__ = [
-    'AtomicCheckpointHook', 'BadImageReportHook', 'EpochSeedHook', 'NonFiniteLossError',
-    'NonFiniteLossHook'
+    'AtomicCheckpointHook', 'BadImageReportHook', 'EpochSeedHook', 'InitialWeightsEMAHook',
+    'NonFiniteLossError', 'NonFiniteLossHook'
 ]

@@ -9,7 +9,8 @@ from mmpretrain.registry import MODELS
 from mmml_plugin.utils.label_files import load_checked_label_files
 
 from ..layers import GatedGraphNetwork
-from .per_class_linear_head import Feats, PerClassLinearClsHead
+from .multi_label_head import Feats
+from .per_class_linear_head import PerClassLinearClsHead
 
 
 @MODELS.register_module()

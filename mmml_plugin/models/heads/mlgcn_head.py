@@ -3,18 +3,17 @@ from typing import Optional, Sequence
 
 import torch
 import torch.nn as nn
-from mmpretrain.models.heads import MultiLabelClsHead
 from mmpretrain.registry import MODELS
 
 from mmml_plugin.utils.label_files import load_checked_label_files
 
 from ..layers.graph_convolution import GraphConvolution, normalize_adjacency
 from ..layers.label_correlation import load_cooccurrence_counts, mlgcn_correlation
-from .per_class_linear_head import Feats
+from .multi_label_head import Feats, MultiLabelHead
 
 
 @MODELS.register_module()
-class MLGCNHead(MultiLabelClsHead):
+class MLGCNHead(MultiLabelHead):
     """Global max pooling of the map, then one classifier per class made by a 2-layer GCN.
 
     As the official ``GCNResnet.forward`` (Megvii-Nanjing/ML-GCN models.py:69-83)::
@@ -45,7 +44,7 @@ class MLGCNHead(MultiLabelClsHead):
         avg_over_classes (bool): average the loss over the B·C elements, as the official
             ``MultiLabelSoftMarginLoss`` (demo_coco_gcn.py:54). Defaults to True.
         loss (dict): a loss of mmpretrain's registry. Defaults to sigmoid BCE.
-        thr, topk, init_cfg: as :class:`mmpretrain.models.MultiLabelClsHead`.
+        thr, topk, init_cfg: as :class:`MultiLabelHead`.
 
     Shapes:
         feats: tuple whose last item is (B, D, H, W) (or pooled (B, D)); output logits (B, C).
@@ -74,10 +73,13 @@ class MLGCNHead(MultiLabelClsHead):
                 'counts, tools/misc/build_label_graph.py); set both in the config\'s head.')
         # counts, values and names of both files against each other and the dataset, at once
         files = load_checked_label_files(num_classes, embedding_file, graph_file, classes)
-        super().__init__(loss=loss, thr=thr, topk=topk, init_cfg=init_cfg)
+        super().__init__(avg_over_classes=avg_over_classes,
+                         loss=loss,
+                         thr=thr,
+                         topk=topk,
+                         init_cfg=init_cfg)
         self.num_classes = num_classes
         self.in_channels = in_channels
-        self.avg_over_classes = avg_over_classes
         self.embedding_file, self.graph_file = embedding_file, graph_file
 
         embeddings = torch.from_numpy(files['embeddings'])
@@ -116,9 +118,3 @@ class MLGCNHead(MultiLabelClsHead):
     def forward(self, feats: Feats) -> torch.Tensor:
         """Logits ŷ = x Wᵀ, (B, C)."""
         return self.pre_logits(feats) @ self.classifiers().t()
-
-    def _get_loss(self, cls_score: torch.Tensor, data_samples: Sequence, **kwargs) -> dict:
-        losses = super()._get_loss(cls_score, data_samples, **kwargs)  # sum / B
-        if self.avg_over_classes:
-            losses['loss'] = losses['loss'] / cls_score.size(-1)  # sum / (B·C)
-        return losses

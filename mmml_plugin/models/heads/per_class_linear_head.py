@@ -1,17 +1,15 @@
 """Multi-label head scoring each class from its own feature vector."""
-from typing import Optional, Sequence, Tuple, Union
+from typing import Optional
 
 import torch
-from mmpretrain.models.heads import MultiLabelClsHead
 from mmpretrain.registry import MODELS
 
 from ..layers import PerClassLinear
-
-Feats = Union[torch.Tensor, Tuple[torch.Tensor, ...]]
+from .multi_label_head import Feats, MultiLabelHead
 
 
 @MODELS.register_module()
-class PerClassLinearClsHead(MultiLabelClsHead):
+class PerClassLinearClsHead(MultiLabelHead):
     """``s_c = W_c · f_c + b_c`` on per-class features f_c (the "without interaction" ablation).
 
     Args:
@@ -21,7 +19,7 @@ class PerClassLinearClsHead(MultiLabelClsHead):
             ``BCEWithLogitsLoss`` and the official SSGRL code; False keeps mmpretrain's
             average over images only (sum over classes). Defaults to True.
         loss (dict): a loss of mmpretrain's registry. Defaults to sigmoid BCE.
-        thr, topk, init_cfg: as :class:`mmpretrain.models.MultiLabelClsHead`.
+        thr, topk, init_cfg: as :class:`MultiLabelHead`.
 
     Shapes:
         feats: tuple whose last item is (B, C, D), or (B, D) global features, which are given
@@ -36,10 +34,13 @@ class PerClassLinearClsHead(MultiLabelClsHead):
                  thr: Optional[float] = None,
                  topk: Optional[int] = None,
                  init_cfg: Optional[dict] = None):
-        super().__init__(loss=loss, thr=thr, topk=topk, init_cfg=init_cfg)
+        super().__init__(avg_over_classes=avg_over_classes,
+                         loss=loss,
+                         thr=thr,
+                         topk=topk,
+                         init_cfg=init_cfg)
         self.num_classes = num_classes
         self.in_channels = in_channels
-        self.avg_over_classes = avg_over_classes
         self.classifier = PerClassLinear(num_classes, in_channels)
 
     def class_features(self, feats: Feats) -> torch.Tensor:
@@ -60,14 +61,3 @@ class PerClassLinearClsHead(MultiLabelClsHead):
     def forward(self, feats: Feats) -> torch.Tensor:
         """Logits (B, C)."""
         return self.classifier(self.pre_logits(feats))
-
-    def _get_predictions(self, cls_score: torch.Tensor, data_samples: Optional[Sequence]):
-        """mmpretrain's predictions with ``pred_score = sigmoid(logit)`` in float64: float32
-        rounds it to 1.0 above logit ~16.6, tying the ranking that AP reads (docs/metrics.md)."""
-        return super()._get_predictions(cls_score.double(), data_samples)
-
-    def _get_loss(self, cls_score: torch.Tensor, data_samples: Sequence, **kwargs) -> dict:
-        losses = super()._get_loss(cls_score, data_samples, **kwargs)  # sum / B
-        if self.avg_over_classes:
-            losses['loss'] = losses['loss'] / cls_score.size(-1)  # sum / (B·C)
-        return losses

@@ -3,18 +3,17 @@ from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn as nn
-from mmpretrain.models.heads import MultiLabelClsHead
 from mmpretrain.registry import MODELS
 
 from .. import losses  # noqa: F401 (registers DetachedAsymmetricLoss)
 from ..layers import PerClassLinear
 from ..layers.query2label_transformer import (Query2LabelDecoderLayer, Query2LabelEncoderLayer,
                                               sine_position_encoding)
-from .per_class_linear_head import Feats
+from .multi_label_head import Feats, MultiLabelHead
 
 
 @MODELS.register_module()
-class Query2LabelHead(MultiLabelClsHead):
+class Query2LabelHead(MultiLabelHead):
     """Transformer over the backbone map with C learnable label queries, then a group-wise
     linear classifier, as the official ``Qeruy2Label.forward`` (lib/models/query2label.py:72-81)::
 
@@ -42,7 +41,7 @@ class Query2LabelHead(MultiLabelClsHead):
         loss (dict): Defaults to the official ASL (gamma_neg 2, gamma_pos 0, no clip, eps 1e-5,
             constant focusing weight; README "Train", main_mlc.py:233-238), summed over classes
             and averaged over images (see :class:`DetachedAsymmetricLoss` for the x1000/C).
-        thr, topk, init_cfg: as :class:`mmpretrain.models.MultiLabelClsHead`.
+        thr, topk, init_cfg: as :class:`MultiLabelHead` (scores in float64).
 
     Shapes:
         feats: tuple whose last item is (B, in_channels, H, W); output logits (B, C).

@@ -8,7 +8,7 @@ from mmml_plugin.utils.label_files import load_checked_label_files
 
 from ..necks import SemanticDecouplingNeck
 from .graph_interaction_head import GraphInteractionHead
-from .per_class_linear_head import Feats
+from .multi_label_head import Feats
 
 
 @MODELS.register_module()
