@@ -26,14 +26,14 @@ import torch.nn as nn
 from mmengine.config import Config
 
 # element-wise and shape operators of the plugin's models: 0 FLOPs (mmengine's convention)
-ZERO_FLOP_OPS = (
-    'aten::add', 'aten::add_', 'aten::sub', 'aten::sub_', 'aten::rsub', 'aten::mul', 'aten::mul_',
-    'aten::div', 'aten::div_', 'aten::neg', 'aten::pow', 'aten::sqrt', 'aten::rsqrt', 'aten::exp',
-    'aten::sigmoid', 'aten::sigmoid_', 'aten::tanh', 'aten::tanh_', 'aten::softmax',
-    'aten::leaky_relu', 'aten::leaky_relu_', 'aten::gelu', 'aten::sin', 'aten::cos',
-    'aten::max_pool2d', 'aten::amax', 'aten::sum', 'aten::mean', 'aten::unflatten',
-    'aten::expand_as', 'aten::stack', 'aten::embedding', 'aten::feature_dropout', 'aten::numpy_T',
-    'aten::repeat', 'aten::type_as')
+ZERO_FLOP_OPS = ('aten::add', 'aten::add_', 'aten::sub', 'aten::sub_', 'aten::rsub', 'aten::mul',
+                 'aten::mul_', 'aten::div', 'aten::div_', 'aten::neg', 'aten::pow', 'aten::sqrt',
+                 'aten::rsqrt', 'aten::exp', 'aten::sigmoid', 'aten::sigmoid_', 'aten::tanh',
+                 'aten::tanh_', 'aten::softmax', 'aten::leaky_relu', 'aten::leaky_relu_',
+                 'aten::gelu', 'aten::sin', 'aten::cos', 'aten::max_pool2d', 'aten::amax',
+                 'aten::sum', 'aten::mean', 'aten::unflatten', 'aten::expand_as', 'aten::stack',
+                 'aten::embedding', 'aten::feature_dropout', 'aten::numpy_T', 'aten::repeat',
+                 'aten::type_as')
 
 
 def _shape(value) -> list:
