@@ -83,5 +83,9 @@ def tanh_bilinear_score(u: torch.Tensor,
         Tensor: (B, C, N), float32 (float64 for float64 inputs).
     """
     B, N, I = u.shape  # noqa: E741 (the paper's names)
+    if torch.onnx.is_in_onnx_export():
+        # the exporter records the chunk loop's in-place writes wrongly: the plain expression,
+        # with its (B, C, N, I) intermediate (inference only, no backward)
+        return torch.tanh(u[:, None] * v[None, :, None]) @ w.to(u.dtype)
     scores = TanhBilinearScore.apply(u.reshape(B * N, I), v, w, max_elements)  # (C, B·N)
     return scores.view(-1, B, N).transpose(0, 1)
