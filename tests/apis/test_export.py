@@ -9,6 +9,7 @@ Models are built from the real configs with a small backbone (ResNet-18, width 1
 widths and random weights, at the demo's 115 px input."""
 import contextlib
 import io
+import os
 import os.path as osp
 import runpy
 import shutil
@@ -22,18 +23,11 @@ import torch
 from mmengine.dataset import Compose
 from mmpretrain.registry import TRANSFORMS
 
+from mmml_plugin.apis.export import (compare_onnx, export_onnx, onnx_session, read_onnx_metadata,
+                                     run_onnx)
+from mmml_plugin.apis.flops import write_stand_in_label_files
 from mmml_plugin.apis.train_test import load_config
 from mmml_plugin.datasets.demo_digits import DEMO_CLASSES
-
-pytest.importorskip('onnxruntime', reason='pip install -r requirements/export.txt')
-
-from mmml_plugin.apis.export import (
-    compare_onnx,
-    export_onnx,
-    onnx_session,  # noqa: E402
-    read_onnx_metadata,
-    run_onnx)
-from mmml_plugin.apis.flops import write_stand_in_label_files  # noqa: E402
 
 SIZE = (115, 115)
 TOLERANCE = 1e-4
@@ -104,7 +98,7 @@ def demo_images(demo_data, repo_root):
         if not t['type'].startswith('LoadImage')
     ])
     folder = demo_data['val_img_prefix']
-    files = sorted(f for f in __import__('os').listdir(folder) if f.endswith('.jpg'))[:5]
+    files = sorted(f for f in os.listdir(folder) if f.endswith('.jpg'))[:5]
     assert len(files) == 5
     batch = []
     for f in files:
