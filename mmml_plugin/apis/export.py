@@ -55,7 +55,8 @@ class OnnxClassifier(nn.Module):
         model (nn.Module): an mmpretrain ``ImageClassifier`` whose ``forward(x)`` gives the
             (B, C) logits; its ``data_preprocessor`` holds ``mean`` and ``std``.
         thresholds (Sequence[float], optional): per-class score thresholds (C,); adds the
-            ``labels`` output.
+            ``labels`` output, ``scores >= thresholds`` in float32 (a score within float32
+            rounding of its threshold may fall on the other side than in float64 ``predict``).
 
     Shapes:
         inputs (B, 3, H, W) RGB 0-255 -> scores (B, C), logits (B, C)[, labels (B, C) bool].
