@@ -13,8 +13,8 @@ max_epochs = 80
 lr = 1e-4
 
 # ImageNet initialisation: torchvision's ResNet-101 (lib/models/backbone.py:111-115:
-# torchvision.models.resnet101(pretrained=True); torchvision 0.10 downloads resnet101-63fe2227.pth,
-# README L32), whose BatchNorm statistics the frozen BatchNorm keeps. Offline, pass the file:
+# torchvision.models.resnet101(pretrained=True)), whose BatchNorm statistics the frozen BatchNorm
+# keeps; torchvision://resnet101 is resnet101-63fe2227.pth (README.md). Offline, pass the file:
 #   --cfg-options model.backbone.init_cfg.checkpoint=PATH/resnet101-63fe2227.pth
 model = dict(backbone=dict(init_cfg=dict(checkpoint='torchvision://resnet101', prefix=None)))
 
