@@ -23,13 +23,15 @@ MLGCN_COCO = osp.join(REPO, 'configs/mlgcn/mlgcn_r101_1xb16_coco-448px.py')
 MLGCN_VOC = osp.join(REPO, 'configs/mlgcn/mlgcn_r101_1xb16_voc07-448px.py')
 Q2L_COCO = osp.join(REPO, 'configs/query2label/query2label_r101_1xb64_coco-448px.py')
 CONFIGS = [MLGCN_COCO, MLGCN_VOC, Q2L_COCO]
-# the same recipes initialised from mmpretrain's ImageNet ResNet-101 instead of torchvision's
-MMPRETRAIN_INIT = {
-    MLGCN_COCO: osp.join(REPO, 'configs/mlgcn/mlgcn-mmpretrain-init_r101_1xb16_coco-448px.py'),
-    MLGCN_VOC: osp.join(REPO, 'configs/mlgcn/mlgcn-mmpretrain-init_r101_1xb16_voc07-448px.py'),
-    Q2L_COCO: osp.join(REPO,
-                       'configs/query2label/query2label-mmpretrain-init_r101_1xb64_coco-448px.py'),
-}
+
+
+def _mmpretrain_init(path):
+    """{algo}_... -> {algo}-mmpretrain-init_..."""
+    folder, name = osp.split(path)
+    algo, rest = name.split('_', 1)
+    return osp.join(folder, f'{algo}-mmpretrain-init_{rest}')
+
+
 PUBLISHED = {
     MLGCN_COCO: ('COCO 2014', 83.0),
     MLGCN_VOC: ('PASCAL VOC 2007', 94.0),
@@ -166,7 +168,7 @@ def test_imagenet_init_is_torchvisions_resnet101(path, tmp_path):
     cfg = Config.fromfile(path)
     init = cfg.model.backbone.init_cfg
     assert (init.type, init.checkpoint, init.prefix) == ('Pretrained', 'torchvision://resnet101',
-                                                          None)
+                                                         None)
     assert get_torchvision_models()['resnet101'].endswith('/resnet101-63fe2227.pth')
 
     torch.manual_seed(0)
@@ -178,8 +180,8 @@ def test_imagenet_init_is_torchvisions_resnet101(path, tmp_path):
                 m.running_var.uniform_(0.5, 2)
     file = str(tmp_path / 'resnet50-torchvision.pth')
     torch.save(reference.state_dict(), file)
-    backbone = MODELS.build(
-        dict(cfg.model.backbone, depth=50, init_cfg=dict(init, checkpoint=file)))
+    init_from_file = dict(init, checkpoint=file)
+    backbone = MODELS.build(dict(cfg.model.backbone, depth=50, init_cfg=init_from_file))
     backbone.init_weights()
     ours = backbone.state_dict()
     theirs = {k: v for k, v in reference.state_dict().items() if not k.startswith('fc.')}
@@ -191,7 +193,7 @@ def test_imagenet_init_is_torchvisions_resnet101(path, tmp_path):
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
 def test_mmpretrain_init_variant_differs_only_in_the_checkpoint(path):
     official = Config.fromfile(path).to_dict()
-    variant = Config.fromfile(MMPRETRAIN_INIT[path]).to_dict()
+    variant = Config.fromfile(_mmpretrain_init(path)).to_dict()
     base = Config.fromfile(osp.join(REPO, 'configs/_base_/models/resnet101_multilabel.py'))
     assert variant['model']['backbone']['init_cfg'] == base.model.backbone.init_cfg.to_dict()
     official['model']['backbone'].pop('init_cfg')

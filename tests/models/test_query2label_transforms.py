@@ -70,8 +70,7 @@ class OfficialRandAugment:
 
     trans_list = [
         'Invert', 'Cutout', 'Sharpness', 'AutoContrast', 'Posterize', 'ShearX', 'TranslateX',
-        'TranslateY', 'ShearY', 'Rotate', 'Equalize', 'Contrast', 'Color', 'Solarize',
-        'Brightness'
+        'TranslateY', 'ShearY', 'Rotate', 'Equalize', 'Contrast', 'Color', 'Solarize', 'Brightness'
     ]
 
     def __init__(self):
@@ -82,13 +81,13 @@ class OfficialRandAugment:
     @staticmethod
     def cutout(pil_img, size):
         pil_img = pil_img.copy()
-        img_height, img_width, num_channels = (*pil_img.size, 3)
+        img_height, img_width, _ = (*pil_img.size, 3)  # (W, H, channels)
         height_loc = np.random.randint(low=0, high=img_height)
         width_loc = np.random.randint(low=0, high=img_width)
         size = int(size)
         upper_coord = (max(0, height_loc - size // 2), max(0, width_loc - size // 2))
-        lower_coord = (min(img_height, height_loc + size // 2),
-                       min(img_width, width_loc + size // 2))
+        lower_coord = (min(img_height, height_loc + size // 2), min(img_width,
+                                                                    width_loc + size // 2))
         pixels = pil_img.load()
         for i in range(upper_coord[0], lower_coord[0]):
             for j in range(upper_coord[1], lower_coord[1]):
@@ -121,35 +120,54 @@ class OfficialRandAugment:
                                    rot).convert(img.mode)
 
         func = {
-            'shearx': lambda img, magnitude: img.transform(
-                img.size, Image.AFFINE, (1, magnitude * random.choice([-1, 1]), 0, 0, 1, 0),
-                Image.BICUBIC, fillcolor=fillcolor),
-            'sheary': lambda img, magnitude: img.transform(
-                img.size, Image.AFFINE, (1, 0, 0, magnitude * random.choice([-1, 1]), 1, 0),
-                Image.BICUBIC, fillcolor=fillcolor),
-            'translatex': lambda img, magnitude: img.transform(
-                img.size, Image.AFFINE,
-                (1, 0, magnitude * img.size[0] * random.choice([-1, 1]), 0, 1, 0),
-                fillcolor=fillcolor),
-            'translatey': lambda img, magnitude: img.transform(
-                img.size, Image.AFFINE,
-                (1, 0, 0, 0, 1, magnitude * img.size[1] * random.choice([-1, 1])),
-                fillcolor=fillcolor),
-            'rotate': lambda img, magnitude: rotate_with_fill(img, magnitude),
-            'color': lambda img, magnitude: ImageEnhance.Color(img).enhance(
-                1 + magnitude * random.choice([-1, 1])),
-            'posterize': lambda img, magnitude: ImageOps.posterize(img, magnitude),
-            'solarize': lambda img, magnitude: ImageOps.solarize(img, magnitude),
-            'contrast': lambda img, magnitude: ImageEnhance.Contrast(img).enhance(
-                1 + magnitude * random.choice([-1, 1])),
-            'sharpness': lambda img, magnitude: ImageEnhance.Sharpness(img).enhance(
-                1 + magnitude * random.choice([-1, 1])),
-            'brightness': lambda img, magnitude: ImageEnhance.Brightness(img).enhance(
-                1 + magnitude * random.choice([-1, 1])),
-            'autocontrast': lambda img, magnitude: ImageOps.autocontrast(img),
-            'equalize': lambda img, magnitude: ImageOps.equalize(img),
-            'invert': lambda img, magnitude: ImageOps.invert(img),
-            'cutout': lambda img, magnitude: self.cutout(img, magnitude),
+            'shearx':
+            lambda img, magnitude: img.transform(img.size,
+                                                 Image.AFFINE, (1, magnitude * random.choice(
+                                                     [-1, 1]), 0, 0, 1, 0),
+                                                 Image.BICUBIC,
+                                                 fillcolor=fillcolor),
+            'sheary':
+            lambda img, magnitude: img.transform(img.size,
+                                                 Image.AFFINE, (1, 0, 0, magnitude * random.choice(
+                                                     [-1, 1]), 1, 0),
+                                                 Image.BICUBIC,
+                                                 fillcolor=fillcolor),
+            'translatex':
+            lambda img, magnitude: img.transform(img.size,
+                                                 Image.AFFINE, (1, 0, magnitude * img.size[0] *
+                                                                random.choice([-1, 1]), 0, 1, 0),
+                                                 fillcolor=fillcolor),
+            'translatey':
+            lambda img, magnitude: img.transform(img.size,
+                                                 Image.AFFINE, (1, 0, 0, 0, 1, magnitude * img.size[
+                                                     1] * random.choice([-1, 1])),
+                                                 fillcolor=fillcolor),
+            'rotate':
+            lambda img, magnitude: rotate_with_fill(img, magnitude),
+            'color':
+            lambda img, magnitude: ImageEnhance.Color(img).enhance(1 + magnitude * random.choice(
+                [-1, 1])),
+            'posterize':
+            lambda img, magnitude: ImageOps.posterize(img, magnitude),
+            'solarize':
+            lambda img, magnitude: ImageOps.solarize(img, magnitude),
+            'contrast':
+            lambda img, magnitude: ImageEnhance.Contrast(img).enhance(1 + magnitude * random.choice(
+                [-1, 1])),
+            'sharpness':
+            lambda img, magnitude: ImageEnhance.Sharpness(img).enhance(1 + magnitude * random.
+                                                                       choice([-1, 1])),
+            'brightness':
+            lambda img, magnitude: ImageEnhance.Brightness(img).enhance(1 + magnitude * random.
+                                                                        choice([-1, 1])),
+            'autocontrast':
+            lambda img, magnitude: ImageOps.autocontrast(img),
+            'equalize':
+            lambda img, magnitude: ImageOps.equalize(img),
+            'invert':
+            lambda img, magnitude: ImageOps.invert(img),
+            'cutout':
+            lambda img, magnitude: self.cutout(img, magnitude),
         }
         ops = [(p1, operation1, magnitude_idx1), (p2, operation2, magnitude_idx2)]
 
@@ -221,7 +239,7 @@ def test_official_length_is_a_3x3_box():
     out = ours(RandomColorCutout(), rgb)
     rows, cols = np.nonzero(out.any(-1))
     assert (rows.max() - rows.min() + 1, cols.max() - cols.min() + 1) in {(3, 3), (2, 3), (3, 2),
-                                                                         (2, 2)}
+                                                                          (2, 2)}
 
 
 @pytest.mark.parametrize('size', [(448, 448), (61, 40)], ids=str)

@@ -84,15 +84,12 @@ def mlgcn_fidelity(path):
     from mmml_plugin.datasets.transforms.multi_scale_crop import multi_scale_crop_candidates
     cfg = Config.fromfile(MLGCN)
     pil = Image.open(path).convert('RGB')  # coco.py:130
-    windows = [
-        win for wins in multi_scale_crop_candidates(*pil.size, (448, 448),
-                                                    (1.0, 0.875, 0.75, 0.66, 0.5), 2)
-        for win in wins
-    ]
+    scales = (1.0, 0.875, 0.75, 0.66, 0.5)  # engine.py:129
+    candidates = multi_scale_crop_candidates(*pil.size, (448, 448), scales, 2)
+    windows = [win for wins in candidates for win in wins]
     train = 0.0
     for prob in (0.0, 1.0):
-        pipeline = build_pipeline(cfg.train_dataloader.dataset.pipeline,
-                                  RandomFlip=dict(prob=prob))
+        pipeline = build_pipeline(cfg.train_dataloader.dataset.pipeline, RandomFlip=dict(prob=prob))
         crop = next(t for t in pipeline if isinstance(t, MultiScaleCrop))
         for w, h, x0, y0 in windows:
             crop._sample = lambda *_, win=(w, h, x0, y0): win
@@ -103,9 +100,7 @@ def mlgcn_fidelity(path):
             train = max(train, max_diff(run_pipeline(pipeline, path), official))
     test = max_diff(run_pipeline(build_pipeline(cfg.test_dataloader.dataset.pipeline), path),
                     pil.resize((448, 448), Image.BILINEAR))  # Warp, util.py:10-16
-    return dict(mlgcn_train_max=train,
-                mlgcn_train_draws=2 * len(windows),
-                mlgcn_test_max=test)
+    return dict(mlgcn_train_max=train, mlgcn_train_draws=2 * len(windows), mlgcn_test_max=test)
 
 
 def official_sl_cutout(img, n_holes=1, length=-1):
@@ -159,7 +154,9 @@ def q2l_fidelity(path, seeds):
         train = max(train, max_diff(ours, official))
     test = max_diff(run_pipeline(build_pipeline(cfg.test_dataloader.dataset.pipeline), path),
                     T.Resize((448, 448))(Image.open(path).convert('RGB')))
-    return dict(q2l_train_max=train, q2l_train_draws=seeds, q2l_test_max=test,
+    return dict(q2l_train_max=train,
+                q2l_train_draws=seeds,
+                q2l_test_max=test,
                 q2l_official_randaugment=source)
 
 
@@ -173,9 +170,8 @@ def main():
     import torchvision.transforms as T
     import torchvision.transforms.functional as TF
     from mmcv.transforms import CenterCrop, Resize
-    from PIL import Image
-
     from mmpretrain.utils import register_all_modules
+    from PIL import Image
 
     import mmml_plugin  # noqa: F401 (registers the transforms)
     from mmml_plugin.datasets.transforms import LoadImageChecked, RandomSquareCropResize

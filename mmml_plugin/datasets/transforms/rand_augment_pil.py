@@ -78,8 +78,7 @@ def apply_operation(img: Image.Image, name: str, magnitude) -> Image.Image:
         return img.transform(img.size, Image.AFFINE, data, fillcolor=FILL)  # nearest
     if name == 'rotate':  # counter-clockwise only, grey corners (randaugment.py:384-388)
         rot = img.convert('RGBA').rotate(magnitude)
-        return Image.composite(rot, Image.new('RGBA', rot.size, (128, ) * 4),
-                               rot).convert(img.mode)
+        return Image.composite(rot, Image.new('RGBA', rot.size, (128, ) * 4), rot).convert(img.mode)
     enhancers = dict(color=ImageEnhance.Color,
                      contrast=ImageEnhance.Contrast,
                      sharpness=ImageEnhance.Sharpness,
