@@ -14,7 +14,8 @@ CHANNELS = {GREY: 1, RGB: 3, PALETTE: 1, GREY_ALPHA: 2, RGBA: 4}
 
 def png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack('>I', len(data)) + kind + data + struct.pack(
-        '>I', zlib.crc32(kind + data) & 0xffffffff)
+        '>I',
+        zlib.crc32(kind + data) & 0xffffffff)
 
 
 def png_bytes(pixels: np.ndarray,
@@ -62,8 +63,9 @@ def png_bomb(width: int, height: int) -> bytes:
     a few hundred bytes (50000 x 50000: 7.5 GB declared).
     """
     rows = zlib.compress(b'\x00' * (2 * (3 * width + 1)), 9)
-    return (PNG_MAGIC + png_chunk(b'IHDR', struct.pack('>IIBBBBB', width, height, 8, RGB, 0, 0, 0))
-            + png_chunk(b'IDAT', rows) + png_chunk(b'IEND', b''))
+    return (PNG_MAGIC +
+            png_chunk(b'IHDR', struct.pack('>IIBBBBB', width, height, 8, RGB, 0, 0, 0)) +
+            png_chunk(b'IDAT', rows) + png_chunk(b'IEND', b''))
 
 
 def jpeg_bomb(jpeg: bytes, width: int, height: int) -> bytes:

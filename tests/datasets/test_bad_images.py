@@ -269,6 +269,7 @@ def test_all_bad_data_error_reaches_the_training_process(image_dir, tmp_path, mo
                     default_scope='mmpretrain',
                     default_hooks=dict(checkpoint=None),
                     log_level='ERROR')
-    with pytest.raises(BadImageError, match=r'4 distinct bad image file\(s\), listed with their '
+    with pytest.raises(BadImageError,
+                       match=r'4 distinct bad image file\(s\), listed with their '
                        r'reasons in \S+\.txt'):
         runner.train()

@@ -123,10 +123,7 @@ def test_beyond_pillows_own_limit(images, decoder_calls, backend):
 def _dataset(images, tmp_path, names, **kwargs):
     ann = write_coco(tmp_path / 'instances.json', [(i + 1, n) for i, n in enumerate(names)],
                      [(i + 1, 1) for i in range(len(names))], [(1, 'a')])
-    return CocoMultiLabelDataset(ann_file=ann,
-                                 data_prefix=str(images),
-                                 pipeline=PIPELINE,
-                                 **kwargs)
+    return CocoMultiLabelDataset(ann_file=ann, data_prefix=str(images), pipeline=PIPELINE, **kwargs)
 
 
 def test_bombs_are_skipped_with_skip_bad_images(images, tmp_path, decoder_calls):
@@ -157,8 +154,8 @@ def test_check_images_reports_bombs_without_decoding(images, tmp_path, decoder_c
 
     del decoder_calls[:]
     tool = load_tool('check_images')
-    ann = write_coco(tmp_path / 'instances.json', [(i + 1, osp.basename(p))
-                                                   for i, p in enumerate(paths)],
+    ann = write_coco(tmp_path / 'instances.json',
+                     [(i + 1, osp.basename(p)) for i, p in enumerate(paths)],
                      [(i + 1, 1) for i in range(len(paths))], [(1, 'a')])
     cfg = tmp_path / 'cfg.py'
     cfg.write_text(f"default_scope = 'mmpretrain'\nval_dataloader = dict(dataset=dict("
@@ -170,7 +167,6 @@ def test_check_images_reports_bombs_without_decoding(images, tmp_path, decoder_c
         assert tool.main([str(cfg), '--out', str(out)] + decode) == 1
         assert len(out.read_text().split()) == 4
         assert tool.main([str(cfg), '--out', str(out), '--max-pixels', '1000'] + decode) == 1
-        assert [osp.basename(p) for p in out.read_text().split()] == [
-            'bomb.png', 'bomb.jpg', 'large.png'
-        ]
+        assert [osp.basename(p)
+                for p in out.read_text().split()] == ['bomb.png', 'bomb.jpg', 'large.png']
     assert decoder_calls == ['cv2.imdecode']  # the good image, by the --decode run within budget

@@ -77,9 +77,19 @@ def _write_cases(folder):
         palette, index = rng.integers(0, 256, (colors, 3), dtype=np.uint8), ints(colors)
         png(f'png_palette{bits}', index, bits, PALETTE, palette[index], palette=palette)
     palette, index = rng.integers(0, 256, (8, 3), dtype=np.uint8), ints(8)
-    png('png_palette_alphas', index, 8, PALETTE, palette[index], palette=palette,
+    png('png_palette_alphas',
+        index,
+        8,
+        PALETTE,
+        palette[index],
+        palette=palette,
         transparency=bytes(rng.integers(0, 256, 8, dtype=np.uint8)))  # one alpha per entry
-    png('png_palette_one_transparent', index, 8, PALETTE, palette[index], palette=palette,
+    png('png_palette_one_transparent',
+        index,
+        8,
+        PALETTE,
+        palette[index],
+        palette=palette,
         transparency=b'\x00')
 
     def pil(name, array, mode, ref, **save):
@@ -112,8 +122,7 @@ def _write_cases(folder):
     for name, array, mode in (('grey.jpg', smooth[..., 0], 'L'), ('rgb.jpg', smooth, 'RGB')):
         Image.fromarray(array, mode).save(folder / name, quality=90)
         cases[name.replace('.', '_')] = (str(folder / name), _official(folder / name))
-    Image.fromarray(cv2.GaussianBlur(cmyk, (5, 5), 2), 'CMYK').save(folder / 'cmyk.jpg',
-                                                                    quality=90)
+    Image.fromarray(cv2.GaussianBlur(cmyk, (5, 5), 2), 'CMYK').save(folder / 'cmyk.jpg', quality=90)
     with Image.open(folder / 'cmyk.jpg') as img:
         assert img.mode == 'CMYK'
         cases['cmyk_jpg'] = (str(folder / 'cmyk.jpg'), _cmyk_to_rgb(np.asarray(img)))
@@ -123,10 +132,10 @@ def _write_cases(folder):
 CASES = [
     'png_grey1', 'png_grey2', 'png_grey4', 'png_grey8', 'png_grey16', 'png_grey8_trns',
     'png_grey_alpha8', 'png_grey_alpha16', 'png_rgb8', 'png_rgb16', 'png_rgba8', 'png_rgba16',
-    'png_palette8', 'png_palette4', 'png_palette_alphas', 'png_palette_one_transparent',
-    'rgb_bmp', 'grey_bmp', 'palette_gif', 'palette8_bmp', 'palette_tif', 'rgb_webp',
-    'rgba_webp', 'grey_tif', 'rgb_tif', 'rgba_tif', 'cmyk_tif', 'grey16_tif', 'rgb16_tif',
-    'rgb_ppm', 'grey_pgm', 'grey_jpg', 'rgb_jpg', 'cmyk_jpg'
+    'png_palette8', 'png_palette4', 'png_palette_alphas', 'png_palette_one_transparent', 'rgb_bmp',
+    'grey_bmp', 'palette_gif', 'palette8_bmp', 'palette_tif', 'rgb_webp', 'rgba_webp', 'grey_tif',
+    'rgb_tif', 'rgba_tif', 'cmyk_tif', 'grey16_tif', 'rgb16_tif', 'rgb_ppm', 'grey_pgm', 'grey_jpg',
+    'rgb_jpg', 'cmyk_jpg'
 ]
 SIXTEEN_BIT_GREY = ('png_grey16', 'grey16_tif')
 
@@ -180,8 +189,8 @@ def _orient(img, orientation):
 @pytest.fixture(scope='module')
 def oriented(tmp_path_factory):
     folder = tmp_path_factory.mktemp('orientation')
-    rgb = cv2.GaussianBlur(np.random.default_rng(1).integers(0, 256, (H, W, 3), np.uint8), (5, 5),
-                           2)
+    rgb = cv2.GaussianBlur(
+        np.random.default_rng(1).integers(0, 256, (H, W, 3), np.uint8), (5, 5), 2)
     files = {}
     for orientation in range(1, 9):
         exif = Image.Exif()
@@ -209,7 +218,7 @@ def test_rgb_channel_order_and_unknown_backend(cases):
     from mmml_plugin.datasets.transforms import load_image_checked
     path, reference = cases['png_rgb8']
     for backend in BACKENDS:
-        assert np.array_equal(load_image_checked(path, channel_order='rgb',
-                                                 imdecode_backend=backend), reference)
+        assert np.array_equal(
+            load_image_checked(path, channel_order='rgb', imdecode_backend=backend), reference)
     with pytest.raises(ValueError, match="imdecode_backend must be one of \\('cv2', 'pillow'\\)"):
         LoadImageChecked(imdecode_backend='turbojpeg')

@@ -93,8 +93,7 @@ def check_image_bytes(path: str, data: bytes, skip_hint: bool = True) -> None:
     if data[:2] == _JPEG_SOI and _JPEG_EOI not in data[-64:]:
         raise _bad(path, f'truncated JPEG (no end-of-image marker; {len(data)} bytes)', skip_hint)
     if data[:8] == _PNG_MAGIC and _PNG_IEND not in data[-64:]:
-        raise _bad(path, f'truncated PNG (no IEND chunk at the end; {len(data)} bytes)',
-                   skip_hint)
+        raise _bad(path, f'truncated PNG (no IEND chunk at the end; {len(data)} bytes)', skip_hint)
 
 
 def read_image_header(path: str,
@@ -129,7 +128,8 @@ def read_image_header(path: str,
             if max_pixels is not None and pixels > max_pixels:
                 raise _over_budget(path, f'{pixels / 1e6:.1f} megapixels', pixels, max_pixels,
                                    skip_hint) from None
-            raise _bad(path, f'{pixels / 1e6:.1f} megapixels, more than Pillow reads ({error})',
+            raise _bad(path,
+                       f'{pixels / 1e6:.1f} megapixels, more than Pillow reads ({error})',
                        skip_hint,
                        fix='Raise PIL.Image.MAX_IMAGE_PIXELS as well as max_pixels if such images '
                        'are expected; ' + _SKIP,
@@ -149,8 +149,7 @@ def read_image_header(path: str,
 
 def _over_budget(path: str, size: str, pixels: int, max_pixels: int,
                  skip_hint: bool) -> BadImageError:
-    return _bad(path,
-                f'{size} is over the pixel budget of {max_pixels / 1e6:g} megapixels '
+    return _bad(path, f'{size} is over the pixel budget of {max_pixels / 1e6:g} megapixels '
                 f'(max_pixels); decoding it would take {3 * pixels / 2**30:.1f} GiB or more, so it '
                 'was not decoded (a decompression bomb, or an image far larger than training '
                 'needs)',
@@ -183,8 +182,7 @@ def _pil_to_rgb(path: str, img: Image.Image, image_format: str, skip_hint: bool)
         return np.repeat(high[..., None], 3, axis=2)
     if img.mode in ('I', 'F'):
         kind = 'integer' if img.mode == 'I' else 'float'
-        raise _bad(path,
-                   f'32-bit {kind} pixels (Pillow mode {img.mode!r}) have no defined 8-bit '
+        raise _bad(path, f'32-bit {kind} pixels (Pillow mode {img.mode!r}) have no defined 8-bit '
                    'decoding',
                    skip_hint,
                    fix='Convert it to an 8-bit (or 16-bit) PNG or JPEG, or remove it from the '
@@ -223,8 +221,9 @@ def decode_image(path: str,
         except cv2.error as error:
             img, reason = None, f'; OpenCV: {str(error).strip().splitlines()[-1]}'
         if img is None:
-            raise _bad(path, f'not a decodable image ({len(data)} bytes, starts with '
-                       f'{data[:8]!r}{reason})', skip_hint)
+            raise _bad(
+                path, f'not a decodable image ({len(data)} bytes, starts with '
+                f'{data[:8]!r}{reason})', skip_hint)
         return cv2.cvtColor(img, cv2.COLOR_BGR2RGB) if channel_order == 'rgb' else img
     try:
         img = header if ignore_orientation else ImageOps.exif_transpose(header)
@@ -232,8 +231,9 @@ def decode_image(path: str,
     except BadImageError:
         raise
     except Exception as error:  # noqa: B902  (Pillow raises OSError, ValueError, SyntaxError...)
-        raise _bad(path, f'not a decodable image ({len(data)} bytes, starts with {data[:8]!r}; '
-                   f'Pillow: {error})', skip_hint) from None
+        raise _bad(
+            path, f'not a decodable image ({len(data)} bytes, starts with {data[:8]!r}; '
+            f'Pillow: {error})', skip_hint) from None
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR) if channel_order == 'bgr' else rgb
 
 
