@@ -52,7 +52,8 @@ def decoder_calls(monkeypatch):
         return imdecode(*args, **kwargs)
 
     def counted_load(self, *args, **kwargs):
-        calls.append('PIL load')
+        if self.tile:  # pixels still to decode (later calls return the loaded image)
+            calls.append('PIL load')
         return load(self, *args, **kwargs)
 
     monkeypatch.setattr(cv2, 'imdecode', counted_imdecode)
@@ -60,16 +61,18 @@ def decoder_calls(monkeypatch):
     return calls
 
 
-def test_bombs_are_tiny_files_declaring_gigapixels(images):
+def test_bombs_are_tiny_files_declaring_gigapixels(images, monkeypatch):
     assert (images / 'bomb.png').stat().st_size < 400
     assert (images / 'bomb.jpg').stat().st_size < 1000
-    with Image.open(images / 'bomb.jpg') as img:
-        assert img.size == (60000, 60000)
+    monkeypatch.setattr(Image, 'MAX_IMAGE_PIXELS', None)  # Pillow refuses to open them otherwise
+    for name, size in (('bomb.png', 50000), ('bomb.jpg', 60000), ('large.png', (20000, 10000))):
+        with Image.open(images / name) as img:
+            assert img.size == (size, size) if isinstance(size, int) else size
 
 
 @pytest.mark.parametrize('backend', BACKENDS)
-@pytest.mark.parametrize('name, size', [('bomb.png', '50000x50000 pixels (2500.0 megapixels)'),
-                                        ('bomb.jpg', '60000x60000 pixels (3600.0 megapixels)')])
+@pytest.mark.parametrize('name, size', [('bomb.png', '2500.0 megapixels'),
+                                        ('bomb.jpg', '3600.0 megapixels')])
 def test_bomb_is_refused_without_decoding(images, decoder_calls, backend, name, size):
     path = str(images / name)
     with pytest.raises(BadImageError) as e:
@@ -128,7 +131,7 @@ def _dataset(images, tmp_path, names, **kwargs):
 
 def test_bombs_are_skipped_with_skip_bad_images(images, tmp_path, decoder_calls):
     names = ['good0.png', 'bomb.png', 'good1.png', 'bomb.jpg']
-    with pytest.raises(BadImageError, match='bomb.png: 50000x50000 pixels'):
+    with pytest.raises(BadImageError, match='bomb.png: 2500.0 megapixels is over'):
         _dataset(images, tmp_path, names)[1]
     lenient = _dataset(images, tmp_path, names, skip_bad_images=True)
     for idx in (1, 3):
