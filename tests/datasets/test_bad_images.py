@@ -256,7 +256,8 @@ def test_all_bad_data_error_reaches_the_training_process(image_dir, tmp_path, mo
     ann = _dataset_file(image_dir, tmp_path, BAD)
     runner = Runner(model=_RecordingModel(),
                     work_dir=str(tmp_path / 'work'),
-                    train_dataloader=dict(batch_size=len(BAD),  # one batch: no worker left busy
+                    # one batch: no worker is left busy drawing bad files at the teardown
+                    train_dataloader=dict(batch_size=len(BAD),
                                           num_workers=2,
                                           sampler=dict(type='DefaultSampler', shuffle=False),
                                           dataset=dict(type='CocoMultiLabelDataset',
