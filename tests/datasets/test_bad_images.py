@@ -254,22 +254,23 @@ def test_all_bad_data_error_reaches_the_training_process(image_dir, tmp_path, mo
     """Raised in a dataloader worker, the error reaches ``runner.train()`` with its message."""
     monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path))  # where the listings go
     ann = _dataset_file(image_dir, tmp_path, BAD)
-    runner = Runner(model=_RecordingModel(),
-                    work_dir=str(tmp_path / 'work'),
-                    # one batch: no worker is left busy drawing bad files at the teardown
-                    train_dataloader=dict(batch_size=len(BAD),
-                                          num_workers=2,
-                                          sampler=dict(type='DefaultSampler', shuffle=False),
-                                          dataset=dict(type='CocoMultiLabelDataset',
-                                                       ann_file=ann,
-                                                       data_prefix=str(image_dir),
-                                                       skip_bad_images=True,
-                                                       pipeline=PIPELINE)),
-                    train_cfg=dict(by_epoch=True, max_epochs=1),
-                    optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
-                    default_scope='mmpretrain',
-                    default_hooks=dict(checkpoint=None),
-                    log_level='ERROR')
+    runner = Runner(
+        model=_RecordingModel(),
+        work_dir=str(tmp_path / 'work'),
+        # one batch: no worker is left busy drawing bad files at the teardown
+        train_dataloader=dict(batch_size=len(BAD),
+                              num_workers=2,
+                              sampler=dict(type='DefaultSampler', shuffle=False),
+                              dataset=dict(type='CocoMultiLabelDataset',
+                                           ann_file=ann,
+                                           data_prefix=str(image_dir),
+                                           skip_bad_images=True,
+                                           pipeline=PIPELINE)),
+        train_cfg=dict(by_epoch=True, max_epochs=1),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
+        default_scope='mmpretrain',
+        default_hooks=dict(checkpoint=None),
+        log_level='ERROR')
     with pytest.raises(BadImageError,
                        match=r'4 distinct bad image file\(s\), listed with their '
                        r'reasons in \S+\.txt'):
