@@ -220,6 +220,7 @@ def test_rgb_channel_order_and_unknown_backend(cases):
     for backend in BACKENDS:
         for order, expected in (('rgb', reference), ('bgr', reference[..., ::-1])):
             img = load_image_checked(path, channel_order=order, imdecode_backend=backend)
-            assert np.array_equal(img, expected) and img.flags.c_contiguous
+            assert np.array_equal(img, expected)
+            assert img.flags.c_contiguous and img.flags.writeable
     with pytest.raises(ValueError, match="imdecode_backend must be one of \\('cv2', 'pillow'\\)"):
         LoadImageChecked(imdecode_backend='turbojpeg')

@@ -188,9 +188,11 @@ def _pil_to_rgb(path: str, img: Image.Image, image_format: str, skip_hint: bool)
                    fix='Convert it to an 8-bit (or 16-bit) PNG or JPEG, or remove it from the '
                    'annotation file; ' + _SKIP,
                    single_fix='Convert it to an 8-bit (or 16-bit) PNG or JPEG.')
+    if img.mode == 'RGB':
+        return np.asarray(img)  # read-only: the caller copies
     with warnings.catch_warnings():  # palette transparency is dropped, as any alpha
         warnings.filterwarnings('ignore', message='Palette images with Transparency')
-        return np.array(img.convert('RGB'))
+        return np.asarray(img.convert('RGB'))
 
 
 def decode_image(path: str,
@@ -234,7 +236,9 @@ def decode_image(path: str,
         raise _bad(
             path, f'not a decodable image ({len(data)} bytes, starts with {data[:8]!r}; '
             f'Pillow: {error})', skip_hint) from None
-    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR) if channel_order == 'bgr' else rgb
+    if channel_order == 'bgr':
+        return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    return rgb if rgb.flags.writeable else rgb.copy()
 
 
 def load_image_checked(path: str,
