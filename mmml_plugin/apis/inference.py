@@ -15,7 +15,6 @@ import copy
 import os.path as osp
 from typing import List, Optional, Sequence, Union
 
-import mmcv
 import numpy as np
 import torch
 from mmengine.config import Config
@@ -24,6 +23,7 @@ from mmengine.runner import load_checkpoint
 from mmpretrain.apis import get_model
 from mmpretrain.registry import TRANSFORMS
 
+from mmml_plugin.datasets.transforms import load_image_checked
 from mmml_plugin.engine.checkpoint_match import check_checkpoint_matches_model
 from mmml_plugin.engine.data_root import reroot_data
 from mmml_plugin.evaluation import predict_labels
@@ -138,10 +138,8 @@ def _read_image(image: ImageType) -> np.ndarray:
         return image
     if not osp.isfile(image):
         raise FileNotFoundError(f'{image}: image not found.')
-    array = mmcv.imread(image)
-    if array is None:
-        raise ValueError(f'{image}: cannot decode this file as an image.')
-    return array
+    # empty, truncated, over-budget or undecodable files: BadImageError (a ValueError) naming it
+    return load_image_checked(image, skip_hint=False)
 
 
 def select_labels(scores: np.ndarray,
