@@ -174,7 +174,7 @@ def _id_column(source: str, section: str, records: list, field: str) -> np.ndarr
     if values and set(map(type, values)) != {int}:
         raise _record_error(source, section, records, field)
     try:
-        return np.array(values, dtype=np.int64)
+        return np.fromiter(values, np.int64, len(values))
     except OverflowError:
         raise _record_error(source, section, records, field) from None
 

@@ -96,6 +96,14 @@ def read_npy_headers(path: str) -> Dict[str, Tuple[tuple, np.dtype]]:
                          'file.') from None
 
 
+def _human(nbytes: int) -> str:
+    """``1536`` -> ``'1.5 KiB'``."""
+    for unit, shift in (('GiB', 30), ('MiB', 20), ('KiB', 10)):
+        if nbytes >= 1 << shift:
+            return f'{nbytes / (1 << shift):.2f} {unit}'
+    return f'{nbytes} bytes'
+
+
 def declared_nbytes(shape: tuple, dtype: np.dtype) -> int:
     """Bytes an array of ``shape`` and ``dtype`` needs (exact Python integers, no overflow)."""
     return math.prod(shape) * dtype.itemsize
@@ -137,11 +145,11 @@ def check_declared_size(path: str,
         name = max(sizes, key=sizes.get)
         shape, dtype = headers[name]
         raise ValueError(
-            f'{path}: its arrays declare {total / 2**30:.2f} GiB (largest: "{name}", shape '
-            f'{shape}, {dtype}) in a file of {osp.getsize(path) / 2**20:.2f} MiB, more than '
-            f'the {budget / 2**30:.2f} GiB allowed for a file of that size (at most '
-            f'{MAX_INFLATION}x its size, and at least {MIN_ARRAY_BUDGET >> 20} MiB); refusing '
-            f'to allocate it: the file is damaged or crafted. {fix}')
+            f'{path}: its arrays declare {_human(total)} (largest: "{name}", shape {shape}, '
+            f'{dtype}) in a file of {_human(osp.getsize(path))}, more than the '
+            f'{_human(budget)} allowed for a file of that size (at most {MAX_INFLATION}x its '
+            f'size, and at least {_human(MIN_ARRAY_BUDGET)}); refusing to allocate it: the file '
+            f'is damaged or crafted. {fix}')
     return headers
 
 
