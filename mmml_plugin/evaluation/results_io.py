@@ -77,9 +77,10 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _is_number_list(value) -> bool:
-    return isinstance(value, list) and all(
-        _is_number(v) or _is_number_list(v) for v in value)
+def _is_number_list(value, depth: int = 3) -> bool:
+    """A list (of lists, ``depth`` levels at most) of numbers."""
+    return depth > 0 and isinstance(value, list) and all(
+        _is_number(v) or _is_number_list(v, depth - 1) for v in value)
 
 
 def check_metric_values(metrics: dict, path: str) -> dict:
@@ -366,7 +367,9 @@ def stored_class_names(path: str) -> Optional[List[str]]:
 def align_by_class_names(values: Sequence[np.ndarray],
                          classes: Sequence[Optional[Sequence[str]]],
                          paths: Sequence[str]) -> Tuple[List[np.ndarray], List[str]]:
-    """Put per-class values of several result files in the class order of the first one.
+    """Put per-class values of several result files in one class order, matched by name.
+
+    The order is that of the first file that names its classes (the first file if none does).
 
     Files that carry class names are aligned by name when they hold the same set of classes
     (in any order) and refused when the sets differ. A file without names can only be compared
@@ -461,7 +464,8 @@ def load_aligned_per_class_ap(paths: Sequence[str],
         named.append(names if names is not None else given)
     aligned, notes = align_by_class_names(aps, named, paths)
     ref = next((names for names in named if names is not None), None)
-    return aligned, list(ref) if ref is not None else load_class_names(None, len(aligned[0])), notes
+    names = list(ref) if ref is not None else load_class_names(None, len(aligned[0]))
+    return aligned, names, notes
 
 
 def find_scalars_file(path: str) -> str:
