@@ -22,6 +22,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from mmml_plugin.utils.label_files.file_io import check_declared_size
+
 from .progress import byte_progress
 
 INDEX_VERSION = 1

@@ -30,6 +30,7 @@ import numpy as np
 
 from mmml_plugin.utils.label_files.class_checks import check_class_order
 from mmml_plugin.utils.label_files.file_io import check_declared_size, reorder_by_names
+
 from .functional import UNDEFINED_AP, average_precision, check_scores_targets
 
 #: Arrays of a prediction dump (``classes`` is optional).
@@ -281,8 +282,9 @@ def load_class_names(path: Optional[str], num_classes: int) -> List[str]:
                                    'pass a text file with one class name per line.')
                 names = [str(n) for n in f['classes']]
         except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
-            raise ValueError(f'{path}: unreadable class names ({e}); pass a label graph / '
-                             'embedding .npz or a text file with one class name per line.') from None
+            raise ValueError(
+                f'{path}: unreadable class names ({e}); pass a label graph / '
+                'embedding .npz or a text file with one class name per line.') from None
     else:
         with open(path) as f:
             names = [line.strip() for line in f if line.strip()]
@@ -364,8 +366,7 @@ def stored_class_names(path: str) -> Optional[List[str]]:
     return None if classes is None else [str(c) for c in classes]
 
 
-def align_by_class_names(values: Sequence[np.ndarray],
-                         classes: Sequence[Optional[Sequence[str]]],
+def align_by_class_names(values: Sequence[np.ndarray], classes: Sequence[Optional[Sequence[str]]],
                          paths: Sequence[str]) -> Tuple[List[np.ndarray], List[str]]:
     """Put per-class values of several result files in one class order, matched by name.
 
@@ -431,10 +432,10 @@ def align_by_class_names(values: Sequence[np.ndarray],
     return aligned, notes
 
 
-def load_aligned_per_class_ap(paths: Sequence[str],
-                              class_file: Optional[str] = None,
-                              mode: str = 'sklearn') -> Tuple[List[np.ndarray], List[str],
-                                                              List[str]]:
+def load_aligned_per_class_ap(
+        paths: Sequence[str],
+        class_file: Optional[str] = None,
+        mode: str = 'sklearn') -> Tuple[List[np.ndarray], List[str], List[str]]:
     """Per-class AP of several result files, aligned by class name (see
     :func:`align_by_class_names`).
 
@@ -458,7 +459,10 @@ def load_aligned_per_class_ap(paths: Sequence[str],
             continue
         given = load_class_names(class_file, len(ap))
         if names is not None and sorted(given) != sorted(names):
-            check_class_order(given, names, class_file, path,
+            check_class_order(given,
+                              names,
+                              class_file,
+                              path,
                               fix=f'{path} carries its own class names: leave --class-names '
                               'out or pass the names of the same classes.')
         named.append(names if names is not None else given)

@@ -59,8 +59,9 @@ def plot_pr_curves(scores: np.ndarray,
     ax = fig.add_subplot()
     for c in indices:
         if not (targets[:, c] == 1).any():
-            raise ValueError(f'{source}: class "{names[c]}" has no positive sample: its precision-recall '
-                             'curve is undefined.')
+            raise ValueError(
+                f'{source}: class "{names[c]}" has no positive sample: its precision-recall '
+                'curve is undefined.')
         precision, recall, _ = precision_recall_curve(scores[:, c], targets[:, c])[0]
         ax.step(np.r_[0.0, recall], np.r_[precision[0], precision], where='pre', label=names[c])
     ax.set_xlim(0, 1.01)

@@ -3,6 +3,7 @@ import io
 import json
 import os
 import os.path as osp
+import tracemalloc
 import zipfile
 
 import numpy as np
@@ -283,14 +284,26 @@ def test_valid_ids_and_sizes_still_read(tmp_path):
 
 
 def test_planted_cache_declaring_gigabytes_is_rebuilt(toy_ann):
-    """An index cache whose arrays declare more than the file could hold (a crafted or damaged
-    .npz) is not loaded: it is rebuilt, with a warning, without allocating it."""
+    """An index cache that matches the annotation file (key and fingerprint) but whose labels
+    declare 4 GiB (a crafted or damaged .npz) is not loaded: it is rebuilt, with a warning,
+    without numpy allocating the 4 GiB."""
     load_coco_label_index(toy_ann)
-    header = io.BytesIO()  # labels declared as 2**30 float32 (4 GiB), 1 MiB of zeros stored
-    np.lib.format.write_array_header_1_0(header, dict(descr='<f4', fortran_order=False,
-                                                      shape=(1 << 30, )))
-    with zipfile.ZipFile(cache_path_for(toy_ann), 'w', zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr('labels.npy', header.getvalue() + bytes(1 << 20))
-    with pytest.warns(UserWarning, match='unreadable index cache.*declare 4.00 GiB'):
-        index, from_cache = load_coco_label_index(toy_ann)
+    cache = cache_path_for(toy_ann)
+    with zipfile.ZipFile(cache) as archive:
+        members = {n: archive.read(n) for n in archive.namelist() if n != 'labels.npy'}
+    header = io.BytesIO()  # labels declared as 2**30 int32 (4 GiB), 1 MiB of zeros stored
+    np.lib.format.write_array_header_1_0(header,
+                                         dict(descr='<i4', fortran_order=False, shape=(1 << 30, )))
+    members['labels.npy'] = header.getvalue() + bytes(1 << 20)
+    with zipfile.ZipFile(cache, 'w', zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    tracemalloc.start()
+    try:
+        with pytest.warns(UserWarning, match='unreadable index cache.*declare 4.00 GiB'):
+            index, from_cache = load_coco_label_index(toy_ann)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
     assert not from_cache and index.label_lists()[0] == [0, 2]
+    assert peak < 64 << 20

@@ -20,8 +20,7 @@ import yaml
 from mmml_plugin.apis.model_zoo import benchmark_table
 from mmml_plugin.evaluation.results_io import (dump_class_names, load_aligned_per_class_ap,
                                                load_class_names, load_per_class_ap,
-                                               load_predictions, load_run_metrics,
-                                               save_predictions)
+                                               load_predictions, load_run_metrics, save_predictions)
 from mmml_plugin.utils.label_files import load_npy, read_label_file
 from mmml_plugin.visualization import plot_pr_curves
 
@@ -102,10 +101,13 @@ def test_a_file_without_names_is_compared_by_position_only_with_the_same_count(
     nameless = save_predictions(str(tmp_path / 'nameless.npz'), scores, targets)
     (ap_a, ap_b), names, notes = load_aligned_per_class_ap([reordered, nameless])
     assert names == [CLASSES[i] for i in PERM]
-    assert notes == [f'{nameless} stores no class names: compared by position, assuming the '
-                     f'class order of {reordered}.']
+    assert notes == [
+        f'{nameless} stores no class names: compared by position, assuming the '
+        f'class order of {reordered}.'
+    ]
     fewer = save_predictions(str(tmp_path / 'fewer.npz'), scores[:, :4], targets[:, :4])
-    with pytest.raises(ValueError, match='fewer.npz has 4 classes and .*orig.npz has 5.*'
+    with pytest.raises(ValueError,
+                       match='fewer.npz has 4 classes and .*orig.npz has 5.*'
                        'fewer.npz stores no class names'):
         load_aligned_per_class_ap([orig, fewer])
     # A class-wise --out JSON stores no names either; --class-names supplies them, and the JSON
@@ -137,8 +139,8 @@ def test_a_class_file_contradicting_the_dump_is_refused(two_orders, tmp_path):
 def _npy_bomb_header(shape=(1 << 30, ), descr='<f4'):
     """A .npy header declaring ``shape`` (default 2**30 float32: 4 GiB)."""
     header = io.BytesIO()
-    np.lib.format.write_array_header_1_0(header,
-                                         dict(descr=descr, fortran_order=False, shape=shape))
+    np.lib.format.write_array_header_1_0(header, dict(descr=descr, fortran_order=False,
+                                                      shape=shape))
     return header.getvalue()
 
 
@@ -185,7 +187,8 @@ def test_dump_arrays_of_disagreeing_shapes_are_refused_from_the_headers(preds, t
     scores, targets = preds
     path = str(tmp_path / 'cut.npz')
     np.savez(path, scores=scores, targets=targets[:30], classes=np.array(CLASSES))
-    with pytest.raises(ValueError, match=r'cut.npz: "targets" has shape \(30, 5\) but "scores" '
+    with pytest.raises(ValueError,
+                       match=r'cut.npz: "targets" has shape \(30, 5\) but "scores" '
                        r'has shape \(40, 5\)'):
         load_predictions(path)
 
@@ -209,8 +212,10 @@ def zoo(tmp_path):
     (tmp_path / 'metafile.yml').write_text(
         yaml.safe_dump({
             'Models': [{
-                'Name': 'published',
-                'Config': 'configs/x/published.py',
+                'Name':
+                'published',
+                'Config':
+                'configs/x/published.py',
                 'Results': [{
                     'Task': 'Multi-Label Classification',
                     'Dataset': 'demo',
@@ -241,7 +246,8 @@ def test_benchmark_table_refuses_odd_json_naming_file_and_field(tmp_path, zoo, r
         'multi-label/mAP': '61.5',
         'multi-label/CF1': 55.0
     })
-    with pytest.raises(ValueError, match=r'string.json: metric "multi-label/mAP" is "61.5" \(str\)'):
+    with pytest.raises(ValueError,
+                       match=r'string.json: metric "multi-label/mAP" is "61.5" \(str\)'):
         benchmark_table([as_string], zoo)
     with pytest.raises(ValueError, match='string.json: metric "multi-label/mAP"'):
         _tool(repo_root, 'benchmark_table.py', as_string, '--model-index', zoo)
@@ -249,7 +255,8 @@ def test_benchmark_table_refuses_odd_json_naming_file_and_field(tmp_path, zoo, r
     with pytest.raises(ValueError, match=r'bool.json: metric "multi-label/mAP" is true \(bool\)'):
         benchmark_table([as_bool], zoo)
     # A list where a published figure needs a number: TypeError from float() before.
-    as_list = _results(tmp_path, 'list.json', {'multi-label/mAP': [1.0, 2.0]},
+    as_list = _results(tmp_path,
+                       'list.json', {'multi-label/mAP': [1.0, 2.0]},
                        config='configs/x/published.py')
     with pytest.raises(ValueError, match=r'list.json: metric "multi-label/mAP" is \[1.0, 2.0\]'):
         benchmark_table([as_list], zoo)
@@ -266,7 +273,6 @@ def test_benchmark_table_refuses_odd_json_naming_file_and_field(tmp_path, zoo, r
 def test_scalar_log_with_a_string_metric_is_refused(tmp_path):
     vis = tmp_path / 'run' / 'vis_data'
     vis.mkdir(parents=True)
-    (vis / 'scalars.json').write_text(
-        json.dumps({'multi-label/mAP': 'n/a', 'step': 1}) + '\n')
+    (vis / 'scalars.json').write_text(json.dumps({'multi-label/mAP': 'n/a', 'step': 1}) + '\n')
     with pytest.raises(ValueError, match=r'scalars.json: metric "multi-label/mAP" is "n/a"'):
         load_run_metrics(str(tmp_path / 'run'))

@@ -11,10 +11,10 @@ File formats (written by :func:`save_label_embeddings` / :func:`save_label_graph
 
 Nothing is allocated before the arrays' headers are read and their declared size is checked
 against a budget relative to the file's size (:func:`check_declared_size`): a small crafted
-``.npz`` cannot make numpy allocate gigabytes. Nothing here unpickles: ``.npy``/``.npz`` are read with ``allow_pickle=False`` by
-:func:`load_npy` / :func:`read_label_file`; ``.pkl`` files of the official repositories are read
-by :mod:`.importers` through the restricted loader. Every problem is reported with the file name
-and how to fix it, before any training step.
+``.npz`` cannot make numpy allocate gigabytes. Nothing here unpickles: ``.npy``/``.npz`` are
+read with ``allow_pickle=False`` by :func:`load_npy` / :func:`read_label_file`; ``.pkl`` files
+of the official repositories are read by :mod:`.importers` through the restricted loader. Every
+problem is reported with the file name and how to fix it, before any training step.
 """
 import math
 import os
@@ -33,7 +33,6 @@ _KINDS = {
     'embeddings': ('embeddings', 'class embeddings', EMBEDDINGS_TOOL),
     'graph': ('adj', 'label graph', GRAPH_TOOL),
 }
-
 
 #: An array file may declare (in its ``.npy`` headers) at most this many bytes, or
 #: ``MAX_INFLATION`` times its own size when that is more: ``np.savez`` files declare about their
@@ -109,10 +108,10 @@ def declared_nbytes(shape: tuple, dtype: np.dtype) -> int:
     return math.prod(shape) * dtype.itemsize
 
 
-def check_declared_size(path: str,
-                        budget: Optional[int] = None,
-                        fix: str = 'Rebuild or re-download it.'
-                        ) -> Optional[Dict[str, Tuple[tuple, np.dtype]]]:
+def check_declared_size(
+        path: str,
+        budget: Optional[int] = None,
+        fix: str = 'Rebuild or re-download it.') -> Optional[Dict[str, Tuple[tuple, np.dtype]]]:
     """Refuse a numpy file whose arrays declare more bytes than ``budget`` (before loading it).
 
     ``np.load`` allocates what each header declares before reading the data, so a 4 MB
@@ -204,12 +203,7 @@ def read_label_file(path: str, kind: str) -> Tuple[np.ndarray, Optional[List[str
     if not path.endswith('.npz'):
         raise ValueError(f'{path}: unsupported file type; expected .npz or .npy. Build it '
                          f'with `python {tool}`.')
-    headers = check_declared_size(path, fix=f'Rebuild it with `python {tool}`.') or {}
-    if key in headers and 'classes' in headers:  # the class count, before loading the array
-        (shape, _), (names_shape, _) = headers[key], headers['classes']
-        if len(shape) >= 1 and len(names_shape) == 1 and shape[0] != names_shape[0]:
-            raise ValueError(f'{path}: {names_shape[0]} class names for {shape[0]} rows; '
-                             f'rebuild it with `python {tool}`.')
+    check_declared_size(path, fix=f'Rebuild it with `python {tool}`.')
     try:
         with np.load(path, allow_pickle=False) as f:
             if key not in f.files:
