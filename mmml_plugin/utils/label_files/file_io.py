@@ -57,7 +57,7 @@ def _read_npy_header(fp) -> Tuple[tuple, np.dtype]:
     version = np.lib.format.read_magic(fp)
     if version == (1, 0):
         shape, _, dtype = np.lib.format.read_array_header_1_0(fp)
-    elif version == (2, 0):
+    elif version in ((2, 0), (3, 0)):  # 3.0 only differs in the header's text encoding
         shape, _, dtype = np.lib.format.read_array_header_2_0(fp)
     else:
         raise ValueError(f'unsupported .npy format version {version}')
