@@ -3,12 +3,15 @@
     python tools/analysis/compare_runs.py SSGRL.npz BASELINE.npz --names SSGRL baseline \
         --out compare.png
 
-Each run is a ``tools/test.py --dump`` .npz (scored here) or a class-wise ``--out`` JSON. Class
-names come from ``--class-names`` or else the first run's dump.
+Each run is a ``tools/test.py --dump`` .npz (scored here) or a class-wise ``--out`` JSON. Dumps
+carry their class names: two dumps holding the same classes in different orders are aligned by
+name (the tool says so), different class sets are refused. ``--class-names`` names the runs that
+store none (JSON files); a run without names is compared by position and must have as many
+classes.
 """
 import argparse
 
-from mmml_plugin.evaluation.results_io import dump_class_names, load_per_class_ap
+from mmml_plugin.evaluation.results_io import load_aligned_per_class_ap
 from mmml_plugin.visualization import plot_run_comparison
 
 
@@ -19,17 +22,18 @@ def main():
     parser.add_argument('run_b', help='second run, same classes')
     parser.add_argument('--names', nargs=2, default=('A', 'B'), help='names of the two runs')
     parser.add_argument('--class-names',
-                        help='label graph/embedding .npz or a text file (default: the dump\'s '
-                        'own class names)')
+                        help='label graph/embedding .npz or a text file naming the classes of '
+                        'runs that store none (default: the dumps\' own class names)')
     parser.add_argument('--mode',
                         default='sklearn',
                         choices=('sklearn', 'voc', 'voc11'),
                         help='AP mode when scoring a dump')
     parser.add_argument('--out', default='compare_runs.png', help='PNG to write')
     args = parser.parse_args()
-    ap_a = load_per_class_ap(args.run_a, args.mode)
-    ap_b = load_per_class_ap(args.run_b, args.mode)
-    names = dump_class_names(args.run_a, args.class_names, len(ap_a))
+    (ap_a, ap_b), names, notes = load_aligned_per_class_ap([args.run_a, args.run_b],
+                                                           args.class_names, args.mode)
+    for note in notes:
+        print(note)
     print(f'written {plot_run_comparison(ap_a, ap_b, names, args.out, names=tuple(args.names))}')
 
 

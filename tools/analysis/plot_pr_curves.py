@@ -22,7 +22,8 @@ def main():
     names = dump_class_names(args.predictions, args.class_names, scores.shape[1])
     classes = None if args.classes is None else \
         [int(c) if c.isdigit() else c for c in args.classes]
-    print(f'written {plot_pr_curves(scores, targets, names, args.out, classes=classes)}')
+    out = plot_pr_curves(scores, targets, names, args.out, classes=classes, source=args.predictions)
+    print(f'written {out}')
 
 
 if __name__ == '__main__':
