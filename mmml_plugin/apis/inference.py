@@ -47,6 +47,8 @@ __all__ = [
 ]
 
 ImageType = Union[str, np.ndarray]
+# the files of a folder input that are read as images
+IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
 # mmpretrain's inference_model picks its inferencer from the task of the model's metainfo
 # (mmpretrain 1.2.0, mmpretrain/apis/model.py L373-399); 'Image Classification' maps to
 # ImageClassificationInferencer, whose DataSamples carry the multi-label prediction.
@@ -404,6 +406,21 @@ class MultiLabelInferencer(BaseInferencer):
                                 return_datasamples=return_datasamples,
                                 batch_size=batch_size,
                                 **kwargs)
+
+    def _inputs_to_list(self, inputs) -> list:
+        """A folder: its image files (by suffix, :data:`IMAGE_SUFFIXES`), sorted by name; a
+        single path or array: a list of one; a list: itself."""
+        if isinstance(inputs, os.PathLike):
+            inputs = str(inputs)
+        if isinstance(inputs, str) and osp.isdir(inputs):
+            files = sorted(f for f in os.listdir(inputs)
+                           if f.lower().endswith(IMAGE_SUFFIXES)
+                           and osp.isfile(osp.join(inputs, f)))
+            if not files:
+                raise FileNotFoundError(f'{inputs}: no image file ({", ".join(IMAGE_SUFFIXES)}) '
+                                        'in this folder.')
+            return [osp.join(inputs, f) for f in files]
+        return list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
 
     def preprocess(self, inputs: list, batch_size: int = 1):
         samples = (self.pipeline(_pipeline_input(image, i, self._loader_args))

@@ -20,6 +20,7 @@ from PIL import Image
 
 from mmml_plugin.apis import MultiLabelInferencer, inference_multilabel, init_model
 from mmml_plugin.apis.inference import has_attention, select_labels
+from mmml_plugin.engine.safe_checkpoint_loader import load_from_local_weights_only
 from mmml_plugin.evaluation.results_io import load_prediction_arrays
 from mmml_plugin.utils.label_files import ClassOrderError
 
@@ -202,7 +203,7 @@ def test_bad_inputs(demo_run, inferencer, tmp_path):
 @pytest.fixture(scope='module')
 def reversed_checkpoint(demo_run, tmp_path_factory):
     """The demo checkpoint claiming it was trained with the classes in reverse order."""
-    checkpoint = torch.load(demo_run['checkpoint'], map_location='cpu', weights_only=False)
+    checkpoint = load_from_local_weights_only(demo_run['checkpoint'], map_location='cpu')
     meta = checkpoint['meta']['dataset_meta']
     meta['classes'] = list(meta['classes'])[::-1]
     path = str(tmp_path_factory.mktemp('reversed') / 'reversed.pth')
