@@ -234,6 +234,13 @@ def _pipeline_input(image: ImageType, index: int, loader_args: dict) -> dict:
                 ori_shape=img.shape[:2])
 
 
+def _scores(sample: DataSample) -> np.ndarray:
+    """(C,) probabilities in the head's precision (float64 for the plugin's per-class heads,
+    whose float32 sigmoid would tie high scores), half precision widened to float32."""
+    scores = sample.pred_score.detach().cpu()
+    return (scores if scores.dtype in (torch.float32, torch.float64) else scores.float()).numpy()
+
+
 @torch.no_grad()
 def _predict(model: torch.nn.Module, data: dict, thr: ThrType,
              topk: Optional[int]) -> List[DataSample]:
@@ -245,7 +252,7 @@ def _predict(model: torch.nn.Module, data: dict, thr: ThrType,
     preds = model(**batch, mode='predict')
     attention = extract_attention(model, batch['inputs']) if has_attention(model) else None
     for i, sample in enumerate(preds):
-        scores = sample.pred_score.float().cpu().numpy()
+        scores = _scores(sample)
         if not np.isfinite(scores).all():
             name = sample.get('img_path') or f'input {sample.get("sample_idx", i)}'
             raise ValueError(
@@ -261,7 +268,7 @@ def _predict(model: torch.nn.Module, data: dict, thr: ThrType,
 
 
 def _to_result(sample: DataSample, classes: Sequence[str]) -> dict:
-    scores = sample.pred_score.float().cpu().numpy()
+    scores = _scores(sample)
     labels = sample.pred_label.cpu().numpy().astype(np.int64)
     attention = sample.get('attention')
     return dict(labels=labels,

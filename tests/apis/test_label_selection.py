@@ -48,6 +48,8 @@ def test_per_class_thresholds():
     assert mask.sum(axis=1).tolist() == [1, 1, 1, 1]
     assert select_labels(SCORES[0], thr).tolist() == [2]  # 0.9 < 0.95, 0.6 < 0.65
     assert select_labels(SCORES[3], thr).tolist() == [1, 2]  # best first
+    # a class below its own threshold takes none of the k places, however high it scores
+    assert select_labels(SCORES[0], thr, topk=1).tolist() == [2]
 
 
 @pytest.mark.parametrize('thr,topk,match', [

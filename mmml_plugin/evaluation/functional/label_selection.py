@@ -103,8 +103,12 @@ def label_mask(scores: np.ndarray, thr: ThrType = None, topk: Optional[int] = No
         # the threshold in the scores' dtype, as the metric compares (predict_labels)
         mask = rows >= np.asarray(thr).astype(rows.dtype)
         if topk is not None:
+            # the k best among the labels that pass (with one scalar thr, the same as the k
+            # best overall that pass, the metric's top-k; with per-class thresholds a label
+            # below its own threshold must not take one of the k places)
             crowded = np.flatnonzero(mask.sum(axis=1) > topk)
-            mask[crowded] &= topk_mask(rows[crowded], topk)
+            passing = np.where(mask[crowded], rows[crowded].astype(np.float64), -np.inf)
+            mask[crowded] &= topk_mask(passing, topk)
     return mask.reshape(scores.shape)
 
 
