@@ -33,8 +33,7 @@ from mmpretrain.structures import DataSample
 from mmml_plugin.datasets.transforms.loading import load_image_checked
 from mmml_plugin.engine.checkpoint_match import check_checkpoint_matches_model
 from mmml_plugin.engine.data_root import reroot_data
-from mmml_plugin.evaluation.functional.label_selection import (ThrType, resolve_rule,
-                                                               select_labels)
+from mmml_plugin.evaluation.functional.label_selection import ThrType, resolve_rule, select_labels
 from mmml_plugin.models import extract_attention, find_decoupling_module
 from mmml_plugin.utils.label_files import check_class_order
 from mmml_plugin.visualization import save_attention_grid
@@ -67,9 +66,10 @@ def config_classes(cfg: Config) -> Optional[List[str]]:
         classes come from the annotation file).
     """
     dataset = cfg.get('test_dataloader', {}).get('dataset', {})
-    for source in (dataset.get('classes'), (dataset.get('metainfo') or {}).get('classes'),
-                   (cfg.get('model', {}).get('head') or {}).get('classes'),
-                   (cfg.get('model', {}).get('neck') or {}).get('classes')):
+    model = cfg.get('model', {})
+    sources = [dataset.get('classes'), (dataset.get('metainfo') or {}).get('classes')]
+    sources += [(model.get(part) or {}).get('classes') for part in ('head', 'neck')]
+    for source in sources:
         if source is not None and not isinstance(source, str):
             return [str(c) for c in source]
     return None
@@ -154,8 +154,9 @@ def init_model(config: Union[str, Config],
             cfg.merge_from_dict(cfg_options)
             reroot_data(cfg, original)
     expected = list(classes) if classes is not None else config_classes(cfg)
-    expected_source = 'the classes= argument' if classes is not None else (cfg.filename
-                                                                          or 'the config')
+    expected_source = cfg.filename or 'the config'
+    if classes is not None:
+        expected_source = 'the classes= argument'
     model = get_model(cfg, pretrained=False, device=device)
     names = expected
     if checkpoint is not None:
@@ -420,9 +421,9 @@ class MultiLabelInferencer(BaseInferencer):
         if isinstance(inputs, os.PathLike):
             inputs = str(inputs)
         if isinstance(inputs, str) and osp.isdir(inputs):
-            files = sorted(f for f in os.listdir(inputs)
-                           if f.lower().endswith(IMAGE_SUFFIXES)
-                           and osp.isfile(osp.join(inputs, f)))
+            files = sorted(
+                f for f in os.listdir(inputs)
+                if f.lower().endswith(IMAGE_SUFFIXES) and osp.isfile(osp.join(inputs, f)))
             if not files:
                 raise FileNotFoundError(f'{inputs}: no image file ({", ".join(IMAGE_SUFFIXES)}) '
                                         'in this folder.')

@@ -246,8 +246,8 @@ def test_image_demo_tool(demo_run, inferencer, dumped, repo_root, tmp_path):
         inferencer(image, topk=3)[0]['class_names']
 
 
-def test_image_demo_on_a_folder_with_per_class_thresholds(demo_run, inferencer, dumped,
-                                                          repo_root, tmp_path):
+def test_image_demo_on_a_folder_with_per_class_thresholds(demo_run, inferencer, dumped, repo_root,
+                                                          tmp_path):
     folder = tmp_path / 'images'
     folder.mkdir()
     for sample in dumped[:2]:

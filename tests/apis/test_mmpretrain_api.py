@@ -83,8 +83,7 @@ def test_image_classification_inferencer_on_paths_and_arrays(tiny, images, demo_
     model = get_model(cfg, pretrained=checkpoint)
     assert model._dataset_meta['classes'] == list(demo_data['classes'])
     inferencer = ImageClassificationInferencer(model, device='cpu')
-    from_path, from_array = inferencer([images[0], mmcv.imread(images[0])],
-                                       return_datasamples=True)
+    from_path, from_array = inferencer([images[0], mmcv.imread(images[0])], return_datasamples=True)
     for sample in (from_path, from_array):
         _check_prediction(sample, len(demo_data['classes']))
     np.testing.assert_allclose(from_path.pred_score, from_array.pred_score, rtol=1e-6)

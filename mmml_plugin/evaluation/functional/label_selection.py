@@ -42,12 +42,12 @@ from .inputs import check_thr, check_topk
 
 DEFAULT_THR = 0.5
 ThrType = Union[None, float, Sequence[float], np.ndarray]
+RuleType = Tuple[Union[None, float, np.ndarray], Optional[int]]
 
 
 def resolve_rule(thr: ThrType = None,
                  topk: Optional[int] = None,
-                 num_classes: Optional[int] = None) -> Tuple[Union[None, float, np.ndarray],
-                                                             Optional[int]]:
+                 num_classes: Optional[int] = None) -> RuleType:
     """Check ``thr``/``topk`` and apply the default (``thr=0.5`` when neither is given).
 
     Args:
@@ -112,7 +112,9 @@ def label_mask(scores: np.ndarray, thr: ThrType = None, topk: Optional[int] = No
     return mask.reshape(scores.shape)
 
 
-def select_labels(scores: np.ndarray, thr: ThrType = None, topk: Optional[int] = None) -> np.ndarray:
+def select_labels(scores: np.ndarray,
+                  thr: ThrType = None,
+                  topk: Optional[int] = None) -> np.ndarray:
     """Indices of one sample's predicted labels, highest score first.
 
     Args:
