@@ -313,8 +313,9 @@ def inference_multilabel(model: torch.nn.Module,
 class MultiLabelInferencer(BaseInferencer):
     """Config + checkpoint -> multi-label predictor, an mmengine ``BaseInferencer``.
 
-    Call it with a path, an (H, W, 3) uint8 BGR array, a list of them or a folder (every file
-    in it); it returns one dict per image (see :func:`inference_multilabel` for the keys).
+    Call it with a path, an (H, W, 3) uint8 BGR array, a list of them or a folder (its image
+    files, by name); it returns one dict per image (see :func:`inference_multilabel` for the
+    keys).
 
     Args:
         config (str | Config): the model's config.
@@ -387,7 +388,7 @@ class MultiLabelInferencer(BaseInferencer):
 
         Args:
             inputs (str | np.ndarray | list): an image path, an (H, W, 3) uint8 BGR array, a
-                folder (its files) or a list of paths and arrays.
+                folder (its image files, by name) or a list of paths and arrays.
             return_datasamples (bool): return mmpretrain ``DataSample`` s (``pred_score``
                 (C,), ``pred_label`` the selected labels best first, ``attention``,
                 ``input_image``) instead of dicts. Defaults to False.
