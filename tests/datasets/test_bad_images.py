@@ -199,7 +199,11 @@ def test_single_image_loader_names_the_file(image_dir, tmp_path):
     """The inference API (``tools/image_demo.py``) reads its image with the loader's checks: a
     0-byte or truncated file is a ``BadImageError`` naming it (not OpenCV's "!buf.empty()" or a
     grey-filled picture), without the advice meant for datasets."""
-    from mmml_plugin.apis.inference import _read_image
+    from mmml_plugin.apis.inference import _pipeline_input
+
+    def _read_image(path):
+        return _pipeline_input(path, 0, {})['img']
+
     data = (image_dir / 'gray.png').read_bytes()
     (tmp_path / 'cut.png').write_bytes(data[:len(data) // 2])
     cases = [(image_dir / 'empty.jpg', 'empty file (0 bytes)'),

@@ -293,8 +293,9 @@ def load_image_checked(path: str,
 class LoadImageChecked(BaseTransform):
     """Like mmcv's ``LoadImageFromFile`` (color, BGR uint8) but refuses bad files.
 
-    Required keys: ``img_path``. Added keys: ``img`` (H, W, 3) uint8, ``img_shape``,
-    ``ori_shape``.
+    Required keys: ``img_path``, or ``img`` alone: an image already in memory, (H, W, 3) uint8
+    BGR as ``mmcv.imread`` gives (what mmpretrain's ``ImageClassificationInferencer`` passes),
+    which is kept as it is. Added keys: ``img`` (H, W, 3) uint8, ``img_shape``, ``ori_shape``.
 
     Args:
         to_float32 (bool): convert the image to float32.
@@ -327,11 +328,14 @@ class LoadImageChecked(BaseTransform):
         self.max_pixels = max_pixels
 
     def transform(self, results: dict) -> dict:
-        img = load_image_checked(results['img_path'],
-                                 self.backend_args,
-                                 imdecode_backend=self.imdecode_backend,
-                                 ignore_orientation=self.ignore_orientation,
-                                 max_pixels=self.max_pixels)
+        if results.get('img_path') is None and isinstance(results.get('img'), np.ndarray):
+            img = results['img']  # in memory (an inferencer's array input): nothing to read
+        else:
+            img = load_image_checked(results['img_path'],
+                                     self.backend_args,
+                                     imdecode_backend=self.imdecode_backend,
+                                     ignore_orientation=self.ignore_orientation,
+                                     max_pixels=self.max_pixels)
         if self.to_float32:
             img = img.astype(np.float32)
         results['img'] = img
