@@ -135,7 +135,7 @@ def test_tools_refuse_a_crafted_dump(tmp_path, repo_root):
         pickle.dump(_Payload(marker), f)
     for tool, args in (('plot_per_class_ap.py', [str(path)]), ('plot_pr_curves.py', [str(path)]),
                        ('compare_runs.py', [str(path), str(path)])):
-        script = str(repo_root / 'tools' / 'analysis' / tool)
+        script = str(repo_root / 'tools' / 'analysis_tools' / tool)
         argv, sys.argv = sys.argv, [script, *args, '--out', str(tmp_path / 'x.png')]
         try:
             with pytest.raises(ValueError, match='refusing to read a pickle'):

@@ -1,7 +1,7 @@
 """``DumpMultiLabelResults``: every test image's class scores and targets to a ``.npz`` file.
 
 The dump holds plain arrays only (no pickle), so reading it can never run code: it is what
-``tools/test.py --dump preds.npz`` writes and ``tools/analysis/*`` read
+``tools/test.py --dump preds.npz`` writes and ``tools/analysis_tools/*`` read
 (:func:`mmml_plugin.evaluation.results_io.load_predictions`).
 """
 from typing import List, Optional, Sequence

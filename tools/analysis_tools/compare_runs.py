@@ -1,6 +1,6 @@
 """Per-class AP of two runs side by side: where each one wins.
 
-    python tools/analysis/compare_runs.py SSGRL.npz BASELINE.npz --names SSGRL baseline \
+    python tools/analysis_tools/compare_runs.py SSGRL.npz BASELINE.npz --names SSGRL baseline \
         --out compare.png
 
 Each run is a ``tools/test.py --dump`` .npz (scored here) or a class-wise ``--out`` JSON. Class

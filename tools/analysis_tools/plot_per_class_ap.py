@@ -1,6 +1,6 @@
 """Bar chart of per-class AP from a test run.
 
-    python tools/analysis/plot_per_class_ap.py RESULTS [--class-names GRAPH.npz] --out ap.png
+    python tools/analysis_tools/plot_per_class_ap.py RESULTS [--class-names GRAPH.npz] --out ap.png
 
 RESULTS is the ``--dump`` .npz of ``tools/test.py`` (scored here; it carries the class names) or
 its ``--out`` JSON when the metric ran with ``classwise=True``.

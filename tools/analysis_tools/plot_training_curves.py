@@ -1,6 +1,6 @@
 """Training curves (loss, mAP, ...) from an mmengine work dir.
 
-    python tools/analysis/plot_training_curves.py WORK_DIR [--keys loss multi-label/mAP] \
+    python tools/analysis_tools/plot_training_curves.py WORK_DIR [--keys loss multi-label/mAP] \
         --out curves.png
 """
 import argparse

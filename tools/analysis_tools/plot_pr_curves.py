@@ -1,6 +1,6 @@
 """Precision-recall curves of chosen classes from a prediction dump.
 
-    python tools/analysis/plot_pr_curves.py PREDS.npz --classes person dog --out pr.png
+    python tools/analysis_tools/plot_pr_curves.py PREDS.npz --classes person dog --out pr.png
 """
 import argparse
 

@@ -1,6 +1,6 @@
 """The label co-occurrence graph as a heat map with class names.
 
-    python tools/analysis/plot_label_graph.py GRAPH.npz --out label_graph.png
+    python tools/analysis_tools/plot_label_graph.py GRAPH.npz --out label_graph.png
 """
 import argparse
 
