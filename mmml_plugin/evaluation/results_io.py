@@ -1,9 +1,9 @@
 """Reading and writing what a test or training run leaves behind; nothing here runs code.
 
-* ``tools/test.py CONFIG CKPT --out metrics.json``: ``{"metrics": {...}, "config": ...,
+* ``tools/test.py CONFIG CKPT --out metrics.json --out-item metrics``: ``{"metrics": {...}, "config": ...,
   "checkpoint": ...}`` (:func:`mmml_plugin.apis.train_test.write_results_json`), read by
   :func:`load_test_metrics`.
-* ``tools/test.py CONFIG CKPT --dump preds.npz``: every test image's class scores and targets
+* ``tools/test.py CONFIG CKPT --out preds.npz``: every test image's class scores and targets
   (:class:`~mmml_plugin.evaluation.DumpMultiLabelResults`), written by :func:`save_predictions`
   and read by :func:`load_predictions`. It is a plain ``.npz`` read with ``allow_pickle=False``:
   a pickle (``.pkl``, or a pickle under another name) is refused, never unpickled.
@@ -38,7 +38,7 @@ def short_metric_name(key: str) -> str:
 
 
 def load_test_metrics(path: str) -> dict:
-    """Read the metrics of a ``tools/test.py --out`` JSON file (a bare metrics dict works too).
+    """Read the metrics of a ``tools/test.py --out-item metrics`` JSON file (a bare metrics dict works too).
 
     Args:
         path (str): the JSON file.
@@ -48,13 +48,13 @@ def load_test_metrics(path: str) -> dict:
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path}: results file not found; write one with '
-                                '`python tools/test.py CONFIG CHECKPOINT --out results.json`.')
+                                '`python tools/test.py CONFIG CHECKPOINT --out results.json --out-item metrics`.')
     with open(path) as f:
         try:
             data = json.load(f)
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ValueError(f'{path}: not valid JSON ({e}); expected the file written by '
-                             '`tools/test.py --out`.') from None
+                             '`tools/test.py --out-item metrics`.') from None
     if not isinstance(data, dict):
         raise ValueError(f'{path}: expected a JSON object of metrics, got {type(data).__name__}.')
     metrics = data.get('metrics', data)
@@ -74,7 +74,7 @@ def check_dump_path(path: str) -> str:
     """
     if not str(path).endswith('.npz'):
         raise ValueError(f'{path}: prediction dumps are .npz files (plain arrays that cannot run '
-                         'code when read); use e.g. `--dump preds.npz`.')
+                         'code when read); use e.g. `--out preds.npz`.')
     return path
 
 
@@ -127,7 +127,7 @@ def load_prediction_arrays(path: str) -> Dict[str, np.ndarray]:
     """Every array of a prediction dump, read without unpickling anything.
 
     Args:
-        path (str): the ``.npz`` written by ``tools/test.py --dump``.
+        path (str): the ``.npz`` written by ``tools/test.py --out preds.npz``.
 
     Returns:
         dict: ``scores`` (N, C) float32/float64, ``targets`` (N, C) int8 (1 / 0 / -1),
@@ -136,10 +136,10 @@ def load_prediction_arrays(path: str) -> Dict[str, np.ndarray]:
     if str(path).endswith(_PICKLE_SUFFIXES):
         raise ValueError(f'{path}: refusing to read a pickle as a prediction dump: unpickling '
                          'can run code. Dumps are .npz files; write one with `python '
-                         'tools/test.py CONFIG CHECKPOINT --dump preds.npz`.')
+                         'tools/test.py CONFIG CHECKPOINT --out preds.npz`.')
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path}: prediction dump not found; write one with '
-                                '`python tools/test.py CONFIG CHECKPOINT --dump preds.npz`.')
+                                '`python tools/test.py CONFIG CHECKPOINT --out preds.npz`.')
     try:
         f = np.load(path, allow_pickle=False)
         if not isinstance(f, np.lib.npyio.NpzFile):
@@ -151,12 +151,12 @@ def load_prediction_arrays(path: str) -> Dict[str, np.ndarray]:
         raise ValueError(f'{path}: not a prediction dump ({reason}). Dumps are plain .npz '
                          'archives, read with allow_pickle=False, so pickled content is refused, '
                          'never executed; write one with `python tools/test.py CONFIG CHECKPOINT '
-                         '--dump preds.npz`.') from None
+                         '--out preds.npz`.') from None
     missing = [k for k in ('scores', 'targets') if k not in arrays]
     if missing:
         raise ValueError(f'{path}: no {missing} array(s) (found {sorted(arrays)}); this is not a '
                          'prediction dump; write one with `python tools/test.py CONFIG '
-                         'CHECKPOINT --dump preds.npz`.')
+                         'CHECKPOINT --out preds.npz`.')
     scores, targets = check_scores_targets(arrays['scores'], arrays['targets'])
     arrays.update(scores=scores, targets=targets)
     if 'classes' in arrays and len(arrays['classes']) != scores.shape[1]:
@@ -166,7 +166,7 @@ def load_prediction_arrays(path: str) -> Dict[str, np.ndarray]:
 
 
 def load_predictions(path: str) -> Tuple[np.ndarray, np.ndarray]:
-    """Scores and targets of a prediction dump (``tools/test.py --dump preds.npz``).
+    """Scores and targets of a prediction dump (``tools/test.py --out preds.npz``).
 
     Args:
         path (str): the ``.npz``.
@@ -238,11 +238,11 @@ def per_class_ap_from_metrics(metrics: dict, path: str = 'metrics') -> np.ndarra
         if short_metric_name(key) in CLASSWISE_AP_KEYS and isinstance(value, (list, tuple)):
             return np.asarray(value, dtype=np.float64)
     raise KeyError(f'{path}: no class-wise AP in the metrics (keys: {sorted(metrics)}); evaluate '
-                   'with `--cfg-options test_evaluator.classwise=True` or use a `--dump` .npz.')
+                   'with `--cfg-options test_evaluator.classwise=True` or use a prediction .npz (`--out preds.npz`).')
 
 
 def load_per_class_ap(path: str, mode: str = 'sklearn') -> np.ndarray:
-    """Per-class AP in percent (-1: no positives) from a ``--dump`` .npz or a ``--out`` JSON.
+    """Per-class AP in percent (-1: no positives) from a prediction .npz or a metrics JSON.
 
     Args:
         path (str): a dump (scored here with the plugin's metric in ``mode``) or a metrics JSON
@@ -321,7 +321,7 @@ def load_scalars(path: str) -> List[dict]:
 
 
 def load_run_metrics(path: str) -> Dict[str, float]:
-    """Metrics of a run: a ``tools/test.py --out`` JSON, or the last validation of a work dir.
+    """Metrics of a run: a ``tools/test.py --out-item metrics`` JSON, or the last validation of a work dir.
 
     Args:
         path (str): the JSON file or a work dir / run folder / ``scalars.json``.

@@ -1,4 +1,4 @@
-"""Prediction dumps (``tools/test.py --dump``) are plain ``.npz`` archives: written by the
+"""Prediction dumps (``tools/test.py --out preds.npz``) are plain ``.npz`` archives: written by the
 ``DumpMultiLabelResults`` metric with exactly the scores and targets ``MultiLabelMAP`` scored, read
 back without unpickling anything; a crafted pickle never runs, whatever its name."""
 import os
@@ -105,7 +105,7 @@ def test_crafted_pickle_dump_is_refused_and_never_runs(tmp_path, name):
     message = str(err.value)
     assert str(path) in message
     if not name.endswith('.json'):
-        assert '--dump preds.npz' in message
+        assert '--out preds.npz' in message
     assert not marker.exists()
     # Control: the file is a working exploit for a plain pickle.load.
     with open(path, 'rb') as f:
