@@ -1,8 +1,8 @@
 """Reading and writing what a test or training run leaves behind; nothing here runs code.
 
-* ``tools/test.py CONFIG CKPT --out metrics.json --out-item metrics``: ``{"metrics": {...}, "config": ...,
-  "checkpoint": ...}`` (:func:`mmml_plugin.apis.train_test.write_results_json`), read by
-  :func:`load_test_metrics`.
+* ``tools/test.py CONFIG CKPT --out metrics.json --out-item metrics``: ``{"metrics": {...},
+  "config": ..., "checkpoint": ...}`` (:func:`mmml_plugin.apis.train_test.write_results_json`),
+  read by :func:`load_test_metrics`.
 * ``tools/test.py CONFIG CKPT --out preds.npz``: every test image's class scores and targets
   (:class:`~mmml_plugin.evaluation.DumpMultiLabelResults`), written by :func:`save_predictions`
   and read by :func:`load_predictions`. It is a plain ``.npz`` read with ``allow_pickle=False``:
@@ -38,7 +38,8 @@ def short_metric_name(key: str) -> str:
 
 
 def load_test_metrics(path: str) -> dict:
-    """Read the metrics of a ``tools/test.py --out-item metrics`` JSON file (a bare metrics dict works too).
+    """Read the metrics of a ``tools/test.py --out-item metrics`` JSON file (a bare metrics dict
+    works too).
 
     Args:
         path (str): the JSON file.
@@ -48,7 +49,8 @@ def load_test_metrics(path: str) -> dict:
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path}: results file not found; write one with '
-                                '`python tools/test.py CONFIG CHECKPOINT --out results.json --out-item metrics`.')
+                                '`python tools/test.py CONFIG CHECKPOINT --out results.json '
+                                '--out-item metrics`.')
     with open(path) as f:
         try:
             data = json.load(f)
@@ -238,7 +240,8 @@ def per_class_ap_from_metrics(metrics: dict, path: str = 'metrics') -> np.ndarra
         if short_metric_name(key) in CLASSWISE_AP_KEYS and isinstance(value, (list, tuple)):
             return np.asarray(value, dtype=np.float64)
     raise KeyError(f'{path}: no class-wise AP in the metrics (keys: {sorted(metrics)}); evaluate '
-                   'with `--cfg-options test_evaluator.classwise=True` or use a prediction .npz (`--out preds.npz`).')
+                   'with `--cfg-options test_evaluator.classwise=True` or use a prediction .npz '
+                   '(`--out preds.npz`).')
 
 
 def load_per_class_ap(path: str, mode: str = 'sklearn') -> np.ndarray:
@@ -321,7 +324,8 @@ def load_scalars(path: str) -> List[dict]:
 
 
 def load_run_metrics(path: str) -> Dict[str, float]:
-    """Metrics of a run: a ``tools/test.py --out-item metrics`` JSON, or the last validation of a work dir.
+    """Metrics of a run: a ``tools/test.py --out-item metrics`` JSON, or the last validation of a
+    work dir.
 
     Args:
         path (str): the JSON file or a work dir / run folder / ``scalars.json``.

@@ -35,8 +35,7 @@ def _download_url(exc: BaseException) -> Optional[str]:
 def _loading_checkpoint(exc: BaseException) -> bool:
     """Whether ``exc`` was raised while mmengine loaded a checkpoint file."""
     frames = traceback.extract_tb(exc.__traceback__)
-    return any(f.name in ('load_from_local', 'load_checkpoint', '_load_checkpoint')
-               for f in frames)
+    return any(f.name in ('load_from_local', 'load_checkpoint', '_load_checkpoint') for f in frames)
 
 
 def user_error_message(exc: BaseException) -> Optional[str]:

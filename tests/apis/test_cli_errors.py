@@ -15,11 +15,12 @@ DEMO_CONFIG = 'configs/demo/resnet18_demo.py'
 
 
 def _run(repo_root, tool, *args, cwd):
-    proc = subprocess.run([sys.executable, str(repo_root / 'tools' / tool), *map(str, args)],
-                          cwd=cwd,
-                          capture_output=True,
-                          text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(repo_root / 'tools' / tool), *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600)
     return proc.returncode, proc.stdout + proc.stderr
 
 
@@ -44,8 +45,7 @@ def _one_message(code, out, tool, text):
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='--amp is refused only without a GPU')
 def test_amp_on_cpu_is_one_message_and_debug_shows_the_traceback(repo_root, demo_data, tmp_path):
-    args = (repo_root / DEMO_CONFIG, '--work-dir', tmp_path / 'w', '--amp',
-            *_options(demo_data))
+    args = (repo_root / DEMO_CONFIG, '--work-dir', tmp_path / 'w', '--amp', *_options(demo_data))
     code, out = _run(repo_root, 'train.py', *args, cwd=tmp_path)
     _one_message(code, out, 'train.py', '--amp needs a CUDA GPU')
     code, out = _run(repo_root, 'train.py', *args, '--debug', cwd=tmp_path)

@@ -14,6 +14,7 @@ from mmml_plugin.evaluation.results_io import load_prediction_arrays
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, osp.join(REPO, 'tools'))
 import test as test_tool  # noqa: E402  (tools/test.py)
+
 import train as train_tool  # noqa: E402  (tools/train.py)
 
 
@@ -71,9 +72,10 @@ def test_wrong_outputs_are_refused_before_testing(tmp_path, args, message):
 
 def test_no_validate_trains_without_a_validation_loop(demo_run, tmp_path):
     work = tmp_path / 'work'
-    train_tool.main(
-        [demo_run['config'], '--work-dir',
-         str(work), '--no-validate', *_options(demo_run['options'])])
+    train_tool.main([
+        demo_run['config'], '--work-dir',
+        str(work), '--no-validate', *_options(demo_run['options'])
+    ])
     assert (work / 'epoch_1.pth').is_file()
     assert not list(work.glob('best_*.pth'))
     [scalars] = work.glob('*/vis_data/scalars.json')
