@@ -87,3 +87,36 @@ def test_no_validate_trains_without_a_validation_loop(demo_run, tmp_path):
 def test_analysis_tools_folder_has_mmpretrains_name():
     assert osp.isdir(osp.join(REPO, 'tools', 'analysis_tools'))
     assert not osp.exists(osp.join(REPO, 'tools', 'analysis'))
+
+
+@pytest.mark.parametrize(
+    'tool',
+    ['plot_pr_curves.py', 'plot_per_class_ap.py', 'compare_runs.py', 'plot_training_curves.py'])
+def test_plot_tools_import_neither_torch_nor_the_openmmlab_stack(tool, tmp_path):
+    """The plotting tools read result files with numpy and draw with matplotlib; they start
+    without ``import mmml_plugin``'s registration (torch, mmengine, mmpretrain: ~3 s)."""
+    import subprocess
+
+    from mmml_plugin.evaluation.results_io import save_predictions
+    preds = str(tmp_path / 'preds.npz')
+    rng = np.random.default_rng(0)
+    save_predictions(preds, rng.random((6, 3)), rng.integers(0, 2, (6, 3)), ['a', 'b', 'c'])
+    scalars = tmp_path / 'run' / 'vis_data' / 'scalars.json'
+    scalars.parent.mkdir(parents=True)
+    scalars.write_text('{"loss": 1.0, "step": 1}\n{"loss": 0.5, "step": 2}\n')
+    inputs = {'compare_runs.py': [preds, preds], 'plot_training_curves.py': [str(tmp_path / 'run')]}
+    argv = [tool, *inputs.get(tool, [preds]), '--out', str(tmp_path / 'plot.png')]
+    child = ('import runpy, sys\n'
+             f'sys.argv = {argv!r}\n'
+             f'runpy.run_path({osp.join(REPO, "tools", "analysis_tools", tool)!r}, '
+             "run_name='__main__')\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & "
+             "{'torch', 'mmengine', 'mmpretrain', 'mmcv', 'mmdet', 'cv2'}))")
+    proc = subprocess.run([sys.executable, '-c', child],
+                          capture_output=True,
+                          text=True,
+                          timeout=300,
+                          cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (tmp_path / 'plot.png').is_file()
+    assert proc.stdout.strip().splitlines()[-1] == '[]', proc.stdout

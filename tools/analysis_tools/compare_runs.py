@@ -7,9 +7,15 @@ Each run is a ``tools/test.py --dump`` .npz (scored here) or a class-wise ``--ou
 names come from ``--class-names`` or else the first run's dump.
 """
 import argparse
+import os.path as osp
+import sys
 
-from mmml_plugin.evaluation.results_io import dump_class_names, load_per_class_ap
-from mmml_plugin.visualization import plot_run_comparison
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from _light_imports import light_import  # noqa: E402  (numpy/matplotlib only: starts in < 1 s)
+
+results_io = light_import('mmml_plugin.evaluation.results_io')
+dump_class_names, load_per_class_ap = results_io.dump_class_names, results_io.load_per_class_ap
+plot_run_comparison = light_import('mmml_plugin.visualization.run_comparison').plot_run_comparison
 
 
 def main():

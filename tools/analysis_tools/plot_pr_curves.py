@@ -3,9 +3,15 @@
     python tools/analysis_tools/plot_pr_curves.py PREDS.npz --classes person dog --out pr.png
 """
 import argparse
+import os.path as osp
+import sys
 
-from mmml_plugin.evaluation.results_io import dump_class_names, load_predictions
-from mmml_plugin.visualization import plot_pr_curves
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from _light_imports import light_import  # noqa: E402  (numpy/matplotlib only: starts in < 1 s)
+
+results_io = light_import('mmml_plugin.evaluation.results_io')
+dump_class_names, load_predictions = results_io.dump_class_names, results_io.load_predictions
+plot_pr_curves = light_import('mmml_plugin.visualization.pr_curves').plot_pr_curves
 
 
 def main():
