@@ -89,22 +89,30 @@ def test_analysis_tools_folder_has_mmpretrains_name():
     assert not osp.exists(osp.join(REPO, 'tools', 'analysis'))
 
 
-@pytest.mark.parametrize(
-    'tool',
-    ['plot_pr_curves.py', 'plot_per_class_ap.py', 'compare_runs.py', 'plot_training_curves.py'])
+@pytest.mark.parametrize('tool', [
+    'plot_pr_curves.py', 'plot_per_class_ap.py', 'compare_runs.py', 'plot_training_curves.py',
+    'plot_label_graph.py'
+])
 def test_plot_tools_import_neither_torch_nor_the_openmmlab_stack(tool, tmp_path):
     """The plotting tools read result files with numpy and draw with matplotlib; they start
     without ``import mmml_plugin``'s registration (torch, mmengine, mmpretrain: ~3 s)."""
     import subprocess
 
     from mmml_plugin.evaluation.results_io import save_predictions
+    from mmml_plugin.utils.label_files.file_io import save_label_graph
     preds = str(tmp_path / 'preds.npz')
     rng = np.random.default_rng(0)
     save_predictions(preds, rng.random((6, 3)), rng.integers(0, 2, (6, 3)), ['a', 'b', 'c'])
     scalars = tmp_path / 'run' / 'vis_data' / 'scalars.json'
     scalars.parent.mkdir(parents=True)
     scalars.write_text('{"loss": 1.0, "step": 1}\n{"loss": 0.5, "step": 2}\n')
-    inputs = {'compare_runs.py': [preds, preds], 'plot_training_curves.py': [str(tmp_path / 'run')]}
+    graph = str(tmp_path / 'graph.npz')
+    save_label_graph(graph, rng.random((3, 3)), ['a', 'b', 'c'])
+    inputs = {
+        'compare_runs.py': [preds, preds],
+        'plot_training_curves.py': [str(tmp_path / 'run')],
+        'plot_label_graph.py': [graph]
+    }
     argv = [tool, *inputs.get(tool, [preds]), '--out', str(tmp_path / 'plot.png')]
     child = ('import runpy, sys\n'
              f'sys.argv = {argv!r}\n'
