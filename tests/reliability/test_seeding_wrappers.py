@@ -3,6 +3,7 @@ the holdout configs' ``ImageListSubset`` and the ``RepeatDataset(ConcatDataset(.
 VOC0712 Faster R-CNN. A sample's random draws then depend only on ``(seed, epoch, index)``, with
 persistent workers too, so a resumed run repeats the uninterrupted one and ``EpochSeedHook`` has
 nothing to warn about."""
+import os.path as osp
 import random
 
 import numpy as np
@@ -88,3 +89,19 @@ def test_unknown_wrappers_are_reported_not_guessed():
     dataset = Subset(Images(), [5, 0, 3])  # maps indices itself: the seed would not arrive
     loader = DataLoader(dataset, batch_sampler=BatchSampler(DefaultSampler(dataset), 2, False))
     assert seed_samples_per_epoch(loader, seed=0) is None
+
+
+@pytest.mark.parametrize('config, chain', [
+    ('configs/ssgrl/ssgrl_r101_1xb4_coco-holdout-576px.py', ['ImageListSubset']),
+    ('configs/ssgrl/ssgrl_r101_1xb4_voc07-holdout-576px.py', ['ImageListSubset']),
+    ('configs/faster_rcnn/faster-rcnn_r50_fpn_1x_voc0712.py', ['RepeatDataset', 'ConcatDataset']),
+])
+def test_shipped_configs_wrap_their_datasets_as_tested_here(config, chain):
+    """The wrappers above are the ones the shipped configs train on (outermost first)."""
+    from mmengine.config import Config
+    root = osp.join(osp.dirname(__file__), '..', '..')
+    dataset = Config.fromfile(osp.join(root, config)).train_dataloader.dataset
+    for wrapper in chain:
+        assert dataset.type == wrapper
+        dataset = dataset.datasets[0] if wrapper == 'ConcatDataset' else dataset.dataset
+    assert 'dataset' not in dataset and 'datasets' not in dataset  # no further wrapper
