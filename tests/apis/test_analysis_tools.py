@@ -23,7 +23,8 @@ from mmml_plugin.visualization.per_class_ap import default_bar_chart_size
 
 
 def _tool(repo_root, name, *args):
-    """Run ``python tools/analysis_tools/<name> ARGS`` in this process and return what it printed."""
+    """Run ``python tools/analysis_tools/<name> ARGS`` in this process; returns what it
+    printed."""
     script = str(repo_root / 'tools' / 'analysis_tools' / name)
     argv, sys.argv = sys.argv, [script, *map(str, args)]
     out = io.StringIO()
