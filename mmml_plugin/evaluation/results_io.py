@@ -1,9 +1,9 @@
 """Reading and writing what a test or training run leaves behind; nothing here runs code.
 
-* ``tools/test.py CONFIG CKPT --out metrics.json``: ``{"metrics": {...}, "config": ...,
-  "checkpoint": ...}`` (:func:`mmml_plugin.apis.train_test.write_results_json`), read by
-  :func:`load_test_metrics`.
-* ``tools/test.py CONFIG CKPT --dump preds.npz``: every test image's class scores and targets
+* ``tools/test.py CONFIG CKPT --out metrics.json --out-item metrics``: ``{"metrics": {...},
+  "config": ..., "checkpoint": ...}`` (:func:`mmml_plugin.apis.train_test.write_results_json`),
+  read by :func:`load_test_metrics`.
+* ``tools/test.py CONFIG CKPT --out preds.npz``: every test image's class scores and targets
   (:class:`~mmml_plugin.evaluation.DumpMultiLabelResults`), written by :func:`save_predictions`
   and read by :func:`load_predictions`. It is a plain ``.npz`` read with ``allow_pickle=False``:
   a pickle (``.pkl``, or a pickle under another name) is refused, never unpickled.
@@ -46,7 +46,8 @@ def short_metric_name(key: str) -> str:
 
 
 def load_test_metrics(path: str) -> dict:
-    """Read the metrics of a ``tools/test.py --out`` JSON file (a bare metrics dict works too).
+    """Read the metrics of a ``tools/test.py --out-item metrics`` JSON file (a bare metrics dict
+    works too).
 
     Args:
         path (str): the JSON file.
@@ -56,16 +57,17 @@ def load_test_metrics(path: str) -> dict:
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path}: results file not found; write one with '
-                                '`python tools/test.py CONFIG CHECKPOINT --out results.json`.')
+                                '`python tools/test.py CONFIG CHECKPOINT --out results.json '
+                                '--out-item metrics`.')
     with open(path) as f:
         try:
             data = json.load(f)
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ValueError(f'{path}: not valid JSON ({e}); expected the file written by '
-                             '`tools/test.py --out`.') from None
+                             '`tools/test.py --out-item metrics`.') from None
         except RecursionError:
             raise ValueError(f'{path}: JSON nested too deeply to be a results file; expected '
-                             'the file written by `tools/test.py --out`.') from None
+                             'the file written by `tools/test.py --out-item metrics`.') from None
     if not isinstance(data, dict):
         raise ValueError(f'{path}: expected a JSON object of metrics, got {type(data).__name__}.')
     metrics = data.get('metrics', data)
@@ -120,7 +122,7 @@ def check_dump_path(path: str) -> str:
     """
     if not str(path).endswith('.npz'):
         raise ValueError(f'{path}: prediction dumps are .npz files (plain arrays that cannot run '
-                         'code when read); use e.g. `--dump preds.npz`.')
+                         'code when read); use e.g. `--out preds.npz`.')
     return path
 
 
@@ -173,7 +175,7 @@ def load_prediction_arrays(path: str) -> Dict[str, np.ndarray]:
     """Every array of a prediction dump, read without unpickling anything.
 
     Args:
-        path (str): the ``.npz`` written by ``tools/test.py --dump``.
+        path (str): the ``.npz`` written by ``tools/test.py --out preds.npz``.
 
     Returns:
         dict: ``scores`` (N, C) float32/float64, ``targets`` (N, C) int8 (1 / 0 / -1),
@@ -182,10 +184,10 @@ def load_prediction_arrays(path: str) -> Dict[str, np.ndarray]:
     if str(path).endswith(_PICKLE_SUFFIXES):
         raise ValueError(f'{path}: refusing to read a pickle as a prediction dump: unpickling '
                          'can run code. Dumps are .npz files; write one with `python '
-                         'tools/test.py CONFIG CHECKPOINT --dump preds.npz`.')
+                         'tools/test.py CONFIG CHECKPOINT --out preds.npz`.')
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path}: prediction dump not found; write one with '
-                                '`python tools/test.py CONFIG CHECKPOINT --dump preds.npz`.')
+                                '`python tools/test.py CONFIG CHECKPOINT --out preds.npz`.')
     _check_dump_headers(path)
     try:
         f = np.load(path, allow_pickle=False)
@@ -198,12 +200,12 @@ def load_prediction_arrays(path: str) -> Dict[str, np.ndarray]:
         raise ValueError(f'{path}: not a prediction dump ({reason}). Dumps are plain .npz '
                          'archives, read with allow_pickle=False, so pickled content is refused, '
                          'never executed; write one with `python tools/test.py CONFIG CHECKPOINT '
-                         '--dump preds.npz`.') from None
+                         '--out preds.npz`.') from None
     missing = [k for k in ('scores', 'targets') if k not in arrays]
     if missing:
         raise ValueError(f'{path}: no {missing} array(s) (found {sorted(arrays)}); this is not a '
                          'prediction dump; write one with `python tools/test.py CONFIG '
-                         'CHECKPOINT --dump preds.npz`.')
+                         'CHECKPOINT --out preds.npz`.')
     scores, targets = check_scores_targets(arrays['scores'], arrays['targets'])
     arrays.update(scores=scores, targets=targets)
     if 'classes' in arrays and len(arrays['classes']) != scores.shape[1]:
@@ -215,7 +217,7 @@ def load_prediction_arrays(path: str) -> Dict[str, np.ndarray]:
 def _check_dump_headers(path: str) -> None:
     """Size budget and shape agreement of a dump's arrays, from their headers (nothing
     allocated): ``scores`` and ``targets`` (N, C), ``img_paths`` (N,), ``classes`` (C,)."""
-    fix = ('Write the dump again with `python tools/test.py CONFIG CHECKPOINT --dump '
+    fix = ('Write the dump again with `python tools/test.py CONFIG CHECKPOINT --out '
            'preds.npz`.')
     headers = check_declared_size(path, fix=fix)
     if not headers or 'scores' not in headers or len(headers['scores'][0]) != 2:
@@ -230,7 +232,7 @@ def _check_dump_headers(path: str) -> None:
 
 
 def load_predictions(path: str) -> Tuple[np.ndarray, np.ndarray]:
-    """Scores and targets of a prediction dump (``tools/test.py --dump preds.npz``).
+    """Scores and targets of a prediction dump (``tools/test.py --out preds.npz``).
 
     Args:
         path (str): the ``.npz``.
@@ -308,11 +310,12 @@ def per_class_ap_from_metrics(metrics: dict, path: str = 'metrics') -> np.ndarra
         if short_metric_name(key) in CLASSWISE_AP_KEYS and isinstance(value, (list, tuple)):
             return np.asarray(value, dtype=np.float64)
     raise KeyError(f'{path}: no class-wise AP in the metrics (keys: {sorted(metrics)}); evaluate '
-                   'with `--cfg-options test_evaluator.classwise=True` or use a `--dump` .npz.')
+                   'with `--cfg-options test_evaluator.classwise=True` or use a prediction .npz '
+                   '(`--out preds.npz`).')
 
 
 def load_per_class_ap(path: str, mode: str = 'sklearn') -> np.ndarray:
-    """Per-class AP in percent (-1: no positives) from a ``--dump`` .npz or a ``--out`` JSON.
+    """Per-class AP in percent (-1: no positives) from a prediction .npz or a metrics JSON.
 
     Args:
         path (str): a dump (scored here with the plugin's metric in ``mode``) or a metrics JSON
@@ -355,7 +358,7 @@ def stored_class_names(path: str) -> Optional[List[str]]:
     or a dump written without them.
 
     Args:
-        path (str): a ``--dump`` ``.npz`` or a ``--out`` JSON.
+        path (str): a ``--out`` predictions ``.npz`` or a ``--out-item metrics`` JSON.
 
     Returns:
         list[str] | None: (C,) names, in the order of the file's score columns.
@@ -409,7 +412,7 @@ def align_by_class_names(values: Sequence[np.ndarray], classes: Sequence[Optiona
                     f'{path} has {count} classes and {ref_path} has {ref_count}, and {path} '
                     'stores no class names, so they cannot be matched: these are results for '
                     'different classes. Compare runs of the same classes (dumps written by '
-                    '`tools/test.py --dump` carry their class names).')
+                    '`tools/test.py --out` carry their class names).')
             if ref_names is not None:
                 notes.append(f'{path} stores no class names: compared by position, assuming '
                              f'the class order of {ref_path}.')
@@ -440,7 +443,7 @@ def load_aligned_per_class_ap(
     :func:`align_by_class_names`).
 
     Args:
-        paths (Sequence[str]): ``--dump`` ``.npz`` files (scored here, they carry their class
+        paths (Sequence[str]): ``--out`` predictions ``.npz`` files (scored here, they carry their class
             names) or class-wise ``--out`` JSON files (no names).
         class_file (str, optional): names for the files that store none (a label ``.npz`` or a
             text file); a file that stores names must agree with it as a set.
@@ -519,7 +522,8 @@ def load_scalars(path: str) -> List[dict]:
 
 
 def load_run_metrics(path: str) -> Dict[str, float]:
-    """Metrics of a run: a ``tools/test.py --out`` JSON, or the last validation of a work dir.
+    """Metrics of a run: a ``tools/test.py --out-item metrics`` JSON, or the last validation of a
+    work dir.
 
     Args:
         path (str): the JSON file or a work dir / run folder / ``scalars.json``.

@@ -272,7 +272,7 @@ def test_config_trains_and_evaluates_on_demo_data(path, demo_data, tmp_path):
                    [REPO] + [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p]))
     out = subprocess.run(
         [sys.executable,
-         osp.join(REPO, 'tools/analysis/benchmark_table.py'), results],
+         osp.join(REPO, 'tools/analysis_tools/benchmark_table.py'), results],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -3,7 +3,7 @@ name (or refusing them); a numpy file's declared size is checked before anything
 odd metrics JSON, a class file that contradicts a dump and an out-of-range ``--classes`` are
 clear errors naming the file and the field.
 
-The tools run in this process (``runpy``, as ``python tools/analysis/X.py ARGS`` would)."""
+The tools run in this process (``runpy``, as ``python tools/analysis_tools/X.py ARGS`` would)."""
 import contextlib
 import io
 import json
@@ -29,8 +29,8 @@ PERM = [3, 0, 4, 1, 2]  # another class order: bus, cat, cow, dog, car
 
 
 def _tool(repo_root, name, *args):
-    """Run ``python tools/analysis/<name> ARGS`` in this process and return what it printed."""
-    script = str(repo_root / 'tools' / 'analysis' / name)
+    """Run ``python tools/analysis_tools/<name> ARGS`` in this process and return what it printed."""
+    script = str(repo_root / 'tools' / 'analysis_tools' / name)
     argv, sys.argv = sys.argv, [script, *map(str, args)]
     out = io.StringIO()
     try:

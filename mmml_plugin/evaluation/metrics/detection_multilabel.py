@@ -142,7 +142,8 @@ class DetectionMultiLabelMetric(MultiLabelMAP):
 
 
 def _register_dump_for_detectors() -> None:
-    """``tools/test.py --dump`` on a detector config: the dump metric in mmdet's registry too."""
+    """``tools/test.py --out preds.npz`` on a detector config: the dump metric in mmdet's
+    registry too."""
     from .dump_results import DumpMultiLabelResults
     if DET_METRICS.get('DumpMultiLabelResults') is None:
         DET_METRICS.register_module(module=DumpMultiLabelResults)

@@ -1,18 +1,25 @@
 """Per-class AP of two runs side by side: where each one wins.
 
-    python tools/analysis/compare_runs.py SSGRL.npz BASELINE.npz --names SSGRL baseline \
+    python tools/analysis_tools/compare_runs.py SSGRL.npz BASELINE.npz --names SSGRL baseline \
         --out compare.png
 
-Each run is a ``tools/test.py --dump`` .npz (scored here) or a class-wise ``--out`` JSON. Dumps
+Each run is a ``tools/test.py --out`` predictions .npz (scored here) or a class-wise
+``--out-item metrics`` JSON. Dumps
 carry their class names: two dumps holding the same classes in different orders are aligned by
 name (the tool says so), different class sets are refused. ``--class-names`` names the runs that
 store none (JSON files); a run without names is compared by position and must have as many
 classes.
 """
 import argparse
+import os.path as osp
+import sys
 
-from mmml_plugin.evaluation.results_io import load_aligned_per_class_ap
-from mmml_plugin.visualization import plot_run_comparison
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from _light_imports import light_import  # noqa: E402  (numpy/matplotlib only: starts in < 1 s)
+
+results_io = light_import('mmml_plugin.evaluation.results_io')
+load_aligned_per_class_ap = results_io.load_aligned_per_class_ap
+plot_run_comparison = light_import('mmml_plugin.visualization.run_comparison').plot_run_comparison
 
 
 def main():
