@@ -443,8 +443,8 @@ def load_aligned_per_class_ap(
     :func:`align_by_class_names`).
 
     Args:
-        paths (Sequence[str]): ``--out`` predictions ``.npz`` files (scored here, they carry their class
-            names) or class-wise ``--out`` JSON files (no names).
+        paths (Sequence[str]): ``--out`` predictions ``.npz`` files (scored here, they carry
+            their class names) or class-wise ``--out-item metrics`` JSON files (no names).
         class_file (str, optional): names for the files that store none (a label ``.npz`` or a
             text file); a file that stores names must agree with it as a set.
         mode (str): AP mode used to score a dump.

@@ -29,7 +29,7 @@ PERM = [3, 0, 4, 1, 2]  # another class order: bus, cat, cow, dog, car
 
 
 def _tool(repo_root, name, *args):
-    """Run ``python tools/analysis_tools/<name> ARGS`` in this process and return what it printed."""
+    """Run ``python tools/analysis_tools/<name> ARGS`` here and return what it printed."""
     script = str(repo_root / 'tools' / 'analysis_tools' / name)
     argv, sys.argv = sys.argv, [script, *map(str, args)]
     out = io.StringIO()
