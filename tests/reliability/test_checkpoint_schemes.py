@@ -1,4 +1,4 @@
-"""Issue 13, item 1: checkpoints named by URL or scheme (``https://``, ``torchvision://``,
+"""Checkpoints named by URL or scheme (``https://``, ``torchvision://``,
 ``open-mmlab://``, the ImageNet ``init_cfg`` of the COCO/VOC/baseline configs) are read
 weights-only, like local files. No network: the crafted file is planted in a temporary torch hub
 cache, where ``torch.hub.load_state_dict_from_url`` (and the plugin) look before downloading, and

@@ -1,4 +1,4 @@
-"""Issue 8, item 4: a run killed mid-epoch, and again while saving, resumes with
+"""A run killed mid-epoch, and again while saving, resumes with
 ``--resume auto`` and ends with the same parameters as an uninterrupted run; checkpoints and the
 ``last_checkpoint`` pointer are written atomically.
 

@@ -1,4 +1,4 @@
-"""Issue 14, item 6: every private method of mmengine/mmpretrain the plugin overrides, and every
+"""Every private method of mmengine/mmpretrain the plugin overrides, and every
 private attribute it reads, is pinned here: these tests fail if a new mmengine/mmpretrain
 changes what the plugin relies on (then the override must be revisited, not the test)."""
 import inspect

@@ -1,4 +1,4 @@
-"""Issue 8, item 5: a crafted checkpoint or ``.pkl`` that would run code is refused, and the
+"""A crafted checkpoint or ``.pkl`` that would run code is refused, and the
 payload provably does not run (it would create a marker file)."""
 import os
 import pickle
