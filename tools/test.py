@@ -31,6 +31,10 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', help='the dir to save logs (and to find best / last)')
     parser.add_argument('--out', help='write the metrics to this JSON file')
     parser.add_argument('--dump', help='write per-image scores and targets to this .npz file')
+    parser.add_argument('--split',
+                        choices=('test', 'val'),
+                        default='test',
+                        help='evaluate the test set, or the validation set (recorded in --dump)')
     parser.add_argument('--show-dir', help='draw predictions into this dir (in the work dir)')
     parser.add_argument('--cfg-options',
                         nargs='+',
@@ -86,7 +90,8 @@ def main(argv=None):
                        dump=args.dump,
                        show_dir=args.show_dir,
                        cfg_options=cfg_options or None,
-                       launcher=args.launcher)
+                       launcher=args.launcher,
+                       split=args.split)
     if args.out is not None and get_rank() == 0:
         write_results_json(
             args.out,

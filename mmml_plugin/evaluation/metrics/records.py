@@ -1,0 +1,279 @@
+"""What the multi-label metrics keep of a batch: (B, C) scores and (B, C) int8 targets.
+
+One home for turning data samples into arrays, shared by :class:`MultiLabelMAP`,
+``DetectionMultiLabelMetric`` and :class:`DumpMultiLabelResults`; needs neither mmpretrain nor
+mmdet (detector samples are read as plain dicts / ``InstanceData``).
+
+Targets are 1 (positive), 0 (negative) or -1 (ignored): classes with only VOC "difficult"
+objects are -1, or 1 / 0 with ``difficult_as_positive`` True / False.
+
+Storage (:class:`RecordBatch`): a metric appends one *reference to its batch* per sample to
+``self.results`` (8 bytes a sample, no per-sample array), so mmengine's ``collect_results``
+still counts samples (it drops the padding of a distributed sampler by truncating to the
+dataset size) and pickles each batch once across ranks. :func:`stack_records` turns the list
+back into (N, C) arrays.
+"""
+from collections import Counter
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+
+
+def to_numpy(value) -> np.ndarray:
+    """A tensor, array or sequence as a numpy array (tensors are detached and moved to CPU;
+    bfloat16, which numpy lacks, becomes float32, exactly)."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu()
+        return (value.float() if value.dtype == torch.bfloat16 else value).numpy()
+    return np.asarray(value)
+
+
+def difficult_value(difficult_as_positive: Optional[bool]) -> int:
+    """Target of a difficult-only class: -1 (ignored) for None, 1 for True, 0 for False."""
+    return {None: -1, True: 1, False: 0}[difficult_as_positive]
+
+
+class RecordBatch:
+    """Arrays of one processed batch, all with B rows (``pred_score`` (B, C), ``gt_target``
+    (B, C) int8, optionally ``img_path`` (B,) str).
+
+    Not a dict or a tuple on purpose: mmengine's ``_to_cpu`` rebuilds those, once per sample.
+
+    Args:
+        arrays (dict): name -> (B, ...) array.
+    """
+    __slots__ = ('arrays', )
+
+    def __init__(self, arrays: Dict[str, np.ndarray]) -> None:
+        self.arrays = arrays
+
+    def __len__(self) -> int:
+        return len(next(iter(self.arrays.values())))
+
+    def samples(self) -> List['RecordBatch']:
+        """The entries to append to ``BaseMetric.results``: this batch, once per sample."""
+        return [self] * len(self)
+
+
+def stack_records(results: Sequence[RecordBatch]) -> Dict[str, np.ndarray]:
+    """The (N, ...) arrays of the samples in ``results``.
+
+    A batch referenced k times contributes its first k rows (``collect_results`` cut the
+    distributed sampler's padding, which is always the end of a rank's last batches), in the
+    order in which the batches first appear.
+
+    Args:
+        results (Sequence[RecordBatch]): ``BaseMetric.results`` after collection.
+
+    Returns:
+        dict: name -> (N, ...) array, N = ``len(results)``.
+    """
+    counts = Counter(map(id, results))  # insertion-ordered: first appearance
+    batches = {id(b): b for b in results}
+    if not batches:
+        return {}
+    if any(not isinstance(b, RecordBatch) for b in batches.values()):
+        raise TypeError('the metric results must be RecordBatch entries (from the plugin '
+                        "metrics' process); got "
+                        f'{sorted({type(b).__name__ for b in batches.values()})}.')
+    chosen = [(batches[i], k) for i, k in counts.items()]
+    keys = list(chosen[0][0].arrays)
+    out = {}
+    for key in keys:
+        parts = [b.arrays[key] if k == len(b) else b.arrays[key][:k] for b, k in chosen]
+        out[key] = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    return out
+
+
+def _as_batch(values: List, name: str) -> np.ndarray:
+    """Stack one (C,) field of every sample into (B, C); shapes must agree."""
+    try:
+        if all(isinstance(v, torch.Tensor) for v in values):
+            stacked = torch.stack([v.detach().reshape(-1) for v in values])
+        else:
+            stacked = np.stack([to_numpy(v).reshape(-1) for v in values])
+    except (RuntimeError, ValueError):
+        sizes = sorted({int(np.prod(getattr(v, 'shape', np.shape(v)))) for v in values})
+        raise ValueError(f'{name} has {sizes} entries across the samples of one batch: every '
+                         'sample needs one entry per class (the head num_classes).') from None
+    return to_numpy(stacked)
+
+
+def _label_rows(values: List, name: str, num_classes: int):
+    """(rows, classes) int64 index pairs of a list of per-sample class-index fields."""
+    idx = [to_numpy(v).reshape(-1).astype(np.int64) for v in values]
+    cols = np.concatenate(idx) if idx else np.zeros(0, dtype=np.int64)
+    if cols.size and (cols.min() < 0 or cols.max() >= num_classes):
+        bad = sorted(set(cols[(cols < 0) | (cols >= num_classes)].tolist()))
+        raise ValueError(f'{name} {bad} is out of range for {num_classes} classes: the dataset '
+                         'classes and the head num_classes differ.')
+    rows = np.repeat(np.arange(len(idx)), [len(i) for i in idx])
+    return rows, cols
+
+
+def batch_targets(data_samples: Sequence[dict],
+                  num_classes: int,
+                  difficult_as_positive: Optional[bool] = None) -> np.ndarray:
+    """The (B, C) targets (1 / 0 / -1) of mmpretrain data samples.
+
+    Uses ``gt_score`` when present (one-hot, -1 allowed), otherwise the ``gt_label`` class
+    indices. Classes listed in ``gt_label_difficult`` (mmpretrain's VOC dataset) that are not
+    positive become -1, or 1 / 0 with ``difficult_as_positive`` True / False.
+
+    Args:
+        data_samples (Sequence[dict]): B data samples (dicts, as the evaluator passes them).
+        num_classes (int): C.
+        difficult_as_positive (bool, optional): the difficult policy.
+
+    Returns:
+        np.ndarray: (B, C) int8; other values (soft labels) are returned as they are, float, and
+        rejected by :func:`~mmml_plugin.evaluation.functional.check_scores_targets`.
+    """
+    has_score = ['gt_score' in ds for ds in data_samples]
+    if all(has_score):
+        target = _as_batch([ds['gt_score'] for ds in data_samples], 'gt_score')
+        if target.shape[1] != num_classes:
+            raise ValueError(f'gt_score has {target.shape[1]} entries but pred_score has '
+                             f'{num_classes}: the dataset classes and the head num_classes differ.')
+        if np.isin(target, (-1, 0, 1)).all():
+            target = target.astype(np.int8)
+    elif not any(has_score) and all('gt_label' in ds for ds in data_samples):
+        target = np.zeros((len(data_samples), num_classes), dtype=np.int8)
+        target[_label_rows([ds['gt_label'] for ds in data_samples], 'gt_label',
+                           num_classes)] = 1
+    elif any(has_score):  # a batch mixing both kinds: one sample at a time
+        return np.concatenate([
+            batch_targets([ds], num_classes, difficult_as_positive) for ds in data_samples
+        ]).astype(np.int8)
+    else:
+        raise KeyError('the data sample has neither gt_score nor gt_label: the evaluation dataset '
+                       'must provide ground truth (annotations in test_mode).')
+    difficult = [ds.get('gt_label_difficult') for ds in data_samples]
+    if any(d is not None for d in difficult):
+        rows, cols = _label_rows([() if d is None else d for d in difficult],
+                                 'gt_label_difficult', num_classes)
+        keep = target[rows, cols] != 1  # a class with a normal object stays positive
+        target[rows[keep], cols[keep]] = difficult_value(difficult_as_positive)
+    return target
+
+
+def classification_batch(data_samples: Sequence[dict],
+                         difficult_as_positive: Optional[bool] = None) -> Dict[str, np.ndarray]:
+    """What the metrics keep of a classifier's batch: ``pred_score`` (B, C), dtype kept
+    (float64 scores stay float64, bfloat16 becomes float32), and ``gt_target`` (B, C) int8
+    (:func:`batch_targets`).
+
+    Args:
+        data_samples (Sequence[dict]): B data samples with ``pred_score``.
+        difficult_as_positive (bool, optional): the difficult policy.
+
+    Returns:
+        dict: ``pred_score`` and ``gt_target``.
+    """
+    if not all('pred_score' in ds for ds in data_samples):
+        raise KeyError('the data sample has no pred_score: MultiLabelMAP needs a classifier whose '
+                       'head predicts scores (mode="predict").')
+    scores = _as_batch([ds['pred_score'] for ds in data_samples], 'pred_score')
+    return dict(pred_score=scores,
+                gt_target=batch_targets(data_samples, scores.shape[1], difficult_as_positive))
+
+
+def detections_to_scores(labels: np.ndarray, scores: np.ndarray, num_classes: int) -> np.ndarray:
+    """Image-level class scores from one image's detections.
+
+    Args:
+        labels (np.ndarray): (K,) class index of each detection.
+        scores (np.ndarray): (K,) detection scores.
+        num_classes (int): C.
+
+    Returns:
+        np.ndarray: (C,) float32, s_c = max score of the class-c detections, 0 if there is none.
+    """
+    image_scores = np.zeros(num_classes, dtype=np.float32)
+    if labels.size:
+        if labels.min() < 0 or labels.max() >= num_classes:
+            raise ValueError(f'detection labels {np.unique(labels).tolist()} are out of range for '
+                             f'{num_classes} classes: the detector head num_classes and the '
+                             'dataset classes differ.')
+        np.maximum.at(image_scores, labels, scores.astype(np.float32))  # s_c = max_k score_k
+    return image_scores
+
+
+def instances_to_targets(gt_labels: np.ndarray,
+                         ignored_labels: np.ndarray,
+                         num_classes: int,
+                         difficult_as_positive: Optional[bool] = None) -> np.ndarray:
+    """Image-level targets: 1 for classes with a box, -1 for classes with only ignored
+    (VOC difficult) boxes (1 / 0 with ``difficult_as_positive`` True / False), 0 otherwise.
+
+    Args:
+        gt_labels (np.ndarray): (K,) labels of the ``gt_instances``.
+        ignored_labels (np.ndarray): (M,) labels of the ``ignored_instances``.
+        num_classes (int): C.
+        difficult_as_positive (bool, optional): the difficult policy.
+
+    Returns:
+        np.ndarray: (C,) int8.
+    """
+    targets = np.zeros(num_classes, dtype=np.int8)
+    for name, labels in (('gt_instances', gt_labels), ('ignored_instances', ignored_labels)):
+        if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+            raise ValueError(f'{name} labels {np.unique(labels).tolist()} are out of range for '
+                             f'{num_classes} classes: check the dataset classes.')
+    targets[ignored_labels] = difficult_value(difficult_as_positive)
+    targets[gt_labels] = 1  # a class with a normal box is positive
+    return targets
+
+
+def _field(instances, key: str) -> np.ndarray:
+    """``instances[key]`` as a flat numpy array; instances may be a dict or an InstanceData."""
+    value = instances[key] if isinstance(instances, dict) else getattr(instances, key)
+    return to_numpy(value).reshape(-1)
+
+
+def detection_batch(data_samples: Sequence[dict],
+                    num_classes: int,
+                    difficult_as_positive: Optional[bool] = None) -> Dict[str, np.ndarray]:
+    """What the metrics keep of a detector's batch: each image's class scores
+    (:func:`detections_to_scores`) and targets (:func:`instances_to_targets`).
+
+    Args:
+        data_samples (Sequence[dict]): B mmdet data samples (``pred_instances``,
+            ``gt_instances``, optionally ``ignored_instances``).
+        num_classes (int): C.
+        difficult_as_positive (bool, optional): the difficult policy.
+
+    Returns:
+        dict: ``pred_score`` (B, C) float32 and ``gt_target`` (B, C) int8.
+    """
+    scores, targets = [], []
+    for data_sample in data_samples:
+        pred = data_sample['pred_instances']
+        scores.append(
+            detections_to_scores(
+                _field(pred, 'labels').astype(np.int64), _field(pred, 'scores'), num_classes))
+        gt_labels = _field(data_sample['gt_instances'], 'labels').astype(np.int64)
+        ignored = data_sample.get('ignored_instances')
+        ignored_labels = (_field(ignored, 'labels').astype(np.int64) if ignored is not None
+                          and 'labels' in ignored else np.zeros(0, dtype=np.int64))
+        targets.append(
+            instances_to_targets(gt_labels, ignored_labels, num_classes, difficult_as_positive))
+    return dict(pred_score=np.stack(scores), gt_target=np.stack(targets))
+
+
+def dataset_num_classes(dataset_meta: Optional[dict], metric: str) -> int:
+    """C from a dataset's ``metainfo['classes']``.
+
+    Args:
+        dataset_meta (dict, optional): the metric's ``dataset_meta``.
+        metric (str): the metric's name, for the message.
+
+    Returns:
+        int: C.
+    """
+    classes = (dataset_meta or {}).get('classes')
+    if classes is None:
+        raise ValueError(f'{metric} does not know the number of classes: the dataset has no '
+                         'metainfo "classes"; pass num_classes=C.')
+    return len(classes)
