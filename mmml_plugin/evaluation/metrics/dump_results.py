@@ -68,7 +68,7 @@ class DumpMultiLabelResults(BaseMetric):
 
     def compute_metrics(self, results: List[RecordBatch]) -> dict:
         """Write the file (on rank 0, after mmengine gathered every rank's samples)."""
-        arrays = stack_records(results)
+        arrays = stack_records(results, release=True)
         save_predictions(self.out_file_path,
                          arrays['pred_score'],
                          arrays['gt_target'],

@@ -82,9 +82,9 @@ class MultiLabelMAP(BaseMetric):
         if not results:
             raise ValueError(f'{type(self).__name__} received no sample: the evaluation '
                              'dataloader is empty; check the val/test dataset and its ann_file.')
-        arrays = stack_records(results)
-        # the batches are in ``arrays`` now: drop them (BaseMetric.evaluate clears self.results
-        # only after this returns), so the (N, C) arrays are never held twice while scoring
+        arrays = stack_records(results, release=True)
+        # the batches were emptied while stacking; drop them too (BaseMetric.evaluate clears
+        # self.results only after this returns)
         results.clear()
         self.results.clear()
         return self.summarize(arrays.pop('pred_score'), arrays.pop('gt_target'))

@@ -56,7 +56,7 @@ class RecordBatch:
         return [self] * len(self)
 
 
-def stack_records(results: Sequence[RecordBatch]) -> Dict[str, np.ndarray]:
+def stack_records(results: Sequence[RecordBatch], release: bool = False) -> Dict[str, np.ndarray]:
     """The (N, ...) arrays of the samples in ``results``.
 
     A batch referenced k times contributes its first k rows (``collect_results`` cut the
@@ -65,6 +65,8 @@ def stack_records(results: Sequence[RecordBatch]) -> Dict[str, np.ndarray]:
 
     Args:
         results (Sequence[RecordBatch]): ``BaseMetric.results`` after collection.
+        release (bool): drop each batch's array once copied, so that the samples are held about
+            once, not twice, while they are gathered (the batches are unusable afterwards).
 
     Returns:
         dict: name -> (N, ...) array, N = ``len(results)``.
@@ -78,11 +80,19 @@ def stack_records(results: Sequence[RecordBatch]) -> Dict[str, np.ndarray]:
                         "metrics' process); got "
                         f'{sorted({type(b).__name__ for b in batches.values()})}.')
     chosen = [(batches[i], k) for i, k in counts.items()]
-    keys = list(chosen[0][0].arrays)
+    del batches
     out = {}
-    for key in keys:
-        parts = [b.arrays[key] if k == len(b) else b.arrays[key][:k] for b, k in chosen]
-        out[key] = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    for key in list(chosen[0][0].arrays):
+        first = chosen[0][0].arrays[key]
+        dtype = np.result_type(*(b.arrays[key] for b, _ in chosen))
+        stacked = np.empty((len(results), *first.shape[1:]), dtype=dtype)
+        start = 0
+        for b, k in chosen:
+            stacked[start:start + k] = b.arrays[key][:k]
+            start += k
+            if release:
+                b.arrays[key] = None  # its memory goes back now, not after the whole copy
+        out[key] = stacked
     return out
 
 
@@ -90,11 +100,13 @@ def _as_batch(values: List, name: str) -> np.ndarray:
     """Stack one (C,) field of every sample into (B, C); shapes must agree."""
     try:
         if all(isinstance(v, torch.Tensor) for v in values):
-            stacked = torch.stack([v.detach().reshape(-1) for v in values])
+            stacked = torch.stack(values).detach().reshape(len(values), -1)  # one op per batch
         else:
             stacked = np.stack([to_numpy(v).reshape(-1) for v in values])
     except (RuntimeError, ValueError):
         sizes = sorted({int(np.prod(getattr(v, 'shape', np.shape(v)))) for v in values})
+        if len(sizes) == 1:  # equal sizes in other shapes, e.g. (C,) beside (1, C)
+            return np.stack([to_numpy(v).reshape(-1) for v in values])
         raise ValueError(f'{name} has {sizes} entries across the samples of one batch: every '
                          'sample needs one entry per class (the head num_classes).') from None
     return to_numpy(stacked)
@@ -102,14 +114,18 @@ def _as_batch(values: List, name: str) -> np.ndarray:
 
 def _label_rows(values: List, name: str, num_classes: int):
     """(rows, classes) int64 index pairs of a list of per-sample class-index fields."""
-    idx = [to_numpy(v).reshape(-1).astype(np.int64) for v in values]
-    cols = np.concatenate(idx) if idx else np.zeros(0, dtype=np.int64)
+    if all(isinstance(v, torch.Tensor) and v.dim() == 1 for v in values):
+        sizes = [v.numel() for v in values]
+        cols = to_numpy(torch.cat(values)).astype(np.int64) if values else np.zeros(0, np.int64)
+    else:
+        idx = [to_numpy(v).reshape(-1).astype(np.int64) for v in values]
+        sizes = [len(i) for i in idx]
+        cols = np.concatenate(idx) if idx else np.zeros(0, dtype=np.int64)
     if cols.size and (cols.min() < 0 or cols.max() >= num_classes):
         bad = sorted(set(cols[(cols < 0) | (cols >= num_classes)].tolist()))
         raise ValueError(f'{name} {bad} is out of range for {num_classes} classes: the dataset '
                          'classes and the head num_classes differ.')
-    rows = np.repeat(np.arange(len(idx)), [len(i) for i in idx])
-    return rows, cols
+    return np.repeat(np.arange(len(sizes)), sizes), cols
 
 
 def batch_targets(data_samples: Sequence[dict],

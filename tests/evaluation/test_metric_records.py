@@ -1,0 +1,126 @@
+"""What the multi-label metrics keep of a batch: one (B, C) score array and one (B, C) int8 target
+array shared by the batch's samples (a reference per sample, no per-sample array), the same
+targets whatever form the ground truth takes, read back in the number of samples mmengine's
+collection leaves, with the scores' dtype kept exactly."""
+import numpy as np
+import pytest
+import torch
+from mmengine.dist import collect_results
+from mmengine.evaluator import Evaluator
+from mmengine.evaluator.metric import _to_cpu
+from mmpretrain.registry import METRICS
+from mmpretrain.structures import DataSample
+
+from mmml_plugin.evaluation import DumpMultiLabelResults, MultiLabelMAP
+from mmml_plugin.evaluation.functional import multilabel_metrics
+from mmml_plugin.evaluation.metrics.records import (RecordBatch, batch_targets,
+                                                    classification_batch, stack_records)
+
+
+def batch(scores, labels):
+    return [dict(pred_score=torch.as_tensor(s), gt_label=torch.as_tensor(lab, dtype=torch.int64))
+            for s, lab in zip(scores, labels)]
+
+
+def test_one_array_pair_per_batch_not_per_sample():
+    metric = MultiLabelMAP()
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        metric.process(None, batch(rng.random((4, 5)), [[0], [1, 2], [], [4]]))
+    assert len(metric.results) == 12  # one entry per sample: mmengine counts samples
+    assert len({id(r) for r in metric.results}) == 3  # ... all pointing at their batch
+    assert metric.results[0].arrays['pred_score'].shape == (4, 5)
+    assert metric.results[0].arrays['gt_target'].dtype == np.int8
+    # mmengine's _to_cpu (in BaseMetric.evaluate) rebuilds dicts and tuples per sample: a
+    # RecordBatch passes through it untouched
+    assert all(a is b for a, b in zip(_to_cpu(metric.results), metric.results))
+
+
+def test_collection_truncation_keeps_the_first_rows_of_each_batch():
+    first = RecordBatch(dict(x=np.arange(4)))
+    second = RecordBatch(dict(x=np.arange(10, 14)))
+    results = first.samples() + second.samples()
+    kept = collect_results(results, 6)  # non-distributed: results[:size]
+    np.testing.assert_array_equal(stack_records(kept)['x'], [0, 1, 2, 3, 10, 11])
+    # distributed: rank parts interleaved sample by sample, the sampler's padding cut at the end
+    interleaved = [r for pair in zip(first.samples(), second.samples()) for r in pair][:7]
+    np.testing.assert_array_equal(stack_records(interleaved)['x'], [0, 1, 2, 3, 10, 11, 12])
+    with pytest.raises(TypeError, match='RecordBatch'):
+        stack_records([dict(x=1)])
+    # release: each batch's array is dropped once copied (the samples are never held twice)
+    np.testing.assert_array_equal(stack_records(kept, release=True)['x'], [0, 1, 2, 3, 10, 11])
+    assert first.arrays['x'] is None and second.arrays['x'] is None
+
+
+def test_batch_targets_for_labels_one_hot_scores_and_difficult():
+    samples = [
+        DataSample().set_pred_score(torch.rand(5)).set_gt_label([0, 3]),
+        DataSample().set_pred_score(torch.rand(5)).set_gt_label([]),
+        DataSample().set_pred_score(torch.rand(5)).set_gt_label([2]),
+    ]
+    samples[0].set_field([0, 1], 'gt_label_difficult', field_type='metainfo')
+    samples[2].set_field([4], 'gt_label_difficult', field_type='metainfo')
+    dicts = [s.to_dict() for s in samples]
+    for policy, value in ((None, -1), (True, 1), (False, 0)):
+        got = batch_targets(dicts, 5, policy)
+        # class 0 of sample 0 also has a normal object: positive whatever the policy
+        assert got.tolist() == [[1, value, 0, 1, 0], [0] * 5, [0, 0, 1, 0, value]]
+        assert got.dtype == np.int8
+    one_hot = DataSample().set_pred_score(torch.rand(5)).set_gt_score(
+        torch.tensor([0., 1, 0, 0, 1])).to_dict()
+    mixed = batch_targets([one_hot, dicts[2]], 5)
+    assert mixed.tolist() == [[0, 1, 0, 0, 1], [0, 0, 1, 0, -1]]
+    with pytest.raises(ValueError, match='out of range'):
+        batch_targets([dict(gt_label=torch.tensor([5]))], 5)
+    with pytest.raises(KeyError, match='neither gt_score nor gt_label'):
+        batch_targets([dict(pred_score=torch.rand(5))], 5)
+
+
+@pytest.mark.parametrize('dtype,kept', [(torch.float64, np.float64), (torch.float32, np.float32),
+                                        (torch.bfloat16, np.float32)])
+def test_score_dtype_is_kept(dtype, kept):
+    scores = torch.rand(3, 4, dtype=torch.float64).to(dtype)
+    got = classification_batch(batch(scores, [[0], [1], [2]]))['pred_score']
+    assert got.dtype == kept
+    np.testing.assert_array_equal(got, scores.to(torch.float64).numpy().astype(kept))
+    with pytest.raises(ValueError, match='one entry per class'):
+        classification_batch(batch([torch.rand(4), torch.rand(3)], [[0], [1]]))
+
+
+def test_evaluator_path_equals_the_functional_core_on_float64():
+    rng = np.random.default_rng(1)
+    scores = rng.random((203, 7))  # float64, ties-free; odd batches, last one short
+    targets = (rng.random((203, 7)) < 0.3).astype(np.int8)
+    targets[0] = 1
+    metric = METRICS.build(dict(type='MultiLabelMAP', ap_mode=['voc', 'sklearn']))
+    evaluator = Evaluator([metric])
+    evaluator.dataset_meta = dict(classes=[str(c) for c in range(7)])
+    for i in range(0, 203, 16):
+        evaluator.process(
+            data_samples=[
+                DataSample().set_pred_score(torch.from_numpy(s)).set_gt_label(
+                    np.flatnonzero(t).tolist())
+                for s, t in zip(scores[i:i + 16], targets[i:i + 16])
+            ])
+    got = evaluator.evaluate(203)
+    ref = multilabel_metrics(scores, targets, ['voc', 'sklearn'], thr=0.5, topk=3)
+    for key in ('mAP', 'mAP_sklearn', 'CF1', 'OF1', 'CF1_top3'):
+        assert got[f'multi-label/{key}'] == 100 * ref[key]  # the very same arrays: exact
+    assert metric.results == []  # released after scoring
+
+
+def test_dump_keeps_image_paths_with_their_rows(tmp_path):
+    from mmml_plugin.evaluation.results_io import load_prediction_arrays
+    dump = DumpMultiLabelResults(str(tmp_path / 'p.npz'), split='val')
+    dump.dataset_meta = dict(classes=['a', 'b'])
+    samples = batch(np.float64([[0.1, 0.9], [0.8, 0.3], [0.5, 0.5]]), [[1], [0], [0, 1]])
+    for i, s in enumerate(samples):
+        s['img_path'] = f'{i}.jpg'
+    dump.process(None, samples[:2])
+    dump.process(None, samples[2:])
+    dump.evaluate(3)
+    arrays = load_prediction_arrays(str(tmp_path / 'p.npz'))
+    assert arrays['img_paths'].tolist() == ['0.jpg', '1.jpg', '2.jpg']
+    assert arrays['scores'][:, 1].tolist() == [0.9, 0.3, 0.5]
+    assert arrays['targets'].tolist() == [[0, 1], [1, 0], [1, 1]]
+    assert str(arrays['split']) == 'val'
