@@ -10,6 +10,7 @@ from mmengine.structures import InstanceData
 
 import mmml_plugin.evaluation.metrics.detection_multilabel  # noqa: F401  (registers into mmdet)
 from mmml_plugin.evaluation.functional import multilabel_metrics
+from mmml_plugin.evaluation.metrics.records import stack_records
 
 CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat')
 

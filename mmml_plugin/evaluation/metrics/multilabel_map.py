@@ -1,5 +1,6 @@
 """``MultiLabelMAP``: mAP, CP/CR/CF1/OP/OR/OF1 and their top-k variants, in percent."""
 import logging
+import os.path as osp
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
@@ -59,6 +60,10 @@ class MultiLabelMAP(BaseMetric):
         self.ap_mode = modes[0] if isinstance(ap_mode, str) else modes
         self.thr_file, self.thr_classes = None, None
         if isinstance(thr, str):  # names checked against the dataset's when scoring
+            if not osp.isfile(thr):
+                raise ValueError(f'thr={thr!r} is neither a number nor an existing threshold '
+                                 'file: pass thr=0.5, per-class thresholds, or the JSON of '
+                                 'tools/analysis_tools/tune_thresholds.py.')
             data = read_threshold_file(thr)
             self.thr_file, self.thr_classes, thr = thr, data['classes'], data['thresholds']
         self.thr = check_thr(thr)
