@@ -91,8 +91,7 @@ def rescore_predictions(dump: Union[str, Dict[str, np.ndarray]],
     if isinstance(thr, str):
         thr = load_thresholds(thr, names)
     if difficult_as_positive is not None:
-        targets = np.where(targets == -1, np.int8(difficult_value(difficult_as_positive)),
-                           targets)
+        targets = np.where(targets == -1, np.int8(difficult_value(difficult_as_positive)), targets)
     if classes is not None:
         cols = select_classes(names, scores.shape[1], classes, source)
         scores, targets = scores[:, cols], targets[:, cols]

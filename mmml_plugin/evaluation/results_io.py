@@ -99,8 +99,7 @@ def save_predictions(path: str,
     """
     check_dump_path(path)
     scores, targets = check_scores_targets(
-        *(x if isinstance(x, np.ndarray) or not len(x) else np.stack(x)
-          for x in (scores, targets)))
+        *(x if isinstance(x, np.ndarray) or not len(x) else np.stack(x) for x in (scores, targets)))
     paths = img_paths if img_paths is not None else [''] * len(scores)
     arrays = dict(scores=scores,
                   targets=targets,

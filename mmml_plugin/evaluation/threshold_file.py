@@ -21,8 +21,7 @@ from mmml_plugin.utils.label_files import check_class_order
 TUNE_TOOL = 'python tools/analysis_tools/tune_thresholds.py VAL_DUMP.npz --out thresholds.json'
 
 
-def save_thresholds(path: str, thresholds: Sequence[float], classes: Sequence[str],
-                    **info) -> str:
+def save_thresholds(path: str, thresholds: Sequence[float], classes: Sequence[str], **info) -> str:
     """Write per-class thresholds with their class names (JSON, written atomically).
 
     Args:
@@ -64,7 +63,8 @@ def read_threshold_file(path: str) -> dict:
         try:
             data = json.load(f)
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ValueError(f'{path}: not valid JSON ({e}); write it with `{TUNE_TOOL}`.') from None
+            raise ValueError(
+                f'{path}: not valid JSON ({e}); write it with `{TUNE_TOOL}`.') from None
     if (not isinstance(data, dict) or not isinstance(data.get('classes'), list)
             or not isinstance(data.get('thresholds'), list)):
         raise ValueError(f'{path}: expected a JSON object with "classes" and "thresholds" lists; '

@@ -75,8 +75,8 @@ def tune_dump_thresholds(val_dump: str,
     arrays = load_prediction_arrays(val_dump)
     split = dump_split(arrays)
     if split == 'test' and not allow_test_split:
-        why = ('recorded in it' if 'split' in arrays else
-               'it records no split: tools/test.py dumps the test split')
+        why = ('recorded in it'
+               if 'split' in arrays else 'it records no split: tools/test.py dumps the test split')
         raise ValueError(
             f'{val_dump}: this dump is of the test split ({why}); '
             'thresholds tuned on it make the test numbers optimistic. Dump the validation split '

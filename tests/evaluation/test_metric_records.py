@@ -18,8 +18,10 @@ from mmml_plugin.evaluation.metrics.records import (RecordBatch, batch_targets,
 
 
 def batch(scores, labels):
-    return [dict(pred_score=torch.as_tensor(s), gt_label=torch.as_tensor(lab, dtype=torch.int64))
-            for s, lab in zip(scores, labels)]
+    return [
+        dict(pred_score=torch.as_tensor(s), gt_label=torch.as_tensor(lab, dtype=torch.int64))
+        for s, lab in zip(scores, labels)
+    ]
 
 
 def test_one_array_pair_per_batch_not_per_sample():
@@ -66,8 +68,8 @@ def test_batch_targets_for_labels_one_hot_scores_and_difficult():
         # class 0 of sample 0 also has a normal object: positive whatever the policy
         assert got.tolist() == [[1, value, 0, 1, 0], [0] * 5, [0, 0, 1, 0, value]]
         assert got.dtype == np.int8
-    one_hot = DataSample().set_pred_score(torch.rand(5)).set_gt_score(
-        torch.tensor([0., 1, 0, 0, 1])).to_dict()
+    one_hot = DataSample().set_pred_score(torch.rand(5)).set_gt_score(torch.tensor([0., 1, 0, 0,
+                                                                                    1])).to_dict()
     mixed = batch_targets([one_hot, dicts[2]], 5)
     assert mixed.tolist() == [[0, 1, 0, 0, 1], [0, 0, 1, 0, -1]]
     with pytest.raises(ValueError, match='out of range'):
@@ -96,12 +98,10 @@ def test_evaluator_path_equals_the_functional_core_on_float64():
     evaluator = Evaluator([metric])
     evaluator.dataset_meta = dict(classes=[str(c) for c in range(7)])
     for i in range(0, 203, 16):
-        evaluator.process(
-            data_samples=[
-                DataSample().set_pred_score(torch.from_numpy(s)).set_gt_label(
-                    np.flatnonzero(t).tolist())
-                for s, t in zip(scores[i:i + 16], targets[i:i + 16])
-            ])
+        evaluator.process(data_samples=[
+            DataSample().set_pred_score(torch.from_numpy(s)).set_gt_label(
+                np.flatnonzero(t).tolist()) for s, t in zip(scores[i:i + 16], targets[i:i + 16])
+        ])
     got = evaluator.evaluate(203)
     ref = multilabel_metrics(scores, targets, ['voc', 'sklearn'], thr=0.5, topk=3)
     for key in ('mAP', 'mAP_sklearn', 'CF1', 'OF1', 'CF1_top3'):

@@ -127,7 +127,10 @@ def test_metric_applies_per_class_thresholds_from_a_file(problem, tmp_path):
 def test_tuning_on_a_dump_refuses_the_test_split(problem, tmp_path):
     scores, targets = problem
     val = save_predictions(str(tmp_path / 'val.npz'), scores, targets, CLASSES, split='val')
-    test = save_predictions(str(tmp_path / 'test.npz'), scores[::-1], targets[::-1], CLASSES,
+    test = save_predictions(str(tmp_path / 'test.npz'),
+                            scores[::-1],
+                            targets[::-1],
+                            CLASSES,
                             split='test')
     old = save_predictions(str(tmp_path / 'old.npz'), scores, targets, CLASSES)  # no split
     out = str(tmp_path / 't.json')

@@ -226,9 +226,9 @@ def test_no_file_of_the_library_imports_itself_back():
     assert len(graph) > 20
     cycles = import_cycles(graph)
     assert not cycles, ('import loops inside mmml_plugin (move what both files need into a third '
-                        'module that imports neither):\n' + '\n'.join(
-                            ' <-> '.join(p.relative_to(ROOT).as_posix() for p in cycle)
-                            for cycle in cycles))
+                        'module that imports neither):\n' +
+                        '\n'.join(' <-> '.join(p.relative_to(ROOT).as_posix() for p in cycle)
+                                  for cycle in cycles))
 
 
 def test_the_cycle_checker_sees_a_function_level_loop(tmp_path):
@@ -243,7 +243,8 @@ def test_the_cycle_checker_sees_a_function_level_loop(tmp_path):
     graph = import_graph(pkg, tmp_path)
     assert graph[pkg / 'sub' / 'b.py'] == {pkg / 'sub' / '__init__.py'}
     cycles = import_cycles(graph)
-    assert cycles == [sorted([pkg / 'sub' / '__init__.py', pkg / 'sub' / 'a.py',
-                              pkg / 'sub' / 'b.py'])]
+    assert cycles == [
+        sorted([pkg / 'sub' / '__init__.py', pkg / 'sub' / 'a.py', pkg / 'sub' / 'b.py'])
+    ]
     (pkg / 'sub' / 'b.py').write_text('B = 2\n')
     assert import_cycles(import_graph(pkg, tmp_path)) == []

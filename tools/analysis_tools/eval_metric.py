@@ -62,14 +62,15 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    metrics = rescore_predictions(args.dump,
-                                  ap_mode=args.ap_mode[0] if len(args.ap_mode) == 1 else args.ap_mode,
-                                  thr=args.thr,
-                                  topk=args.topk,
-                                  classwise=args.classwise,
-                                  classes=args.classes,
-                                  difficult_as_positive=DIFFICULT[args.difficult],
-                                  empty_images=args.empty_images)
+    metrics = rescore_predictions(
+        args.dump,
+        ap_mode=args.ap_mode[0] if len(args.ap_mode) == 1 else args.ap_mode,
+        thr=args.thr,
+        topk=args.topk,
+        classwise=args.classwise,
+        classes=args.classes,
+        difficult_as_positive=DIFFICULT[args.difficult],
+        empty_images=args.empty_images)
     if args.out:
         write_results_json(args.out, metrics, dump=args.dump, settings=vars(args))
     print(json.dumps(metrics))

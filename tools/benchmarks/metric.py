@@ -22,10 +22,10 @@ sklearn AP, thr 0.5, top-3) fed the batches through ``process`` and scored by ``
 batch is 64 samples as mmpretrain's data samples reach a metric: ``pred_score`` rows of the
 batch's score tensor, ``gt_label`` index tensors and the ``gt_score`` one-hot rows the data
 preprocessor adds (``to_onehot=True``, as every plugin config sets); ``--targets gt_label``
-drops ``gt_score``, so the metric builds the targets from the label indices. Only the metric calls are timed (building the samples is
-not). Peak memory is the rise of the process's peak RSS over its RSS once the arrays exist,
-next to the size of the score and target arrays (Linux: the peak is reset through
-``/proc/self/clear_refs`` once the arrays exist).
+drops ``gt_score``, so the metric builds the targets from the label indices. Only the metric
+calls are timed (building the samples is not). Peak memory is the rise of the process's peak
+RSS over its RSS once the arrays exist, next to the size of the score and target arrays (Linux:
+the peak is reset through ``/proc/self/clear_refs`` once the arrays exist).
 """
 import argparse
 import json
@@ -141,8 +141,10 @@ def evaluator_path(args) -> dict:
         'same_metrics': fun['metrics'] == ev['metrics'],
         'seconds': {
             'functional': round(t_fun, 3),
-            **{k: round(v, 3)
-               for k, v in ev['seconds'].items()}
+            **{
+                k: round(v, 3)
+                for k, v in ev['seconds'].items()
+            }
         },
         'peak_rise_mb': {
             'functional': round(fun['peak_rise_mb']),

@@ -11,7 +11,7 @@ from .thresholds import THRESHOLD_METHODS, TunedThresholds, tune_thresholds
 __all__ = [
     'AP_MODES', 'UNDEFINED_AP', 'average_precision', 'mean_average_precision',
     'precision_recall_curve', 'predict_labels', 'topk_mask', 'check_ap_modes',
-    'check_prediction_rule', 'check_scores_targets', 'check_thr', 'check_topk', 'threshold_as', 'SortedScores',
-    'TieGroups', 'positive_groups', 'rank_tie_groups', 'sort_scores', 'multilabel_metrics',
-    'THRESHOLD_METHODS', 'TunedThresholds', 'tune_thresholds'
+    'check_prediction_rule', 'check_scores_targets', 'check_thr', 'check_topk', 'threshold_as',
+    'SortedScores', 'TieGroups', 'positive_groups', 'rank_tie_groups', 'sort_scores',
+    'multilabel_metrics', 'THRESHOLD_METHODS', 'TunedThresholds', 'tune_thresholds'
 ]

@@ -3,7 +3,7 @@
 The only module of the plugin that needs mmdet: the metric and its registration into mmdet's
 ``METRICS`` (like mmdet's ``evaluation/metrics/dump_det_results.py``). How a detector's data
 sample becomes image-level scores and targets lives in :mod:`.records` (no mmdet there)."""
-from typing import Dict, Optional, Sequence, Union
+from typing import Optional, Sequence, Union
 
 from mmdet.registry import METRICS as DET_METRICS
 

@@ -24,7 +24,8 @@ class DumpMultiLabelResults(BaseMetric):
     ``scores`` (N, C), ``targets`` (N, C) int8 (1 / 0 / -1), ``img_paths`` (N,), ``split`` (the
     dataset split the samples come from: ``'test'`` for ``tools/test.py``, ``'val'`` for
     ``tools/test.py --split val``) and, when the dataset has them, ``classes`` (C,). Reports no
-    metric. Detector configs (mmdet scope) name it ``'mmpretrain.DumpMultiLabelResults'``. Like mmengine's ``DumpResults``::
+    metric. Detector configs (mmdet scope) name it ``'mmpretrain.DumpMultiLabelResults'``. Like
+    mmengine's ``DumpResults``::
 
         test_evaluator = [dict(type='MultiLabelMAP'),
                           dict(type='DumpMultiLabelResults', out_file_path='preds.npz')]

@@ -156,8 +156,7 @@ def batch_targets(data_samples: Sequence[dict],
             target = target.astype(np.int8)
     elif not any(has_score) and all('gt_label' in ds for ds in data_samples):
         target = np.zeros((len(data_samples), num_classes), dtype=np.int8)
-        target[_label_rows([ds['gt_label'] for ds in data_samples], 'gt_label',
-                           num_classes)] = 1
+        target[_label_rows([ds['gt_label'] for ds in data_samples], 'gt_label', num_classes)] = 1
     elif any(has_score):  # a batch mixing both kinds: one sample at a time
         return np.concatenate([
             batch_targets([ds], num_classes, difficult_as_positive) for ds in data_samples
@@ -167,8 +166,8 @@ def batch_targets(data_samples: Sequence[dict],
                        'must provide ground truth (annotations in test_mode).')
     difficult = [ds.get('gt_label_difficult') for ds in data_samples]
     if any(d is not None for d in difficult):
-        rows, cols = _label_rows([() if d is None else d for d in difficult],
-                                 'gt_label_difficult', num_classes)
+        rows, cols = _label_rows([() if d is None else d for d in difficult], 'gt_label_difficult',
+                                 num_classes)
         keep = target[rows, cols] != 1  # a class with a normal object stays positive
         target[rows[keep], cols[keep]] = difficult_value(difficult_as_positive)
     return target
