@@ -1,11 +1,13 @@
 """What the multi-label metrics keep of a batch: one (B, C) score array and one (B, C) int8 target
-array shared by the batch's samples (a reference per sample, no per-sample array), the same
+array per batch (no per-sample object), the same
 targets whatever form the ground truth takes, read back in the number of samples mmengine's
-collection leaves, with the scores' dtype kept exactly."""
+collection leaves (the distributed sampler's padding dropped), with the scores' dtype kept
+exactly."""
+from itertools import zip_longest
+
 import numpy as np
 import pytest
 import torch
-from mmengine.dist import collect_results
 from mmengine.evaluator import Evaluator
 from mmengine.evaluator.metric import _to_cpu
 from mmpretrain.registry import METRICS
@@ -29,29 +31,41 @@ def test_one_array_pair_per_batch_not_per_sample():
     rng = np.random.default_rng(0)
     for _ in range(3):
         metric.process(None, batch(rng.random((4, 5)), [[0], [1, 2], [], [4]]))
-    assert len(metric.results) == 12  # one entry per sample: mmengine counts samples
-    assert len({id(r) for r in metric.results}) == 3  # ... all pointing at their batch
+    assert len(metric.results) == 3  # no per-sample object
+    assert all(isinstance(r, RecordBatch) and r.rank == 0 for r in metric.results)
     assert metric.results[0].arrays['pred_score'].shape == (4, 5)
     assert metric.results[0].arrays['gt_target'].dtype == np.int8
-    # mmengine's _to_cpu (in BaseMetric.evaluate) rebuilds dicts and tuples per sample: a
-    # RecordBatch passes through it untouched
+    # mmengine's _to_cpu (in BaseMetric.evaluate) rebuilds dicts and tuples: a RecordBatch
+    # passes through it untouched
     assert all(a is b for a, b in zip(_to_cpu(metric.results), metric.results))
+    assert metric.evaluate(12)['multi-label/mAP'] >= 0 and metric.results == []
 
 
-def test_collection_truncation_keeps_the_first_rows_of_each_batch():
-    first = RecordBatch(dict(x=np.arange(4)))
-    second = RecordBatch(dict(x=np.arange(10, 14)))
-    results = first.samples() + second.samples()
-    kept = collect_results(results, 6)  # non-distributed: results[:size]
-    np.testing.assert_array_equal(stack_records(kept)['x'], [0, 1, 2, 3, 10, 11])
-    # distributed: rank parts interleaved sample by sample, the sampler's padding cut at the end
-    interleaved = [r for pair in zip(first.samples(), second.samples()) for r in pair][:7]
-    np.testing.assert_array_equal(stack_records(interleaved)['x'], [0, 1, 2, 3, 10, 11, 12])
+def gathered(parts, size):
+    """What mmengine's collect_results gives rank 0 from per-rank result lists."""
+    return [r for group in zip_longest(*parts) for r in group if r is not None][:size]
+
+
+@pytest.mark.parametrize('size,world_size', [(10, 3), (9, 3), (7, 4), (5, 2), (11, 1)])
+def test_distributed_padding_is_dropped_as_collect_results_drops_it(size, world_size):
+    """DefaultSampler pads to a multiple of the world size; one entry per sample, mmengine cuts
+    the padding by truncation; one entry per batch, stack_records cuts the same samples."""
+    total = -(-size // world_size) * world_size
+    indices = (list(range(size)) * 2)[:total]  # the sampler's padding: the first samples again
+    per_rank = [indices[r::world_size] for r in range(world_size)]
+    per_sample = gathered(per_rank, size)  # what collect_results keeps, one entry per sample
+    assert sorted(per_sample) == list(range(size))
+    parts = []
+    for rank, idx in enumerate(per_rank):  # batches of 2 samples on each rank
+        parts.append(
+            [RecordBatch(dict(x=np.array(idx[i:i + 2])), rank) for i in range(0, len(idx), 2)])
+    kept = stack_records(gathered(parts, size), size, world_size, release=True)['x']
+    assert sorted(kept.tolist()) == list(range(size))
+    assert all(b.arrays['x'] is None for part in parts for b in part)  # released once copied
     with pytest.raises(TypeError, match='RecordBatch'):
         stack_records([dict(x=1)])
-    # release: each batch's array is dropped once copied (the samples are never held twice)
-    np.testing.assert_array_equal(stack_records(kept, release=True)['x'], [0, 1, 2, 3, 10, 11])
-    assert first.arrays['x'] is None and second.arrays['x'] is None
+    with pytest.raises(ValueError, match='processed samples twice'):
+        stack_records([RecordBatch(dict(x=np.arange(3)))] * 2, 3, 1)
 
 
 def test_batch_targets_for_labels_one_hot_scores_and_difficult():

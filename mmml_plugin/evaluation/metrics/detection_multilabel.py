@@ -8,7 +8,7 @@ from typing import Optional, Sequence, Union
 from mmdet.registry import METRICS as DET_METRICS
 
 from .multilabel_map import MultiLabelMAP
-from .records import RecordBatch, dataset_num_classes, detection_batch
+from .records import dataset_num_classes, detection_batch
 
 
 @DET_METRICS.register_module()
@@ -61,5 +61,5 @@ class DetectionMultiLabelMetric(MultiLabelMAP):
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Keep each image's (C,) class scores and (C,) int8 targets."""
         if data_samples:
-            batch = detection_batch(data_samples, self._num_classes(), self.difficult_as_positive)
-            self.results.extend(RecordBatch(batch).samples())
+            self.add_batch(
+                detection_batch(data_samples, self._num_classes(), self.difficult_as_positive))

@@ -12,11 +12,11 @@ from mmpretrain.registry import METRICS
 
 from ..results_io import check_dump_path, save_predictions
 from .multilabel_map import MultiLabelMAP
-from .records import (RecordBatch, classification_batch, dataset_num_classes, detection_batch,
-                      stack_records)
+from .records import (RecordBatch, RecordMetric, classification_batch, dataset_num_classes,
+                      detection_batch)
 
 
-class DumpMultiLabelResults(BaseMetric):
+class DumpMultiLabelResults(RecordMetric):
     """Write the (N, C) scores and int8 targets that :class:`MultiLabelMAP` scores to a ``.npz``.
 
     Classifiers (``pred_score``) and detectors (``pred_instances``, turned into image-level
@@ -65,11 +65,11 @@ class DumpMultiLabelResults(BaseMetric):
         else:
             batch = classification_batch(data_samples, self.difficult_as_positive)
         batch['img_path'] = np.array([str(ds.get('img_path') or '') for ds in data_samples])
-        self.results.extend(RecordBatch(batch).samples())
+        self.add_batch(batch)
 
     def compute_metrics(self, results: List[RecordBatch]) -> dict:
         """Write the file (on rank 0, after mmengine gathered every rank's samples)."""
-        arrays = stack_records(results, release=True)
+        arrays = self.gathered(results)
         save_predictions(self.out_file_path,
                          arrays['pred_score'],
                          arrays['gt_target'],

@@ -4,17 +4,16 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
-from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from mmpretrain.registry import METRICS
 
 from ..functional import UNDEFINED_AP, check_ap_modes, check_thr, check_topk, multilabel_metrics
 from ..threshold_file import check_threshold_classes, read_threshold_file
-from .records import RecordBatch, classification_batch, stack_records
+from .records import RecordBatch, RecordMetric, classification_batch
 
 
 @METRICS.register_module()
-class MultiLabelMAP(BaseMetric):
+class MultiLabelMAP(RecordMetric):
     """Multi-label mAP and the CP/CR/CF1/OP/OR/OF1 family (as ML-GCN ``util.py`` L258-289
     defines it; the official SSGRL code computes no F1), in percent.
 
@@ -75,23 +74,16 @@ class MultiLabelMAP(BaseMetric):
         self.difficult_as_positive = difficult_as_positive
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        """Keep the batch's (B, C) ``pred_score`` and (B, C) int8 targets (one
-        :class:`~.records.RecordBatch` reference per sample)."""
+        """Keep the batch's (B, C) ``pred_score`` and (B, C) int8 targets."""
         if data_samples:
-            self.results.extend(
-                RecordBatch(classification_batch(data_samples,
-                                                 self.difficult_as_positive)).samples())
+            self.add_batch(classification_batch(data_samples, self.difficult_as_positive))
 
     def compute_metrics(self, results: List[RecordBatch]) -> Dict[str, object]:
         """Stack the collected samples and compute every metric."""
         if not results:
             raise ValueError(f'{type(self).__name__} received no sample: the evaluation '
                              'dataloader is empty; check the val/test dataset and its ann_file.')
-        arrays = stack_records(results, release=True)
-        # the batches were emptied while stacking; drop them too (BaseMetric.evaluate clears
-        # self.results only after this returns)
-        results.clear()
-        self.results.clear()
+        arrays = self.gathered(results)
         return self.summarize(arrays.pop('pred_score'), arrays.pop('gt_target'))
 
     def summarize(self, scores: np.ndarray, targets: np.ndarray) -> Dict[str, object]:

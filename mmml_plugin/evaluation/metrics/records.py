@@ -1,23 +1,22 @@
 """What the multi-label metrics keep of a batch: (B, C) scores and (B, C) int8 targets.
 
-One home for turning data samples into arrays, shared by :class:`MultiLabelMAP`,
-``DetectionMultiLabelMetric`` and :class:`DumpMultiLabelResults`; needs neither mmpretrain nor
+One home for turning data samples into arrays, shared by ``MultiLabelMAP``,
+``DetectionMultiLabelMetric`` and ``DumpMultiLabelResults``; needs neither mmpretrain nor
 mmdet (detector samples are read as plain dicts / ``InstanceData``).
 
 Targets are 1 (positive), 0 (negative) or -1 (ignored): classes with only VOC "difficult"
 objects are -1, or 1 / 0 with ``difficult_as_positive`` True / False.
 
-Storage (:class:`RecordBatch`): a metric appends one *reference to its batch* per sample to
-``self.results`` (8 bytes a sample, no per-sample array), so mmengine's ``collect_results``
-still counts samples (it drops the padding of a distributed sampler by truncating to the
-dataset size) and pickles each batch once across ranks. :func:`stack_records` turns the list
-back into (N, C) arrays.
+Storage (:class:`RecordMetric`): a metric appends one :class:`RecordBatch` per batch to
+``self.results`` (no per-sample object); :func:`stack_records` turns the gathered batches back
+into (N, C) arrays, without the distributed sampler's padding.
 """
-from collections import Counter
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
+from mmengine.dist import get_rank, get_world_size
+from mmengine.evaluator import BaseMetric
 
 
 def to_numpy(value) -> np.ndarray:
@@ -36,58 +35,107 @@ def difficult_value(difficult_as_positive: Optional[bool]) -> int:
 
 class RecordBatch:
     """Arrays of one processed batch, all with B rows (``pred_score`` (B, C), ``gt_target``
-    (B, C) int8, optionally ``img_path`` (B,) str).
+    (B, C) int8, optionally ``img_path`` (B,) str), and the rank that processed it.
 
-    Not a dict or a tuple on purpose: mmengine's ``_to_cpu`` rebuilds those, once per sample.
+    Not a dict or a tuple on purpose: mmengine's ``_to_cpu`` would rebuild those.
 
     Args:
         arrays (dict): name -> (B, ...) array.
+        rank (int): the process rank (``mmengine.dist.get_rank()``).
     """
-    __slots__ = ('arrays', )
+    __slots__ = ('arrays', 'rank')
 
-    def __init__(self, arrays: Dict[str, np.ndarray]) -> None:
+    def __init__(self, arrays: Dict[str, np.ndarray], rank: int = 0) -> None:
         self.arrays = arrays
+        self.rank = rank
 
     def __len__(self) -> int:
         return len(next(iter(self.arrays.values())))
 
-    def samples(self) -> List['RecordBatch']:
-        """The entries to append to ``BaseMetric.results``: this batch, once per sample."""
-        return [self] * len(self)
+
+class RecordMetric(BaseMetric):
+    """A metric whose ``results`` hold one :class:`RecordBatch` per processed batch.
+
+    mmengine's ``BaseMetric.evaluate`` expects one entry per sample: it cuts the distributed
+    sampler's padding by truncating the gathered entries to the dataset size. One entry per
+    batch (no per-sample Python object: a million samples cost a million list entries, and
+    ``_to_cpu`` walks each) moves that cut here: :meth:`evaluate` keeps ``size`` and
+    :meth:`gathered` drops the padded samples itself (see :func:`stack_records`).
+    """
+
+    def add_batch(self, arrays: Dict[str, np.ndarray]) -> None:
+        """Keep one processed batch.
+
+        Args:
+            arrays (dict): name -> (B, ...) array.
+        """
+        self.results.append(RecordBatch(arrays, get_rank()))
+
+    def evaluate(self, size: int) -> dict:
+        """``BaseMetric.evaluate``, remembering the dataset size for :meth:`gathered`."""
+        self._dataset_size = size
+        return super().evaluate(size)
+
+    def gathered(self, results: List[RecordBatch]) -> Dict[str, np.ndarray]:
+        """The (N, ...) arrays of every rank's samples, padding dropped; the batches are
+        released while they are copied (``results`` and ``self.results`` are emptied)."""
+        arrays = stack_records(results,
+                               getattr(self, '_dataset_size', None),
+                               get_world_size(),
+                               release=True)
+        results.clear()
+        self.results.clear()  # BaseMetric.evaluate clears it only after compute_metrics
+        return arrays
 
 
-def stack_records(results: Sequence[RecordBatch], release: bool = False) -> Dict[str, np.ndarray]:
-    """The (N, ...) arrays of the samples in ``results``.
+def stack_records(results: Sequence[RecordBatch],
+                  size: Optional[int] = None,
+                  world_size: int = 1,
+                  release: bool = False) -> Dict[str, np.ndarray]:
+    """The (N, ...) arrays of the batches in ``results``, without the distributed padding.
 
-    A batch referenced k times contributes its first k rows (``collect_results`` cut the
-    distributed sampler's padding, which is always the end of a rank's last batches), in the
-    order in which the batches first appear.
+    mmengine's ``DefaultSampler`` pads the dataset to a multiple of the world size W with copies
+    of its first samples, placed at the global positions ``size .. W * ceil(size / W) - 1``; rank
+    r gets the positions r, r + W, ..., so each padded sample is the *last* sample of one of
+    the last ``W * ceil(size / W) - size`` ranks. Those rows are dropped, which is exactly what
+    ``collect_results`` drops when given one entry per sample.
 
     Args:
-        results (Sequence[RecordBatch]): ``BaseMetric.results`` after collection.
+        results (Sequence[RecordBatch]): the gathered batches, in any order of ranks.
+        size (int, optional): the dataset size; None keeps every row.
+        world_size (int): W.
         release (bool): drop each batch's array once copied, so that the samples are held about
             once, not twice, while they are gathered (the batches are unusable afterwards).
 
     Returns:
-        dict: name -> (N, ...) array, N = ``len(results)``.
+        dict: name -> (N, ...) array.
     """
-    counts = Counter(map(id, results))  # insertion-ordered: first appearance
-    batches = {id(b): b for b in results}
-    if not batches:
+    if not results:
         return {}
-    if any(not isinstance(b, RecordBatch) for b in batches.values()):
+    if any(not isinstance(b, RecordBatch) for b in results):
         raise TypeError('the metric results must be RecordBatch entries (from the plugin '
-                        "metrics' process); got "
-                        f'{sorted({type(b).__name__ for b in batches.values()})}.')
-    chosen = [(batches[i], k) for i, k in counts.items()]
-    del batches
+                        f"metrics' process); got {sorted({type(b).__name__ for b in results})}.")
+    keep = [len(b) for b in results]
+    total = sum(keep)
+    if size is not None and total > size:
+        pad = total - size
+        if world_size == 1 or pad >= world_size:
+            raise ValueError(f'{total} samples were processed for a dataset of {size} on '
+                             f'{world_size} process(es): the evaluation processed samples '
+                             'twice; use one DefaultSampler pass (the val/test loop) per '
+                             'evaluation.')
+        last = {}  # rank -> index of its last batch
+        for i, b in enumerate(results):
+            last[b.rank] = i
+        for rank in range(world_size - pad, world_size):
+            keep[last[rank]] -= 1
     out = {}
-    for key in list(chosen[0][0].arrays):
-        first = chosen[0][0].arrays[key]
-        dtype = np.result_type(*(b.arrays[key] for b, _ in chosen))
-        stacked = np.empty((len(results), *first.shape[1:]), dtype=dtype)
+    for key in list(results[0].arrays):
+        first = results[0].arrays[key]
+        dtype = np.result_type(*(b.arrays[key] for b in results))
+        stacked = np.empty((sum(keep), *first.shape[1:]), dtype=dtype)
         start = 0
-        for b, k in chosen:
+        for b, k in zip(results, keep):
             stacked[start:start + k] = b.arrays[key][:k]
             start += k
             if release:
