@@ -1,8 +1,9 @@
 """What the multi-label metrics keep of a batch: one (B, C) score array and one (B, C) int8 target
-array per batch (no per-sample object), the same
+array per process, grown batch by batch (no per-sample object), the same
 targets whatever form the ground truth takes, read back in the number of samples mmengine's
 collection leaves (the distributed sampler's padding dropped), with the scores' dtype kept
 exactly."""
+import pickle
 from itertools import zip_longest
 
 import numpy as np
@@ -26,15 +27,22 @@ def batch(scores, labels):
     ]
 
 
-def test_one_array_pair_per_batch_not_per_sample():
+def test_one_growing_array_pair_per_process_not_per_sample():
     metric = MultiLabelMAP()
     rng = np.random.default_rng(0)
-    for _ in range(3):
-        metric.process(None, batch(rng.random((4, 5)), [[0], [1, 2], [], [4]]))
-    assert len(metric.results) == 3  # no per-sample object
-    assert all(isinstance(r, RecordBatch) and r.rank == 0 for r in metric.results)
-    assert metric.results[0].arrays['pred_score'].shape == (4, 5)
-    assert metric.results[0].arrays['gt_target'].dtype == np.int8
+    scores = rng.random((12, 5))
+    for i in range(0, 12, 4):
+        metric.process(None, batch(scores[i:i + 4], [[0], [1, 2], [], [4]]))
+    assert len(metric.results) == 1  # no per-sample, no per-batch object
+    kept = metric.results[0]
+    assert isinstance(kept, RecordBatch) and kept.rank == 0 and len(kept) == 12
+    np.testing.assert_array_equal(kept.arrays['pred_score'][:12], scores)
+    assert kept.arrays['gt_target'].dtype == np.int8
+    assert kept.arrays['gt_target'][:4].tolist() == [[1, 0, 0, 0, 0], [0, 1, 1, 0, 0], [0] * 5,
+                                                     [0, 0, 0, 0, 1]]
+    # gathering ranks pickles only the filled rows
+    clone = pickle.loads(pickle.dumps(kept))
+    assert len(clone.arrays['pred_score']) == 12 and clone.rank == 0
     # mmengine's _to_cpu (in BaseMetric.evaluate) rebuilds dicts and tuples: a RecordBatch
     # passes through it untouched
     assert all(a is b for a, b in zip(_to_cpu(metric.results), metric.results))

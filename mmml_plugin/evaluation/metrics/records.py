@@ -7,9 +7,9 @@ mmdet (detector samples are read as plain dicts / ``InstanceData``).
 Targets are 1 (positive), 0 (negative) or -1 (ignored): classes with only VOC "difficult"
 objects are -1, or 1 / 0 with ``difficult_as_positive`` True / False.
 
-Storage (:class:`RecordMetric`): a metric appends one :class:`RecordBatch` per batch to
-``self.results`` (no per-sample object); :func:`stack_records` turns the gathered batches back
-into (N, C) arrays, without the distributed sampler's padding.
+Storage (:class:`RecordMetric`): each rank grows one :class:`RecordBatch` in ``self.results``
+(no per-sample object, every row written once); :func:`stack_records` turns the gathered
+entries back into (N, C) arrays, without the distributed sampler's padding.
 """
 from typing import Dict, List, Optional, Sequence
 
@@ -34,33 +34,69 @@ def difficult_value(difficult_as_positive: Optional[bool]) -> int:
 
 
 class RecordBatch:
-    """Arrays of one processed batch, all with B rows (``pred_score`` (B, C), ``gt_target``
-    (B, C) int8, optionally ``img_path`` (B,) str), and the rank that processed it.
+    """The processed samples of one rank, row after row: ``pred_score`` (N, C), ``gt_target``
+    (N, C) int8, optionally ``img_path`` (N,) str, and the rank that processed them.
 
-    Not a dict or a tuple on purpose: mmengine's ``_to_cpu`` would rebuild those.
+    Batches are appended in place (:meth:`append`) into buffers that grow by ``ndarray.resize``
+    (a ``realloc``: for large buffers the pages move without being copied or touched again), so
+    the samples are written once, where :func:`stack_records` hands them to the metric. Not a
+    dict or a tuple on purpose: mmengine's ``_to_cpu`` would rebuild those. Pickling (to gather
+    ranks) keeps only the filled rows.
 
     Args:
-        arrays (dict): name -> (B, ...) array.
+        arrays (dict): name -> (B, ...) array, the first batch.
         rank (int): the process rank (``mmengine.dist.get_rank()``).
     """
-    __slots__ = ('arrays', 'rank')
+    __slots__ = ('arrays', 'rank', 'size')
 
     def __init__(self, arrays: Dict[str, np.ndarray], rank: int = 0) -> None:
-        self.arrays = arrays
+        self.arrays = {k: np.array(v) for k, v in arrays.items()}  # owned: resizable
         self.rank = rank
+        self.size = len(next(iter(arrays.values())))
 
     def __len__(self) -> int:
-        return len(next(iter(self.arrays.values())))
+        return self.size
+
+    def append(self, arrays: Dict[str, np.ndarray]) -> None:
+        """Add a batch's rows after the filled ones.
+
+        Args:
+            arrays (dict): name -> (B, ...) array, the same names as the first batch.
+        """
+        n = len(next(iter(arrays.values())))
+        for key, rows in arrays.items():
+            buf = self.arrays[key]
+            dtype = np.result_type(buf, rows)
+            if dtype != buf.dtype:  # e.g. a longer image path: widen (rare, one copy)
+                buf = buf.astype(dtype)
+            if self.size + n > len(buf):  # grow by 1/4: amortised O(1) a row, at most 25% unused
+                buf.resize((max(len(buf) + len(buf) // 4, self.size + n), *buf.shape[1:]),
+                           refcheck=False)
+            buf[self.size:self.size + n] = rows
+            self.arrays[key] = buf
+        self.size += n
+
+    def __getstate__(self):
+        return dict(arrays={
+            k: v[:self.size]
+            for k, v in self.arrays.items()
+        },
+                    rank=self.rank,
+                    size=self.size)
+
+    def __setstate__(self, state):
+        self.arrays, self.rank, self.size = state['arrays'], state['rank'], state['size']
 
 
 class RecordMetric(BaseMetric):
-    """A metric whose ``results`` hold one :class:`RecordBatch` per processed batch.
+    """A metric whose ``results`` hold one :class:`RecordBatch` per rank, grown batch by batch.
 
     mmengine's ``BaseMetric.evaluate`` expects one entry per sample: it cuts the distributed
-    sampler's padding by truncating the gathered entries to the dataset size. One entry per
-    batch (no per-sample Python object: a million samples cost a million list entries, and
-    ``_to_cpu`` walks each) moves that cut here: :meth:`evaluate` keeps ``size`` and
-    :meth:`gathered` drops the padded samples itself (see :func:`stack_records`).
+    sampler's padding by truncating the gathered entries to the dataset size. One growing entry
+    (no per-sample Python object: a million samples would cost a million list entries, each
+    walked by ``_to_cpu``, and a second copy of every array to stack them) moves that cut here:
+    :meth:`evaluate` keeps ``size`` and :meth:`gathered` drops the padded samples itself (see
+    :func:`stack_records`).
     """
 
     def add_batch(self, arrays: Dict[str, np.ndarray]) -> None:
@@ -69,7 +105,12 @@ class RecordMetric(BaseMetric):
         Args:
             arrays (dict): name -> (B, ...) array.
         """
-        self.results.append(RecordBatch(arrays, get_rank()))
+        rank = get_rank()
+        if self.results and isinstance(self.results[-1], RecordBatch) \
+                and self.results[-1].rank == rank:
+            self.results[-1].append(arrays)
+        else:
+            self.results.append(RecordBatch(arrays, rank))
 
     def evaluate(self, size: int) -> dict:
         """``BaseMetric.evaluate``, remembering the dataset size for :meth:`gathered`."""
@@ -77,8 +118,8 @@ class RecordMetric(BaseMetric):
         return super().evaluate(size)
 
     def gathered(self, results: List[RecordBatch]) -> Dict[str, np.ndarray]:
-        """The (N, ...) arrays of every rank's samples, padding dropped; the batches are
-        released while they are copied (``results`` and ``self.results`` are emptied)."""
+        """The (N, ...) arrays of every rank's samples, padding dropped (``results`` and
+        ``self.results`` are emptied)."""
         arrays = stack_records(results,
                                getattr(self, '_dataset_size', None),
                                get_world_size(),
@@ -129,14 +170,21 @@ def stack_records(results: Sequence[RecordBatch],
             last[b.rank] = i
         for rank in range(world_size - pad, world_size):
             keep[last[rank]] -= 1
+    if len(results) == 1:  # one process: the rows stay where they were written, no copy
+        out = {}
+        for key, buf in results[0].arrays.items():
+            if release and buf.flags.owndata and len(buf) > keep[0]:
+                buf.resize((keep[0], *buf.shape[1:]), refcheck=False)  # unused tail given back
+            out[key] = buf[:keep[0]]
+        return out
     out = {}
     for key in list(results[0].arrays):
         first = results[0].arrays[key]
-        dtype = np.result_type(*(b.arrays[key] for b in results))
+        dtype = np.result_type(*(b.arrays[key] for b in results))  # dtypes only
         stacked = np.empty((sum(keep), *first.shape[1:]), dtype=dtype)
         start = 0
         for b, k in zip(results, keep):
-            stacked[start:start + k] = b.arrays[key][:k]
+            stacked[start:start + k] = b.arrays[key][:k]  # (a buffer may be longer than filled)
             start += k
             if release:
                 b.arrays[key] = None  # its memory goes back now, not after the whole copy
