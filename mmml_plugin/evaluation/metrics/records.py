@@ -195,14 +195,16 @@ def stack_records(results: Sequence[RecordBatch],
 def _as_batch(values: List, name: str) -> np.ndarray:
     """Stack one (C,) field of every sample into (B, C); shapes must agree."""
     try:
-        if all(isinstance(v, torch.Tensor) for v in values):
-            stacked = torch.stack(values).detach().reshape(len(values), -1)  # one op per batch
-        else:
+        stacked = torch.stack(values).detach().reshape(len(values), -1)  # one op per batch
+    except TypeError:  # not all tensors
+        stacked = None
+    except RuntimeError:
+        stacked = None
+    try:
+        if stacked is None:
             stacked = np.stack([to_numpy(v).reshape(-1) for v in values])
-    except (RuntimeError, ValueError):
+    except ValueError:
         sizes = sorted({int(np.prod(getattr(v, 'shape', np.shape(v)))) for v in values})
-        if len(sizes) == 1:  # equal sizes in other shapes, e.g. (C,) beside (1, C)
-            return np.stack([to_numpy(v).reshape(-1) for v in values])
         raise ValueError(f'{name} has {sizes} entries across the samples of one batch: every '
                          'sample needs one entry per class (the head num_classes).') from None
     return to_numpy(stacked)
@@ -242,18 +244,22 @@ def batch_targets(data_samples: Sequence[dict],
         np.ndarray: (B, C) int8; other values (soft labels) are returned as they are, float, and
         rejected by :func:`~mmml_plugin.evaluation.functional.check_scores_targets`.
     """
-    has_score = ['gt_score' in ds for ds in data_samples]
-    if all(has_score):
-        target = _as_batch([ds['gt_score'] for ds in data_samples], 'gt_score')
+    try:  # the usual batch: every sample has gt_score (the preprocessor's to_onehot)
+        scores = [ds['gt_score'] for ds in data_samples]
+    except KeyError:
+        scores = None
+    if scores is not None:
+        target = _as_batch(scores, 'gt_score')
         if target.shape[1] != num_classes:
             raise ValueError(f'gt_score has {target.shape[1]} entries but pred_score has '
                              f'{num_classes}: the dataset classes and the head num_classes differ.')
-        if np.isin(target, (-1, 0, 1)).all():
+        if ((target == 1) | (target == 0) | (target == -1)).all():
             target = target.astype(np.int8)
-    elif not any(has_score) and all('gt_label' in ds for ds in data_samples):
+    elif not any('gt_score' in ds for ds in data_samples) and all('gt_label' in ds
+                                                                  for ds in data_samples):
         target = np.zeros((len(data_samples), num_classes), dtype=np.int8)
         target[_label_rows([ds['gt_label'] for ds in data_samples], 'gt_label', num_classes)] = 1
-    elif any(has_score):  # a batch mixing both kinds: one sample at a time
+    elif any('gt_score' in ds for ds in data_samples):  # both kinds: one sample at a time
         return np.concatenate([
             batch_targets([ds], num_classes, difficult_as_positive) for ds in data_samples
         ]).astype(np.int8)
@@ -282,10 +288,12 @@ def classification_batch(data_samples: Sequence[dict],
     Returns:
         dict: ``pred_score`` and ``gt_target``.
     """
-    if not all('pred_score' in ds for ds in data_samples):
-        raise KeyError('the data sample has no pred_score: MultiLabelMAP needs a classifier whose '
-                       'head predicts scores (mode="predict").')
-    scores = _as_batch([ds['pred_score'] for ds in data_samples], 'pred_score')
+    try:
+        scores = [ds['pred_score'] for ds in data_samples]
+    except KeyError:
+        raise KeyError('the data sample has no pred_score: MultiLabelMAP needs a classifier '
+                       'whose head predicts scores (mode="predict").') from None
+    scores = _as_batch(scores, 'pred_score')
     return dict(pred_score=scores,
                 gt_target=batch_targets(data_samples, scores.shape[1], difficult_as_positive))
 
