@@ -41,6 +41,11 @@ def parse_args(argv=None):
                         help='what --out holds: per-image predictions (pred, the default) or the '
                         'metrics')
     parser.add_argument('--dump', help=argparse.SUPPRESS)  # former spelling of --out-item pred
+    parser.add_argument('--split',
+                        choices=('test', 'val'),
+                        default='test',
+                        help='evaluate the test set, or the validation set (recorded in the '
+                        'predictions file)')
     parser.add_argument('--show-dir', help='draw predictions into this dir (in the work dir)')
     parser.add_argument('--cfg-options',
                         nargs='+',
@@ -142,7 +147,8 @@ def run(args):
                        dump=preds,
                        show_dir=args.show_dir,
                        cfg_options=cfg_options or None,
-                       launcher=args.launcher)
+                       launcher=args.launcher,
+                       split=args.split)
     if metrics_json is not None and get_rank() == 0:
         write_results_json(
             metrics_json,

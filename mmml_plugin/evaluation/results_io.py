@@ -130,7 +130,8 @@ def save_predictions(path: str,
                      scores: Sequence[np.ndarray],
                      targets: Sequence[np.ndarray],
                      classes: Optional[Sequence[str]] = None,
-                     img_paths: Optional[Sequence[str]] = None) -> str:
+                     img_paths: Optional[Sequence[str]] = None,
+                     split: Optional[str] = None) -> str:
     """Write a prediction dump (``.npz``, no pickled object) atomically.
 
     Args:
@@ -139,14 +140,14 @@ def save_predictions(path: str,
         targets (Sequence[np.ndarray]): (N, C) targets 1 / 0 / -1 (ignored).
         classes (Sequence[str], optional): (C,) class names.
         img_paths (Sequence[str], optional): (N,) image paths.
+        split (str, optional): the dataset split of the samples (``'test'``, ``'val'``).
 
     Returns:
         str: ``path``.
     """
     check_dump_path(path)
     scores, targets = check_scores_targets(
-        np.stack(scores) if len(scores) else scores,
-        np.stack(targets) if len(targets) else targets)
+        *(x if isinstance(x, np.ndarray) or not len(x) else np.stack(x) for x in (scores, targets)))
     paths = img_paths if img_paths is not None else [''] * len(scores)
     arrays = dict(scores=scores,
                   targets=targets,
@@ -159,6 +160,8 @@ def save_predictions(path: str,
             raise ValueError(f'{path}: {len(classes)} class names for {scores.shape[1]} classes; '
                              'the dataset classes and the head num_classes differ.')
         arrays['classes'] = np.array([str(c) for c in classes])
+    if split is not None:
+        arrays['split'] = np.array(str(split))
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
     tmp = osp.join(folder, f'.{osp.basename(path)}.{os.getpid()}.tmp.npz')
@@ -179,7 +182,7 @@ def load_prediction_arrays(path: str) -> Dict[str, np.ndarray]:
 
     Returns:
         dict: ``scores`` (N, C) float32/float64, ``targets`` (N, C) int8 (1 / 0 / -1),
-        ``img_paths`` (N,) str and, if stored, ``classes`` (C,) str.
+        ``img_paths`` (N,) str and, if stored, ``classes`` (C,) str and ``split`` () str.
     """
     if str(path).endswith(_PICKLE_SUFFIXES):
         raise ValueError(f'{path}: refusing to read a pickle as a prediction dump: unpickling '
