@@ -1,0 +1,62 @@
+"""One training per work dir: a second ``tools/train.py`` on a work dir in use is refused, naming
+the work dir and the process holding it (two runs would interleave their checkpoints, ``best_*``
+and ``last_checkpoint``); the lock of a run killed with SIGKILL does not block ``--resume auto``.
+Real processes: the first run trains in a subprocess while the second one starts."""
+import os
+import re
+import signal
+import subprocess
+import sys
+
+import pytest
+from reliability_helpers import (DEMO_CONFIG, REPO_ROOT, TIMEOUT, child_env, demo_options, run,
+                                 train_cmd)
+
+from mmml_plugin.engine.work_dir import (LOCK_NAME, WorkDirBusyError, latest_checkpoint,
+                                         work_dir_lock)
+
+
+def test_lock_is_exclusive_and_released(tmp_path):
+    with work_dir_lock(str(tmp_path)):
+        with pytest.raises(WorkDirBusyError) as err:
+            with work_dir_lock(str(tmp_path)):
+                pass
+        assert str(tmp_path) in str(err.value) and f'pid {os.getpid()}' in str(err.value)
+        with work_dir_lock(str(tmp_path), enabled=False):  # ranks other than 0 do not lock
+            pass
+    with work_dir_lock(str(tmp_path)):  # released
+        pass
+
+
+def test_second_training_on_a_busy_work_dir_is_refused_and_a_killed_one_does_not_block(
+        tmp_path, tiny_demo):
+    work = tmp_path / 'work'
+    long_run = demo_options(tiny_demo, max_epochs=1000, **{'train_cfg.val_interval': 1000})
+    first = subprocess.Popen(train_cmd(work, long_run),
+                             cwd=REPO_ROOT,
+                             env=child_env(),
+                             stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT,
+                             text=True)
+    try:
+        seen = []
+        for line in first.stdout:  # wait until it trains
+            seen.append(line)
+            if re.search(r'Epoch\(train\)\s*\[1\]\[\s*1/', line):
+                break
+        assert first.poll() is None, ''.join(seen)[-3000:]
+
+        second = run(train_cmd(work, demo_options(tiny_demo, max_epochs=1)), expect_ok=False)
+        assert second.returncode != 0
+        assert 'WorkDirBusyError' in second.stderr and 'in use by another training run' in \
+            second.stderr and f'pid {first.pid}' in second.stderr, second.stderr[-3000:]
+        assert '--work-dir' in second.stderr  # the fix
+        assert first.poll() is None  # the first run goes on
+    finally:
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=TIMEOUT)
+    assert (work / LOCK_NAME).exists()  # a stale lock file is left behind
+
+    resumed = run(train_cmd(work, demo_options(tiny_demo, max_epochs=1), resume=True))
+    assert 'in use' not in resumed.stderr
+    assert os.path.isfile(latest_checkpoint(str(work)))
