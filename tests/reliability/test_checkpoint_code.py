@@ -45,10 +45,10 @@ def test_saved_config_is_parsed_as_data(tmp_path, one_epoch_run):
     assert saved['train_cfg'] == dict(cfg.train_cfg)
     assert saved['param_scheduler'] == dict(cfg.param_scheduler)
     markers = _markers(tmp_path)
-    planted = saved_schedule(_payload(text, markers))
+    planted = saved_schedule(_payload(text, markers[:3]))
     assert 'train_cfg' in planted and planted['train_cfg'] == dict(cfg.train_cfg)
     assert saved_schedule('def broken(:') is None
-    assert warn_on_schedule_change(_payload(text, markers), cfg, 'x.pth') == []
+    assert warn_on_schedule_change(_payload(text, markers[:3]), cfg, 'x.pth') == []
     assert not any(m.exists() for m in markers)
 
 

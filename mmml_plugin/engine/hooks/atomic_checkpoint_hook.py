@@ -93,7 +93,7 @@ class AtomicCheckpointHook(CheckpointHook):
             self.save_param_scheduler = False
         if not osp.isdir(str(self.out_dir)):
             return
-        if self.save_best is not None and len(self.key_indicators) == 1:
+        if self.save_best is not None and len(self.key_indicators) == 1 and runner.iter > 0:
             self._reconcile_best_checkpoints(runner)
         if not is_main_process():
             return
@@ -135,7 +135,8 @@ class AtomicCheckpointHook(CheckpointHook):
             return None
 
     def _reconcile_best_checkpoints(self, runner) -> None:
-        """Leave exactly one ``best_*`` after a resume: the newest one up to the resumed step."""
+        """Leave exactly one ``best_*`` after a resume (``runner.iter > 0``): the newest one up
+        to the resumed step."""
         hub = runner.message_hub
         recorded = hub.runtime_info.get('best_ckpt')
         files = [f for f in self._best_files() if self._step(f) is not None]
