@@ -1,7 +1,8 @@
-"""One training per work dir: a second ``tools/train.py`` on a work dir in use is refused, naming
-the work dir and the process holding it (two runs would interleave their checkpoints, ``best_*``
-and ``last_checkpoint``); the lock of a run killed with SIGKILL does not block ``--resume auto``.
-Real processes: the first run trains in a subprocess while the second one starts."""
+"""One training per work dir: a second training on a work dir in use is refused, naming the work
+dir and the process holding it (two runs would interleave their checkpoints, ``best_*`` and
+``last_checkpoint``); the lock of a run killed with SIGKILL does not block ``--resume auto``.
+Two real processes: the first run trains in a ``tools/train.py`` subprocess while the second one
+starts in the test's process."""
 import os
 import re
 import signal
@@ -9,8 +10,9 @@ import subprocess
 import sys
 
 import pytest
-from reliability_helpers import (DEMO_CONFIG, REPO_ROOT, TIMEOUT, child_env, demo_options, run,
-                                 train_cmd)
+from reliability_helpers import DEMO_CONFIG, REPO_ROOT, TIMEOUT, child_env, demo_options, train_cmd
+
+from mmml_plugin.apis import run_train
 
 from mmml_plugin.engine.work_dir import (LOCK_NAME, WorkDirBusyError, latest_checkpoint,
                                          work_dir_lock)
@@ -46,17 +48,19 @@ def test_second_training_on_a_busy_work_dir_is_refused_and_a_killed_one_does_not
                 break
         assert first.poll() is None, ''.join(seen)[-3000:]
 
-        second = run(train_cmd(work, demo_options(tiny_demo, max_epochs=1)), expect_ok=False)
-        assert second.returncode != 0
-        assert 'WorkDirBusyError' in second.stderr and 'in use by another training run' in \
-            second.stderr and f'pid {first.pid}' in second.stderr, second.stderr[-3000:]
-        assert '--work-dir' in second.stderr  # the fix
+        with pytest.raises(WorkDirBusyError) as err:  # this process is the second run
+            run_train(DEMO_CONFIG, work_dir=str(work), cfg_options=demo_options(tiny_demo))
+        message = str(err.value)
+        assert str(work) in message and 'in use by another training run' in message
+        assert f'pid {first.pid}' in message and '--work-dir' in message  # who, and the fix
         assert first.poll() is None  # the first run goes on
     finally:
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=TIMEOUT)
     assert (work / LOCK_NAME).exists()  # a stale lock file is left behind
 
-    resumed = run(train_cmd(work, demo_options(tiny_demo, max_epochs=1), resume=True))
-    assert 'in use' not in resumed.stderr
+    run_train(DEMO_CONFIG,
+              work_dir=str(work),
+              resume='auto',
+              cfg_options=demo_options(tiny_demo, max_epochs=1))
     assert os.path.isfile(latest_checkpoint(str(work)))
