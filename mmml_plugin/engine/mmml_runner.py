@@ -3,7 +3,6 @@ which hold under ``tools/train.py``/``tools/test.py`` and under ``mim train/test
 import copy
 import datetime
 import logging
-import os.path as osp
 from typing import Optional
 
 import torch

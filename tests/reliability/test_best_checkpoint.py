@@ -48,14 +48,16 @@ def _best(work_dir):
 def test_kill_between_new_best_and_resave_leaves_one_best(tmp_path, one_epoch_run):
     work = tmp_path / 'work'
     options = one_epoch_run['options']
-    killed = run([sys.executable, '-c', _KILL_AT_RESAVE, TRAIN, DEMO_CONFIG, '--work-dir',
-                  str(work)] + cli(options),
-                 expect_ok=False)
+    killed = run(
+        [sys.executable, '-c', _KILL_AT_RESAVE, TRAIN, DEMO_CONFIG, '--work-dir',
+         str(work)] + cli(options),
+        expect_ok=False)
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
     assert len(_best(work)) == 1 and (work / 'epoch_1.pth').is_file()  # the window
 
     resumed = run([sys.executable, TRAIN, DEMO_CONFIG, '--work-dir',
-                   str(work), '--resume', 'auto'] + cli(dict(options, **{'train_cfg.max_epochs': 2})))
+                   str(work), '--resume', 'auto'] +
+                  cli(dict(options, **{'train_cfg.max_epochs': 2})))
     assert (work / 'epoch_2.pth').is_file()
     assert len(_best(work)) == 1, (_best(work), resumed.stdout[-3000:])
     hub = torch.load(work / 'epoch_2.pth', weights_only=True)['message_hub']['runtime_info']

@@ -39,8 +39,10 @@ def _assert_explains(message, reversed_checkpoint):
 
 def test_tools_test_refuses_a_checkpoint_with_another_class_order(tmp_path, reversed_checkpoint,
                                                                   one_epoch_run):
-    proc = run([sys.executable, TEST, DEMO_CONFIG, reversed_checkpoint['path'], '--work-dir',
-                str(tmp_path / 'test')] + cli(one_epoch_run['options']),
+    proc = run([
+        sys.executable, TEST, DEMO_CONFIG, reversed_checkpoint['path'], '--work-dir',
+        str(tmp_path / 'test')
+    ] + cli(one_epoch_run['options']),
                expect_ok=False)
     assert proc.returncode != 0
     assert 'ClassOrderError' in proc.stderr

@@ -30,7 +30,9 @@ def test_resume_from_another_models_checkpoint_names_both(tmp_path, one_epoch_ru
     }
     ssgrl = str(one_epoch_run['checkpoint'])
     with pytest.raises(CheckpointMismatchError) as err:
-        run_train(BASELINE_CONFIG, work_dir=str(tmp_path / 'work'), resume=ssgrl,
+        run_train(BASELINE_CONFIG,
+                  work_dir=str(tmp_path / 'work'),
+                  resume=ssgrl,
                   cfg_options=options)
     message = str(err.value)
     assert message.startswith(f'Cannot resume {BASELINE_CONFIG} from {ssgrl}')
@@ -46,7 +48,9 @@ def test_resume_with_other_optimizer_groups_names_the_file(tmp_path, one_epoch_r
     torch.save(checkpoint, path)
     options = dict(one_epoch_run['options'], **{'train_cfg.max_epochs': 2})
     with pytest.raises(CheckpointMismatchError) as err:
-        run_train(DEMO_CONFIG, work_dir=str(tmp_path / 'work'), resume=str(path),
+        run_train(DEMO_CONFIG,
+                  work_dir=str(tmp_path / 'work'),
+                  resume=str(path),
                   cfg_options=options)
     assert str(path) in str(err.value) and 'optimizer' in str(err.value)
     assert 'load_from' in str(err.value)

@@ -83,9 +83,8 @@ def test_checkpoint_hook_best_bookkeeping_is_what_atomic_checkpoint_hook_reconci
     save_best = inspect.getsource(CheckpointHook._save_best_checkpoint)
     assert "best_score_key = 'best_score'" in save_best
     assert "runtime_best_ckpt_key = 'best_ckpt'" in save_best
-    before_train = inspect.getsource(CheckpointHook.before_train)
-    assert "self.best_ckpt_path = runner.message_hub.get_info(\n                        'best_ckpt')" \
-        in before_train
+    before_train = ' '.join(inspect.getsource(CheckpointHook.before_train).split())
+    assert "self.best_ckpt_path = runner.message_hub.get_info( 'best_ckpt')" in before_train
     assert 'runtime_info=saved_info' in inspect.getsource(MessageHub.state_dict)
 
 

@@ -7,13 +7,11 @@ import os
 import re
 import signal
 import subprocess
-import sys
 
 import pytest
 from reliability_helpers import DEMO_CONFIG, REPO_ROOT, TIMEOUT, child_env, demo_options, train_cmd
 
 from mmml_plugin.apis import run_train
-
 from mmml_plugin.engine.work_dir import (LOCK_NAME, WorkDirBusyError, latest_checkpoint,
                                          work_dir_lock)
 

@@ -20,8 +20,8 @@ import os.path as osp
 
 import torch
 
-from mmml_plugin.engine.safe_checkpoint_loader import load_from_local_weights_only
 from mmml_plugin.datasets.class_names import class_list, source_class_order
+from mmml_plugin.engine.safe_checkpoint_loader import load_from_local_weights_only
 from mmml_plugin.models.converters import convert_official_mlgcn
 
 

@@ -203,8 +203,8 @@ class AtomicCheckpointHook(CheckpointHook):
             pointer = osp.join(pointer_dir, 'last_checkpoint')
             with open(pointer, 'w', encoding='utf-8') as f:  # relative: a moved work dir resumes
                 f.write(
-                    pointer_text(self.last_ckpt, runner.work_dir)
-                    if getattr(runner, 'reads_relative_pointer', False) else self.last_ckpt)
+                    pointer_text(self.last_ckpt, runner.work_dir) if getattr(
+                        runner, 'reads_relative_pointer', False) else self.last_ckpt)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(pointer, osp.join(runner.work_dir, 'last_checkpoint'))
