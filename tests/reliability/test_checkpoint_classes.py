@@ -58,6 +58,14 @@ def test_the_genuine_checkpoint_is_still_scored(tmp_path, one_epoch_run):
     assert 'multi-label/mAP' in metrics
 
 
+def test_val_scores_the_genuine_checkpoint(tmp_path, one_epoch_run):
+    """``runner.val()`` alone (no training): the checkpoint hook saves no best checkpoint."""
+    cfg = load_config(DEMO_CONFIG, one_epoch_run['options'], work_dir=str(tmp_path / 'val'))
+    cfg.load_from = str(one_epoch_run['checkpoint'])
+    assert 'multi-label/mAP' in build_runner(cfg).val()
+    assert not list((tmp_path / 'val').glob('*.pth'))
+
+
 def test_val_refuses_it(tmp_path, reversed_checkpoint, one_epoch_run):
     cfg = load_config(DEMO_CONFIG, one_epoch_run['options'], work_dir=str(tmp_path / 'val'))
     cfg.load_from = reversed_checkpoint['path']

@@ -170,7 +170,10 @@ class AtomicCheckpointHook(CheckpointHook):
     def _save_best_checkpoint(self, runner, metrics) -> None:
         """``save_best``: the previous best checkpoint is deleted only after the new one is on
         disk (the parent deletes it first), and without the parent's deprecation lines; if
-        saving fails, a new best file already written is removed again."""
+        saving fails, a new best file already written is removed again. Nothing is saved by a
+        stand-alone ``runner.val()`` (no training, so ``before_train`` never set the hook up)."""
+        if not hasattr(self, 'file_backend'):
+            return
         backend = self.file_backend
         self.file_backend = deferred = _DeferredRemoval(backend)
         before = set(self._best_files()) if is_main_process() else set()
