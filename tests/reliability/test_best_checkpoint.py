@@ -13,6 +13,7 @@ import shutil
 import signal
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 import torch
@@ -131,3 +132,22 @@ def test_full_disk_while_saving_a_new_best_names_the_file_and_leaves_one_best(
     monkeypatch.setattr(atomic_file_backend, '_write_file', write)  # space freed: resume
     runner = run_train(DEMO_CONFIG, work_dir=str(work), resume='auto', cfg_options=options)
     assert runner.epoch == 2 and len(_best(work)) == 1
+
+
+def test_resuming_another_work_dirs_checkpoint_leaves_its_best_alone(tmp_path, one_epoch_run):
+    """The checkpoint records its run's best by absolute path; mmengine deletes that file at the
+    next better score even when this run writes to another work dir."""
+    source, work = tmp_path / 'source', tmp_path / 'work'
+    shutil.copytree(one_epoch_run['work_dir'], source)
+    _improve_at_epoch_2(one_epoch_run['checkpoint'], source / 'epoch_1.pth')
+    checkpoint = torch.load(source / 'epoch_1.pth', weights_only=True)
+    recorded = checkpoint['message_hub']['runtime_info']['best_ckpt']
+    checkpoint['message_hub']['runtime_info']['best_ckpt'] = str(source / Path(recorded).name)
+    torch.save(checkpoint, source / 'epoch_1.pth')
+    theirs = _best(source)
+    run_train(DEMO_CONFIG,
+              work_dir=str(work),
+              resume=str(source / 'epoch_1.pth'),
+              cfg_options=dict(one_epoch_run['options'], **{'train_cfg.max_epochs': 2}))
+    assert _best(source) == theirs and len(theirs) == 1
+    assert len(_best(work)) == 1

@@ -140,11 +140,17 @@ class AtomicCheckpointHook(CheckpointHook):
         hub = runner.message_hub
         recorded = hub.runtime_info.get('best_ckpt')
         files = [f for f in self._best_files() if self._step(f) is not None]
-        if not files:
-            return
         current = runner.epoch if self.by_epoch else runner.iter
         usable = sorted((f for f in files if self._step(f) <= current), key=self._step)
         keep = usable[-1] if usable else None
+        if keep is None and recorded is not None:
+            # resumed from another work dir's checkpoint: its best is that run's, not to be
+            # deleted by this one (mmengine would remove it at the next better score)
+            runner.logger.info(f'{recorded} is not in {self.out_dir}: this run keeps its own '
+                               'best checkpoint, starting from its first validation.')
+            hub.update_info('best_ckpt', None)
+            hub.runtime_info.pop('best_score', None)
+            self.best_ckpt_path = None
         if keep is not None and osp.basename(keep) != osp.basename(str(recorded)):
             score = self._saved_best_score(keep)
             if score is not None:
