@@ -5,7 +5,8 @@
         [--difficult ignore|positive|negative] [--empty-images keep|drop] [--out metrics.json]
 
 ``preds.npz`` is the predictions file (``--out``) of ``tools/test.py``; with the settings of the
-test evaluator it prints the numbers ``tools/test.py`` printed (:func:`mmml_plugin.evaluation.rescore_predictions`).
+test evaluator it prints the numbers ``tools/test.py`` printed
+(:func:`mmml_plugin.evaluation.rescore_predictions`).
 Prints one JSON object of metrics (in percent, without the ``multi-label/`` prefix).
 """
 import argparse
