@@ -17,6 +17,7 @@ from mmml_plugin.utils.label_files import check_class_order
 
 from .checkpoint_match import CheckpointMismatchError, check_checkpoint_matches_model, likely_config
 from .data_root import reroot_data
+from .dataloader_fit import fit_dataloader_to_machine
 from .dist import init_cpu_dist
 from .model_classes import fill_model_classes
 from .schedule_change import warn_on_schedule_change
@@ -50,11 +51,18 @@ class MMMLRunner(Runner):
     * ``--resume auto`` reads a ``last_checkpoint`` relative to the work dir (what
       :class:`~mmml_plugin.engine.AtomicCheckpointHook` writes), so a moved work dir resumes;
     * ``train()`` locks the work dir (rank 0, :func:`~mmml_plugin.engine.work_dir.work_dir_lock`):
-      a second training on the same work dir is refused while the first runs.
+      a second training on the same work dir is refused while the first runs;
+    * every dataloader fits the machine: ``num_workers`` at most the CPUs this process may use,
+      ``pin_memory`` only with CUDA
+      (:func:`~mmml_plugin.engine.dataloader_fit.fit_dataloader_to_machine`).
 
-    Select it with ``runner_type = 'MMMLRunner'``; on a GPU machine training is exactly
-    ``Runner``'s.
+    Select it with ``runner_type = 'MMMLRunner'``. The training loop, the optimizer steps and
+    the hooks are ``Runner``'s; what changes is listed above (configs, checks, the work dir).
     """
+
+    @staticmethod
+    def build_dataloader(dataloader, seed: Optional[int] = None, diff_rank_seed: bool = False):
+        return Runner.build_dataloader(fit_dataloader_to_machine(dataloader), seed, diff_rank_seed)
 
     @classmethod
     def from_cfg(cls, cfg: Config) -> 'MMMLRunner':

@@ -71,3 +71,19 @@ def test_dataloader_settings_fit_the_machine():
     assert len(batches) == 4
     text = '\n'.join(str(w.message) for w in caught)
     assert 'worker processes' not in text and 'pin_memory' not in text, text
+
+
+def test_runner_builds_every_dataloader_to_fit_the_machine():
+    """``MMMLRunner`` builds its dataloaders (train, val, test, and a loop's own) through the fit:
+    a config asking for more workers than CPUs gets a loader with as many workers as CPUs."""
+    import mmml_plugin  # noqa: F401  (registers the runner)
+    from mmml_plugin.engine import MMMLRunner
+    from mmml_plugin.engine.dataloader_fit import available_cpus
+    loader = MMMLRunner.build_dataloader(
+        dict(batch_size=2,
+             num_workers=available_cpus() + 6,
+             pin_memory=True,
+             dataset=list(range(8)),
+             sampler=dict(type='DefaultSampler', shuffle=False)))
+    assert loader.num_workers == available_cpus()
+    assert loader.pin_memory == torch.cuda.is_available()
