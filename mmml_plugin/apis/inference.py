@@ -34,6 +34,7 @@ from mmml_plugin.datasets.transforms import load_image_checked
 from mmml_plugin.engine.checkpoint_match import check_checkpoint_matches_model
 from mmml_plugin.engine.data_root import reroot_data
 from mmml_plugin.evaluation.functional.label_selection import ThrType, resolve_rule, select_labels
+from mmml_plugin.evaluation.threshold_file import load_thresholds
 from mmml_plugin.models import extract_attention, find_decoupling_module
 from mmml_plugin.utils.label_files import check_class_order
 from mmml_plugin.visualization import save_attention_grid
@@ -250,6 +251,8 @@ def _predict(model: torch.nn.Module, data: dict, thr: ThrType,
     """Scores, the label set of :func:`select_labels` (as ``pred_label``, best first), the
     attention maps (``attention`` (C, h, w), SSGRL models) and the model input
     (``input_image`` (H, W, 3) uint8 RGB) of one collated batch."""
+    if isinstance(thr, (str, os.PathLike)):  # a file of tools/analysis_tools/tune_thresholds.py
+        thr = load_thresholds(str(thr), model.dataset_meta['classes'])
     resolve_rule(thr, topk, model.head.num_classes)  # a bad rule fails before the forward
     batch = model.data_preprocessor(data, False)
     preds = model(**batch, mode='predict')
@@ -293,7 +296,9 @@ def inference_multilabel(model: torch.nn.Module,
     Args:
         model (nn.Module): from :func:`init_model`.
         image (str | np.ndarray): file path, or a (H, W, 3) uint8 BGR array (as ``mmcv.imread``).
-        thr (float | Sequence[float], optional): score threshold, or C per-class thresholds.
+        thr (float | Sequence[float] | str, optional): score threshold, C per-class thresholds,
+            or a thresholds file (``tools/analysis_tools/tune_thresholds.py``; its class names
+            must equal the model's).
         topk (int, optional): keep at most the k best labels. With neither ``thr`` nor
             ``topk``, thr = 0.5; the rule: :mod:`mmml_plugin.evaluation.functional.label_selection`.
         pipeline (Compose, optional): the test pipeline without loading
@@ -395,8 +400,9 @@ class MultiLabelInferencer(BaseInferencer):
                 (C,), ``pred_label`` the selected labels best first, ``attention``,
                 ``input_image``) instead of dicts. Defaults to False.
             batch_size (int): images per forward pass. Defaults to 1.
-            thr (float | Sequence[float], optional): score threshold, or C per-class
-                thresholds (in :attr:`classes` order).
+            thr (float | Sequence[float] | str, optional): score threshold, C per-class
+                thresholds (in :attr:`classes` order), or a thresholds file
+                (``tools/analysis_tools/tune_thresholds.py``; class names checked).
             topk (int, optional): keep at most the k best labels. Neither: thr = 0.5.
                 ``topk`` alone: the k best whatever their score
                 (:mod:`mmml_plugin.evaluation.functional.label_selection`).

@@ -117,6 +117,22 @@ def test_per_class_thresholds(inferencer, dumped):
         inferencer(path, thr=[0.5, 0.5, 0.5])
 
 
+def test_thresholds_file_applies_with_its_class_names_checked(inferencer, dumped, tmp_path):
+    """thr may be the file of tune_thresholds.py: its thresholds apply per class, and a file
+    written for another class order is refused."""
+    from mmml_plugin.evaluation.threshold_file import save_thresholds
+    from mmml_plugin.utils.label_files import ClassOrderError
+    path = dumped[2]['img_path']
+    classes = list(inferencer.classes)
+    per_class = np.where(np.arange(len(classes)) % 2 == 0, 0.0, 1.1)
+    good = save_thresholds(str(tmp_path / 'thr.json'), per_class, classes)
+    labels = inferencer(path, thr=good)[0]['labels']
+    assert sorted(labels.tolist()) == list(range(0, len(classes), 2))
+    wrong = save_thresholds(str(tmp_path / 'reversed.json'), per_class[::-1], classes[::-1])
+    with pytest.raises(ClassOrderError):
+        inferencer(path, thr=wrong)
+
+
 def test_list_array_and_folder_inputs(inferencer, dumped, tmp_path):
     """A list mixing paths and arrays, and a folder, give the single-image predictions."""
     paths = [s['img_path'] for s in dumped[:3]]
