@@ -1,7 +1,8 @@
 """Predict the labels of images and draw SSGRL's attention map for each predicted label.
 
     python tools/image_demo.py IMAGE CONFIG CHECKPOINT [--out-dir DIR] [--pred-out-dir DIR] \
-        [--thr 0.5 | --thr T_1 ... T_C | --thr thresholds.json] [--topk K] [--batch-size B] [--cfg-options data_root=...]
+        [--thr 0.5 | --thr T_1 ... T_C | --thr thresholds.json] [--topk K] [--batch-size B] \
+        [--cfg-options data_root=...]
 
 IMAGE is a file or a folder. Prints each image's labels with their scores and writes
 ``DIR/<image name>_attention.png``: the input and, per label, its attention map over the image
