@@ -19,7 +19,8 @@ WHEELS="$CACHE/wheels/torch-$TORCH_VERSION-$(uname -m)"
 
 log() { printf '\033[1;34m[setup_env]\033[0m %s\n' "$*"; }
 
-STAMP_VALUE="$(cat "$0" "$ROOT"/requirements/*.txt "$ROOT/setup.py" | sha256sum | cut -d' ' -f1)"
+STAMP_VALUE="$(cat "$0" "$ROOT"/requirements/*.txt "$ROOT/setup.py" "$ROOT/tools/misc/install_editable.py" \
+    | sha256sum | cut -d' ' -f1)"
 STAMP="$VENV/.mmml_env_stamp"
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$STAMP_VALUE" ]]; then
     log "environment $VENV is up to date"
@@ -61,7 +62,9 @@ log "installing ${mmcv_wheels[0]##*/}"
 log "installing OpenMMLab stack and test requirements"
 "${PIP[@]}" install -q -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt" -r "$ROOT/requirements/export.txt"
 "${PIP[@]}" install -q --no-deps -r "$ROOT/requirements/mim.txt"
-"${PIP[@]}" install -q --no-build-isolation --no-deps -e "$ROOT"
+# pip install --no-build-isolation --no-deps -e "$ROOT", plus the link mim needs to find the
+# editable package's configs and tools (see the script's docstring)
+"$VENV/bin/python" "$ROOT/tools/misc/install_editable.py"
 
 "$VENV/bin/python" - <<'PY'
 import mmcv, mmcv.ops, mmdet, mmpretrain, mmengine, torch, torchvision  # noqa: F401

@@ -8,11 +8,15 @@ _base_ = [
 ]
 image_size = 448  # README demo command (the script's default is 224, demo_voc2007_gcn.py:9)
 
-model = dict(head=dict(num_classes=20,
+# ImageNet initialisation: torchvision's ResNet-101, as mlgcn_r101_1xb16_coco-448px.py
+model = dict(backbone=dict(init_cfg=dict(checkpoint='torchvision://resnet101', prefix=None)),
+             head=dict(num_classes=20,
                        embedding_file='data/voc/label_embeddings_mlgcn.npz',
                        graph_file='data/voc/label_graph_mlgcn.npz'))
+# decoding as Voc2007Classification (voc.py:253): Image.open(path).convert('RGB'), no EXIF rotation
+load_image = dict(type='LoadImageChecked', imdecode_backend='pillow', ignore_orientation=True)
 train_pipeline = [
-    dict(type='LoadImageChecked'),
+    load_image,
     # difficult-only labels are positives in training (engine.py:430-432); see the transform
     dict(type='DifficultAsPositive'),
     dict(type='MultiScaleCrop',
@@ -23,7 +27,7 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageChecked'),
+    load_image,
     dict(type='Warp', size=image_size),
     dict(type='PackInputs',
          meta_keys=('sample_idx', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'flip',
@@ -32,7 +36,8 @@ test_pipeline = [
 # Difficult-only labels: the official engine TRAINS them as positives (engine.py:430-432 turns
 # the 0 of VOC's ImageSets files into 1: DifficultAsPositive above) and IGNORES them in the test
 # AP (util.py:238-241: difficult_as_positive=None).
-train_dataloader = dict(batch_size=16, dataset=dict(pipeline=train_pipeline))  # :19
+# batch 16 (:19), shuffled, last partial batch kept (engine.py:157-159)
+train_dataloader = dict(batch_size=16, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(batch_size=16, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='MultiLabelMAP', ap_mode='sklearn', difficult_as_positive=None)

@@ -12,30 +12,39 @@ image_size = 448
 max_epochs = 80
 lr = 1e-4
 
-# lib/dataset/get_dataset.py:17-33: Resize((448, 448)) (PIL bilinear = Warp), cutout, RandAugment;
-# no flip; test: Resize((448, 448)). ImageNet mean/std (get_dataset.py:13-14).
-# Cutout: the README asks for --cut_fact 0.5 (a 224 px square, random colour); RandAugment: the
-# PyPI `randaugment` package (get_dataset.py:4). mmpretrain's Cutout (grey fill) and RandAugment
-# (timm's op set) are close, not identical (configs/query2label/README.md).
+# ImageNet initialisation: torchvision's ResNet-101 (lib/models/backbone.py:111-115:
+# torchvision.models.resnet101(pretrained=True)), whose BatchNorm statistics the frozen BatchNorm
+# keeps; torchvision://resnet101 is resnet101-63fe2227.pth (README.md). Offline, pass the file:
+#   --cfg-options model.backbone.init_cfg.checkpoint=PATH/resnet101-63fe2227.pth
+model = dict(backbone=dict(init_cfg=dict(checkpoint='torchvision://resnet101', prefix=None)))
+
+# lib/dataset/get_dataset.py:17-33: Resize((448, 448)) (PIL bilinear = Warp), SLCutoutPIL,
+# RandAugment; no flip; test: Resize((448, 448)). ImageNet mean/std (get_dataset.py:13-14).
+# Images: torchvision's CocoDetection (cocodataset.py:19, 44), Image.open(path).convert('RGB'):
+# Pillow, EXIF orientation not applied.
+load_image = dict(type='LoadImageChecked', imdecode_backend='pillow', ignore_orientation=True)
+# Cutout: SLCutoutPIL(n_holes=1, length=-1) (get_dataset.py:25; main_mlc.py:117-122 defaults; the
+# README's --cut_fact 0.5 is never passed on): a 3x3 box of a random colour. RandAugment: the
+# PyPI `randaugment` 1.0.2 package (get_dataset.py:4, 18). Both rebuilt on the same random draws
+# (RandomColorCutout, RandAugmentPIL; docs/reproduction.md).
 train_pipeline = [
-    dict(type='LoadImageChecked'),
+    load_image,
     dict(type='Warp', size=image_size),
-    dict(type='Cutout', shape=image_size // 2, pad_val=128, prob=1.0),
-    dict(type='RandAugment',
-         policies='timm_increasing',
-         num_policies=2,
-         total_level=10,
-         magnitude_level=9,
-         hparams=dict(pad_val=128)),
+    dict(type='RandomColorCutout', n_holes=1, length=-1),
+    dict(type='RandAugmentPIL'),
     dict(type='PackInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageChecked'),
+    load_image,
     dict(type='Warp', size=image_size),
     dict(type='PackInputs'),
 ]
-# all val2014 images (torchvision CocoDetection, cocodataset.py:19): 40,504, empty ones included
-train_dataloader = dict(batch_size=64, dataset=dict(empty_images='keep', pipeline=train_pipeline))
+# all val2014 images (torchvision CocoDetection, cocodataset.py:19): 40,504, empty ones included.
+# The official loader drops the last partial batch (main_mlc.py:299-301: drop_last=True; 82,783
+# images / 64 = 1,293 iterations per epoch).
+train_dataloader = dict(batch_size=64,
+                        drop_last=True,
+                        dataset=dict(empty_images='keep', pipeline=train_pipeline))
 val_dataloader = dict(batch_size=64, dataset=dict(empty_images='keep', pipeline=test_pipeline))
 test_dataloader = val_dataloader
 # lib/utils/metric.py:5-57: VOC all-point interpolated AP on sigmoid scores: 'voc' mode

@@ -1,4 +1,4 @@
-"""Entry points: train/test runners (light) and single-image inference (loads ``mmpretrain.apis``
+"""Entry points: train/test runners (light) and multi-label inference (loads ``mmpretrain.apis``
 and matplotlib, so imported on first use)."""
 from mmml_plugin.utils.lazy import lazy_attributes
 
@@ -10,9 +10,10 @@ __getattr__, __dir__ = lazy_attributes(
         'MultiLabelInferencer': '.inference',
         'inference_multilabel': '.inference',
         'init_model': '.inference',
+        'select_labels': '.inference',
     })
 
 __all__ = [
     'build_runner', 'load_config', 'run_test', 'run_train', 'write_results_json',
-    'MultiLabelInferencer', 'inference_multilabel', 'init_model'
+    'MultiLabelInferencer', 'inference_multilabel', 'init_model', 'select_labels'
 ]

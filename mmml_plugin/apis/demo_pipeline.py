@@ -286,7 +286,7 @@ def write_demo_plots(results: Dict[str, dict],
     inferencer = results[ssgrl]['inferencer']
     val_dir = info['val_img_prefix']
     for image in sorted(os.listdir(val_dir))[:num_images]:
-        result = inferencer(osp.join(val_dir, image), thr=None, topk=3)
+        result = inferencer(osp.join(val_dir, image), topk=3)[0]  # the 3 best labels
         files.append(
             inferencer.save_attention_grid(
                 result, osp.join(out_dir, f'attention_{osp.splitext(image)[0]}.png')))

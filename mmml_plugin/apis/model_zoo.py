@@ -80,14 +80,23 @@ def _measured(ours: Dict[str, float], metric: str) -> Optional[float]:
     """Our value of the published ``metric``: an alias, a full key, or a unique short name."""
     if metric in METRIC_ALIASES:
         key, factor = METRIC_ALIASES[metric]
-        return None if key not in ours else factor * float(ours[key])
+        return None if key not in ours else factor * _number(ours, key)
     if metric in ours:
-        return float(ours[metric])
+        return _number(ours, metric)
     matches = [k for k in ours if short_metric_name(k) == metric]
     if len(matches) > 1:
         raise ValueError(f'metric "{metric}" is ambiguous in the results ({matches}); name the '
                          'full key in the metafile.')
-    return float(ours[matches[0]]) if matches else None
+    return _number(ours, matches[0]) if matches else None
+
+
+def _number(ours: Dict[str, object], key: str) -> float:
+    """``ours[key]`` as a float; a list (class-wise result), string or boolean is refused."""
+    value = ours[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f'metric "{key}" is {value!r:.60} ({type(value).__name__}), not a '
+                         'number; it cannot be set against a published figure.')
+    return float(value)
 
 
 def benchmark_rows(
@@ -147,9 +156,14 @@ def run_config(path: str) -> Optional[str]:
         with open(path) as f:
             try:
                 data = json.load(f)
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):
                 return None  # load_run_metrics reports the broken file
-        return data.get('config') if isinstance(data, dict) else None
+        config = data.get('config') if isinstance(data, dict) else None
+        if config is not None and not isinstance(config, str):
+            raise ValueError(f'{path}: "config" is {config!r:.60} ({type(config).__name__}), '
+                             'not the path of a config file; fix the field or name the model '
+                             '(--model NAME).')
+        return config
     if osp.isdir(path):
         configs = sorted(glob.glob(osp.join(path, '*.py')))
         if len(configs) == 1:
@@ -205,10 +219,13 @@ def benchmark_table(results: Sequence[str],
                 'or leave --model out to take it from the run.')
         ours = load_run_metrics(path)
         dataset, published = published_metrics(model)
-        if not published:
-            rows = benchmark_rows(ours, _our_metrics(ours))
-            dataset = f'{dataset} (no published results)'
-        else:
-            rows = benchmark_rows(ours, published)
+        try:
+            if not published:
+                rows = benchmark_rows(ours, _our_metrics(ours))
+                dataset = f'{dataset} (no published results)'
+            else:
+                rows = benchmark_rows(ours, published)
+        except ValueError as e:
+            raise ValueError(f'{path}: {e}') from None
         entries.append((model['Name'], dataset, rows))
     return markdown_table(entries)

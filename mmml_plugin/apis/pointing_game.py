@@ -4,7 +4,7 @@ Runs the model image by image (:func:`~mmml_plugin.apis.inference_multilabel`), 
 attention peak from the model input back to the original image through the config's own test
 transform, and scores the peaks against the boxes with
 :func:`mmml_plugin.evaluation.functional.pointing_game.pointing_game`. Used by
-``tools/analysis/attention_pointing_game.py`` and by ``make demo``.
+``tools/analysis_tools/attention_pointing_game.py`` and by ``make demo``.
 """
 import contextlib
 import io

@@ -159,8 +159,9 @@ def run_test(config: str,
              show_dir: Optional[str] = None,
              cfg_options: Optional[dict] = None,
              launcher: str = 'none',
-             strict: bool = True) -> dict:
-    """Evaluate ``checkpoint`` on the config's test set.
+             strict: bool = True,
+             split: str = 'test') -> dict:
+    """Evaluate ``checkpoint`` on the config's test set (or its validation set).
 
     The checkpoint must provide every weight of the model (``strict``): one of another model
     (e.g. SSGRL weights with the baseline config) is refused with a ``CheckpointMismatchError``
@@ -180,6 +181,8 @@ def run_test(config: str,
         launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
         strict (bool): refuse checkpoints with missing, unexpected or mis-shaped weights
             (``--cfg-options strict_checkpoint=False`` does the same). Defaults to True.
+        split (str): ``'test'`` (the config's test dataloader and evaluator) or ``'val'`` (its
+            validation ones, e.g. to dump scores for threshold tuning); recorded in ``dump``.
 
     Returns:
         dict: the metrics.
@@ -191,13 +194,18 @@ def run_test(config: str,
     # MMMLRunner refuses a checkpoint that leaves model weights uninitialised (strict_checkpoint)
     cfg.setdefault('runner_type', 'MMMLRunner')
     cfg.setdefault('strict_checkpoint', strict)
+    if split not in ('test', 'val'):
+        raise ValueError(f"split={split!r}: choose 'test' or 'val'.")
+    if split == 'val':  # the test loop on the validation data
+        cfg.test_dataloader, cfg.test_evaluator = cfg.val_dataloader, cfg.val_evaluator
     if show_dir is not None:
         _enable_visualization(cfg, show_dir)
     _set_dataloader_defaults(cfg)
     runner = build_runner(cfg)
     if dump is not None:  # a plain .npz (no pickle): reading it back cannot run code
         from mmml_plugin.evaluation import prediction_dump
-        runner.test_evaluator.metrics.append(prediction_dump(dump, runner.test_evaluator.metrics))
+        runner.test_evaluator.metrics.append(
+            prediction_dump(dump, runner.test_evaluator.metrics, split=split))
     metrics = runner.test()
     if out is not None and runner.rank == 0:
         write_results_json(out, metrics, config=config, checkpoint=checkpoint)

@@ -4,17 +4,41 @@
 run killed (SIGKILL, pre-emption, full disk) while saving leaves a truncated checkpoint under the
 final name. :class:`AtomicLocalBackend` writes to a hidden temporary file in the same folder,
 ``fsync``s it, renames it over the destination with ``os.replace`` (atomic on POSIX and Windows)
-and ``fsync``s the folder so the rename itself survives a power cut.
+and ``fsync``s the folder so the rename itself survives a power cut. A full disk or quota
+(``ENOSPC``, ``EDQUOT``, ``EFBIG``) raises :class:`DiskFullError`, naming the file, the bytes it
+needs and the bytes free (``OSError: [Errno 28] No space left on device`` names neither).
 """
 import contextlib
+import errno
 import os
 import os.path as osp
+import shutil
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 from mmengine.fileio import LocalBackend, register_backend
 
 PARTIAL_TAG = '.partial-'
+_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, 'EDQUOT', errno.ENOSPC)}
+
+
+class DiskFullError(OSError):
+    """A file could not be written for lack of space (disk full, quota, file-size limit)."""
+
+
+def _free_bytes(directory: str) -> Optional[int]:
+    try:
+        return shutil.disk_usage(directory).free
+    except OSError:
+        return None
+
+
+def _write_file(path: str, data: bytes) -> None:
+    """Write ``data`` to a new file ``path`` and ``fsync`` it."""
+    with open(path, 'wb') as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def partial_path(path: Union[str, Path]) -> str:
@@ -40,20 +64,28 @@ def atomic_write_bytes(data: bytes, path: Union[str, Path]) -> None:
     Args:
         data (bytes): the complete new content.
         path (str | Path): destination; its folder is created if needed.
+
+    Raises:
+        DiskFullError: no space (or quota) for ``data``; nothing is left under either name.
     """
     path = osp.abspath(os.fspath(path))
     directory = osp.dirname(path)
     os.makedirs(directory, exist_ok=True)
     tmp = partial_path(path)
     try:
-        with open(tmp, 'wb') as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        _write_file(tmp, data)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
+        if isinstance(e, OSError) and e.errno in _FULL:
+            free = _free_bytes(directory)
+            raise DiskFullError(
+                e.errno, f'Cannot write {path}: {e.strerror or "no space left"}. It needs '
+                f'{len(data)} bytes ({len(data) / 2**20:.1f} MiB); '
+                f'{"unknown" if free is None else free} bytes free in {directory}. Free space '
+                '(or move the work dir to a bigger disk) and resume with --resume auto; the '
+                'previous checkpoints are intact.', path) from e
         raise
     _fsync_dir(directory)
 

@@ -16,16 +16,18 @@ classes mmengine checkpoints legitimately contain are allow-listed in
 :class:`UnsafeCheckpointError` before any of its code can run.
 
 Trusted full loading is an explicit opt-in per file: list its exact path or URL in the
-environment variable ``MMML_TRUSTED_CHECKPOINTS`` (separated by ``os.pathsep``); such a file is
-unpickled fully, with a warning in the log. There is no global switch.
+environment variable ``MMML_TRUSTED_CHECKPOINTS``, entries separated by spaces, commas or
+newlines (:func:`trusted_entries`); such a file is unpickled fully, with a warning in the log.
+There is no global switch.
 """
 import io
 import logging
 import os
 import os.path as osp
 import pickle
+import re
 from tempfile import TemporaryDirectory
-from typing import Callable, Dict, Optional, Union
+from typing import Callable, Dict, List, Optional, Union
 from urllib.parse import urlparse
 
 import torch
@@ -52,17 +54,41 @@ def _reason(error: Exception) -> str:
     return ' '.join(' '.join(kept).split()) or str(error)
 
 
+def trusted_entries(value: Optional[str] = None) -> List[str]:
+    """The paths and URLs listed in ``MMML_TRUSTED_CHECKPOINTS``.
+
+    Entries are separated by whitespace (spaces, tabs, newlines) or commas, so a URL
+    (``https://host:8080/x.pth``) stays whole. The older ``os.pathsep`` form
+    (``/a.pth:/b.pth``) is still read for entries that are plain paths (no ``://``).
+
+    Args:
+        value (str, optional): the variable's value (default: read from the environment).
+
+    Returns:
+        list[str]: the entries, in order.
+    """
+    value = os.environ.get(TRUST_ENV, '') if value is None else value
+    entries = []
+    for token in re.split(r'[\s,]+', value):
+        if '://' in token:
+            entries.append(token)
+        else:
+            entries.extend(p for p in token.split(os.pathsep) if p)
+    return entries
+
+
 def is_trusted(name: str) -> bool:
     """Whether ``name`` (a path or URL) is listed in ``MMML_TRUSTED_CHECKPOINTS``.
 
     Args:
         name (str): the checkpoint's path or URL, as given to the loader.
     """
-    listed = [n for n in os.environ.get(TRUST_ENV, '').split(os.pathsep) if n]
+    listed = trusted_entries()
     if not listed:
         return False
     candidates = {name, osp.abspath(osp.expanduser(name))} if '://' not in name else {name}
-    return any(n in candidates or osp.abspath(osp.expanduser(n)) in candidates for n in listed)
+    return any(n in candidates or ('://' not in n and osp.abspath(osp.expanduser(n)) in candidates)
+               for n in listed)
 
 
 def _torch_load(source: Union[str, io.BytesIO],
@@ -86,7 +112,8 @@ def _torch_load(source: Union[str, io.BytesIO],
             'mmml_plugin/utils/checkpoint.py), so unpickling it could run arbitrary code. If you '
             'trust its origin, convert it in an isolated environment to a plain state dict '
             "(torch.save({'state_dict': ...}, path)), or list its exact path/URL in the "
-            f'environment variable {TRUST_ENV} (see docs/reliability.md); if it is an mmengine '
+            f'environment variable {TRUST_ENV} (several separated by spaces or commas; see '
+            'docs/reliability.md); if it is an mmengine '
             'checkpoint that should load, add the class named in the reason to '
             f'checkpoint_safe_globals(). Reason: {_reason(e)}') from None
 

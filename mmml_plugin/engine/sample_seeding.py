@@ -98,10 +98,10 @@ class EpochSeededIndices:
         return getattr(self.sampler, name)
 
 
-def _wrap_prepare_data(dataset, restore: bool) -> bool:
+def _wrap_prepare_data(dataset, restore: bool) -> None:
     """Make ``dataset.prepare_data(idx)`` seed the generators from ``idx.seed``."""
-    if not hasattr(dataset, 'prepare_data') or getattr(dataset, _WRAPPED, False):
-        return getattr(dataset, _WRAPPED, False)
+    if getattr(dataset, _WRAPPED, False):
+        return
     prepare = dataset.prepare_data
 
     def seeded_prepare_data(idx):
@@ -123,6 +123,71 @@ def _wrap_prepare_data(dataset, restore: bool) -> bool:
 
     dataset.prepare_data = seeded_prepare_data
     setattr(dataset, _WRAPPED, True)
+
+
+def _carry_seed_through_index_map(wrapper) -> None:
+    """Make a wrapper's ``_get_ori_dataset_idx`` return indices that keep the sample's seed.
+
+    mmengine's ``ConcatDataset`` (returns ``(dataset_idx, sample_idx)``), ``RepeatDataset`` and
+    ``ClassBalancedDataset`` (return ``sample_idx``) map an index to the wrapped dataset's with
+    plain integer arithmetic or a lookup, which drops the :class:`SeededIndex` tag.
+    """
+    if getattr(wrapper, _WRAPPED, False):
+        return
+    to_inner = wrapper._get_ori_dataset_idx
+
+    def seeded_get_ori_dataset_idx(idx):
+        inner = to_inner(idx)
+        seed = getattr(idx, 'seed', None)
+        if seed is None:
+            return inner
+        if isinstance(inner, tuple):
+            return inner[0], SeededIndex(inner[1], seed)
+        return SeededIndex(inner, seed)
+
+    wrapper._get_ori_dataset_idx = seeded_get_ori_dataset_idx
+    setattr(wrapper, _WRAPPED, True)
+
+
+def _seedable_parts(dataset) -> Optional[tuple]:
+    """``(datasets to wrap prepare_data of, wrappers to carry the seed through)``, or None.
+
+    Walks the dataset wrappers of the shipped configs down to the datasets that run the
+    pipeline (mmengine's ``BaseDataset.prepare_data``): wrappers that pass the index on
+    unchanged (the plugin's ``ImageListSubset``, holdout configs) and mmengine's ``ConcatDataset``,
+    ``RepeatDataset`` (mmdet's VOC0712) and ``ClassBalancedDataset``, which map it through
+    ``_get_ori_dataset_idx``. None for anything else (e.g. torch's ``Subset``, or mmdet's
+    ``MultiImageMixDataset``, which draws other indices itself).
+    """
+    from mmengine.dataset import ClassBalancedDataset, ConcatDataset, RepeatDataset
+
+    from ..datasets.image_list_subset import ImageListSubset
+    if hasattr(dataset, 'prepare_data'):
+        return [dataset], []
+    if type(dataset) in (ConcatDataset, RepeatDataset, ClassBalancedDataset, ImageListSubset):
+        if hasattr(dataset, 'full_init'):
+            dataset.full_init()  # wrappers build (ImageListSubset: copy) their datasets here
+        children = dataset.datasets if isinstance(dataset, ConcatDataset) else [dataset.dataset]
+        leaves, mappers = [], [] if isinstance(dataset, ImageListSubset) else [dataset]
+        for child in children:
+            parts = _seedable_parts(child)
+            if parts is None:
+                return None
+            leaves += parts[0]
+            mappers += parts[1]
+        return leaves, mappers
+    return None
+
+
+def _wrap_dataset(dataset, restore: bool) -> bool:
+    """Seed ``dataset``'s pipeline per sample, through its wrappers; False if it cannot be."""
+    parts = _seedable_parts(dataset)
+    if parts is None:
+        return False
+    for leaf in parts[0]:
+        _wrap_prepare_data(leaf, restore)
+    for wrapper in parts[1]:
+        _carry_seed_through_index_map(wrapper)
     return True
 
 
@@ -135,7 +200,7 @@ class _SeededWorkerInit:
     def __call__(self, worker_id: int) -> None:
         if self.worker_init_fn is not None:
             self.worker_init_fn(worker_id)
-        _wrap_prepare_data(get_worker_info().dataset, restore=False)
+        _wrap_dataset(get_worker_info().dataset, restore=False)
 
 
 def seed_samples_per_epoch(loader: DataLoader, seed: int) -> Optional[EpochSeededIndices]:
@@ -147,18 +212,19 @@ def seed_samples_per_epoch(loader: DataLoader, seed: int) -> Optional[EpochSeede
 
     Returns:
         EpochSeededIndices | None: the installed index wrapper (idempotent), or None when the
-        loader has no batch sampler or its dataset no ``prepare_data`` (mmengine's
-        ``BaseDataset`` API), in which case nothing is changed.
+        loader has no batch sampler or its dataset is neither an mmengine ``BaseDataset`` (with
+        ``prepare_data``) nor a wrapper of such datasets that keeps the index (see
+        :func:`_seedable_parts`), in which case nothing is changed.
     """
     batch_sampler = getattr(loader, 'batch_sampler', None)
     if batch_sampler is None or not hasattr(batch_sampler, 'sampler') \
-            or not hasattr(loader.dataset, 'prepare_data'):
+            or _seedable_parts(loader.dataset) is None:
         return None
     if isinstance(batch_sampler.sampler, EpochSeededIndices):
         return batch_sampler.sampler
     if loader.num_workers > 0:
         loader.worker_init_fn = _SeededWorkerInit(loader.worker_init_fn)
     else:
-        _wrap_prepare_data(loader.dataset, restore=True)
+        _wrap_dataset(loader.dataset, restore=True)
     batch_sampler.sampler = EpochSeededIndices(batch_sampler.sampler, seed)
     return batch_sampler.sampler

@@ -24,29 +24,41 @@ def _numpy_globals():
     return [_reconstruct, scalar, np.ndarray, np.dtype, *dtypes]
 
 
+# The anneal functions mmengine's ``OneCycleParamScheduler`` (and so its ``OneCycleLR``) keeps as
+# ``self.anneal_func``: its state dict pickles them as ``getattr(OneCycleParamScheduler, name)``.
+_ONE_CYCLE_ANNEAL = ('_annealing_cos', '_annealing_linear')
+
+
 def _history_buffer_getattr(obj, name):
-    """The only ``getattr`` an mmengine checkpoint needs: a ``HistoryBuffer`` statistics method.
+    """The only ``getattr`` an mmengine checkpoint needs: a ``HistoryBuffer`` statistics method
+    or a one-cycle scheduler's anneal function.
 
     The message hub pickles ``HistoryBuffer._statistics_methods`` (``min``, ``max``, ``current``,
-    ``mean``, plus any registered ones) as ``getattr(HistoryBuffer, name)``. Allowing the builtin
-    ``getattr`` would let a crafted file reach any attribute of any allowed object, so the
-    checkpoint's ``builtins.getattr`` is bound to this narrow version instead.
+    ``mean``, plus any registered ones) as ``getattr(HistoryBuffer, name)``; the state of
+    mmengine's ``OneCycleLR`` holds ``getattr(OneCycleParamScheduler, '_annealing_cos')``.
+    Allowing the builtin ``getattr`` would let a crafted file reach any attribute of any allowed
+    object, so the checkpoint's ``builtins.getattr`` is bound to this narrow version instead.
     """
     from mmengine.logging.history_buffer import HistoryBuffer
+    from mmengine.optim.scheduler.param_scheduler import OneCycleParamScheduler
     if obj is HistoryBuffer and (name in ('min', 'max', 'current', 'mean')
                                  or name in HistoryBuffer._statistics_methods):
         return getattr(HistoryBuffer, name)
+    if obj is OneCycleParamScheduler and name in _ONE_CYCLE_ANNEAL:
+        return getattr(OneCycleParamScheduler, name)
     raise pickle.UnpicklingError(
-        f'getattr({obj!r}, {name!r}) is not allowed: only HistoryBuffer statistics methods may be '
-        'looked up by a checkpoint.')
+        f'getattr({obj!r}, {name!r}) is not allowed: only HistoryBuffer statistics methods and '
+        'one-cycle anneal functions may be looked up by a checkpoint.')
 
 
 def checkpoint_safe_globals():
     """The exact list of non-tensor globals found in mmengine 0.10.7 checkpoints."""
     from mmengine.config.config import ConfigDict
     from mmengine.logging.history_buffer import HistoryBuffer
+    from mmengine.optim.scheduler.param_scheduler import OneCycleParamScheduler
     return [
-        HistoryBuffer, ConfigDict, (_history_buffer_getattr, 'builtins.getattr'), *_numpy_globals()
+        HistoryBuffer, ConfigDict, OneCycleParamScheduler,
+        (_history_buffer_getattr, 'builtins.getattr'), *_numpy_globals()
     ]
 
 

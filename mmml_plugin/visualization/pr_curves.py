@@ -8,13 +8,30 @@ from mmml_plugin.evaluation.functional import precision_recall_curve
 from ._figure import new_figure, save_figure
 
 
+def _class_index(selector: Union[int, str], names: Sequence[str], source: str) -> int:
+    """The column of a class given by name or index, or a clear error."""
+    if isinstance(selector, str):
+        if selector not in names:
+            shown = names if len(names) <= 20 else names[:20] + ['...']
+            raise KeyError(f'{source}: unknown class "{selector}" (--classes); its classes are '
+                           f'{shown}.')
+        return names.index(selector)
+    if isinstance(selector, bool) or not isinstance(selector, (int, np.integer)) or \
+            not 0 <= selector < len(names):
+        raise ValueError(f'{source}: class index {selector!r} (--classes) is out of range: it '
+                         f'has {len(names)} classes, valid indices are 0 to {len(names) - 1} '
+                         '(or pass class names).')
+    return int(selector)
+
+
 # yapf: disable
 def plot_pr_curves(scores: np.ndarray,
                    targets: np.ndarray,
                    class_names: Sequence[str],
                    out_file: str,
                    classes: Optional[Sequence[Union[int, str]]] = None,
-                   size: Tuple[int, int] = (640, 480)) -> str:
+                   size: Tuple[int, int] = (640, 480),
+                   source: str = 'the predictions') -> str:
     # yapf: enable
     """Write the precision-recall curves of ``classes`` in one plot (step-wise, as AP integrates).
 
@@ -25,6 +42,7 @@ def plot_pr_curves(scores: np.ndarray,
         out_file (str): the ``.png`` to write.
         classes (Sequence[int | str], optional): class indices or names; default the first five.
         size (tuple): (width, height) pixels.
+        source (str): the file the scores come from, named in errors.
 
     Returns:
         str: ``out_file``.
@@ -36,19 +54,14 @@ def plot_pr_curves(scores: np.ndarray,
     names = list(class_names)
     if classes is None:
         classes = range(min(5, len(names)))
-    indices = []
-    for c in classes:
-        if isinstance(c, str):
-            if c not in names:
-                raise KeyError(f'unknown class "{c}"; known classes: {names}.')
-            c = names.index(c)
-        indices.append(int(c))
+    indices = [_class_index(c, names, source) for c in classes]
     fig = new_figure(size)
     ax = fig.add_subplot()
     for c in indices:
         if not (targets[:, c] == 1).any():
-            raise ValueError(f'class "{names[c]}" has no positive sample: its precision-recall '
-                             'curve is undefined.')
+            raise ValueError(
+                f'{source}: class "{names[c]}" has no positive sample: its precision-recall '
+                'curve is undefined.')
         precision, recall, _ = precision_recall_curve(scores[:, c], targets[:, c])[0]
         ax.step(np.r_[0.0, recall], np.r_[precision[0], precision], where='pre', label=names[c])
     ax.set_xlim(0, 1.01)

@@ -20,7 +20,10 @@ def plot_run_comparison(ap_a: Sequence[float],
 
     Args:
         ap_a (Sequence[float]): (C,) AP in percent of the first run, -1 where undefined.
-        ap_b (Sequence[float]): (C,) AP in percent of the second run, same class order.
+        ap_b (Sequence[float]): (C,) AP in percent of the second run, in the class order of
+            ``ap_a``: read result files with
+            :func:`~mmml_plugin.evaluation.results_io.load_aligned_per_class_ap`, which aligns
+            them by class name (or refuses different class sets).
         class_names (Sequence[str]): (C,) names.
         out_file (str): the ``.png`` to write.
         names (tuple): the two runs' names, e.g. ``('SSGRL', 'baseline')``.

@@ -11,7 +11,7 @@ def enable_tensorboard(cfg: Config, keep_local: bool = True) -> Config:
     Args:
         cfg (Config): a training config with a ``visualizer``.
         keep_local (bool): keep the other backends (the ``LocalVisBackend`` writes the
-            ``scalars.json`` that ``tools/analysis/plot_training_curves.py`` reads).
+            ``scalars.json`` that ``tools/analysis_tools/plot_training_curves.py`` reads).
 
     Returns:
         Config: ``cfg``.

@@ -1,7 +1,7 @@
 """A real demo run shared by the API and analysis-tool tests: the demo SSGRL config trained for
 one epoch on the generated demo data with TensorBoard switched on by the
-``configs/_base_/default_runtime_tensorboard.py`` runtime, then tested with ``--out`` (metrics
-JSON) and ``--dump`` (per-image predictions)."""
+``configs/_base_/default_runtime_tensorboard.py`` runtime, then tested with ``run_test``'s
+``out`` (metrics JSON) and ``dump`` (per-image predictions, ``tools/test.py --out``)."""
 import os.path as osp
 
 import pytest

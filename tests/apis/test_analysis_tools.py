@@ -1,7 +1,7 @@
-"""tools/analysis/* on the outputs of a real demo run: the commands of docs/getting_started.md
+"""tools/analysis_tools/* on the outputs of a real demo run: the commands of docs/getting_started.md
 write PNGs of the expected size, and the benchmark table shows the metric's own numbers.
 
-The tools run in this process (``runpy``, as ``python tools/analysis/X.py ARGS`` would), which
+The tools run in this process (``runpy``, as ``python tools/analysis_tools/X.py ARGS`` would), which
 spares each one the seconds of importing the OpenMMLab stack again."""
 import contextlib
 import io
@@ -23,8 +23,9 @@ from mmml_plugin.visualization.per_class_ap import default_bar_chart_size
 
 
 def _tool(repo_root, name, *args):
-    """Run ``python tools/analysis/<name> ARGS`` in this process and return what it printed."""
-    script = str(repo_root / 'tools' / 'analysis' / name)
+    """Run ``python tools/analysis_tools/<name> ARGS`` in this process; returns what it
+    printed."""
+    script = str(repo_root / 'tools' / 'analysis_tools' / name)
     argv, sys.argv = sys.argv, [script, *map(str, args)]
     out = io.StringIO()
     try:

@@ -57,7 +57,10 @@ def test_best_checkpoint_survives_max_keep_ckpts_and_is_scored(tmp_path, demo_da
     best_score = runner.message_hub.get_info('best_score')
 
     out = tmp_path / 'results.json'
-    metrics, scored = test_tool.main([config, 'best', '--work-dir', str(work), '--out', str(out)])
+    metrics, scored = test_tool.main(
+        [config, 'best', '--work-dir',
+         str(work), '--out',
+         str(out), '--out-item', 'metrics'])
     assert scored == str(work / 'best_multi-label_mAP_epoch_1.pth')
     assert metrics['multi-label/mAP'] == pytest.approx(best_score)
     results = json.loads(out.read_text())

@@ -1,5 +1,5 @@
 """The pointing game on a real model: coordinates through the test transform, the API on the demo
-val set, and ``tools/analysis/attention_pointing_game.py``."""
+val set, and ``tools/analysis_tools/attention_pointing_game.py``."""
 import contextlib
 import io
 import json
@@ -87,7 +87,7 @@ def test_pointing_game_on_the_demo_val_set(game, demo_data):
 
 
 def test_pointing_game_tool(demo_run, demo_data, repo_root, tmp_path):
-    script = str(repo_root / 'tools' / 'analysis' / 'attention_pointing_game.py')
+    script = str(repo_root / 'tools' / 'analysis_tools' / 'attention_pointing_game.py')
     out_json = tmp_path / 'pg.json'
     argv, sys.argv = sys.argv, [
         script, demo_run['config'], demo_run['checkpoint'], '--ann-file', demo_data['val_ann'],

@@ -1,8 +1,11 @@
-"""Bad image files: each is an error naming the file and the fix, grayscale / RGBA are
-converted, and ``skip_bad_images=True`` skips and counts them during training (reported at the
-end of the epoch by ``BadImageReportHook``), never feeding a zero image."""
+"""Bad image files: each is an error naming the file and the fix (also for the single image of
+the inference API), grayscale / RGBA are converted, and ``skip_bad_images=True`` skips and counts
+them during training (reported at the end of the epoch by ``BadImageReportHook``), never feeding
+a zero image; data where every image is bad stops with the count of bad files and a listing."""
 import logging
 import os.path as osp
+import re
+import tempfile
 
 import mmcv
 import numpy as np
@@ -190,3 +193,89 @@ def test_find_bad_images_and_cli(image_dir, tmp_path):
     out = tmp_path / 'bad.txt'
     assert tool.main([str(cfg), '--split', 'val', '--out', str(out)]) == 1
     assert [osp.basename(p) for p in out.read_text().split()] == BAD
+
+
+def test_single_image_loader_names_the_file(image_dir, tmp_path):
+    """The inference API (``tools/image_demo.py``) reads its image with the loader's checks: a
+    0-byte or truncated file is a ``BadImageError`` naming it (not OpenCV's "!buf.empty()" or a
+    grey-filled picture), without the advice meant for datasets."""
+    from mmml_plugin.apis.inference import _pipeline_input
+
+    def _read_image(path):
+        return _pipeline_input(path, 0, {})['img']
+
+    data = (image_dir / 'gray.png').read_bytes()
+    (tmp_path / 'cut.png').write_bytes(data[:len(data) // 2])
+    cases = [(image_dir / 'empty.jpg', 'empty file (0 bytes)'),
+             (image_dir / 'truncated.jpg', 'truncated JPEG'),
+             (tmp_path / 'cut.png', 'truncated PNG'),
+             (image_dir / 'text.jpg', 'not a decodable image')]
+    for path, what in cases:
+        with pytest.raises(BadImageError) as e:
+            _read_image(str(path))
+        msg = str(e.value)
+        assert msg.startswith(f'{path}: {what}') and 'Re-download' in msg, msg
+        assert 'annotation file' not in msg and 'skip_bad_images' not in msg
+    good = str(image_dir / 'good0.jpg')
+    assert np.array_equal(_read_image(good), mmcv.imread(good))  # same decode as before
+
+
+def _capture_skip_warnings():
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    MMLogger.get_current_instance().addHandler(handler)
+    return handler, records
+
+
+def test_all_bad_data_stops_with_the_count_and_a_listing(image_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path))  # where the listing goes
+    ann = _dataset_file(image_dir, tmp_path, BAD)
+    dataset = CocoMultiLabelDataset(ann_file=ann,
+                                    data_prefix=str(image_dir),
+                                    skip_bad_images=True,
+                                    pipeline=PIPELINE)
+    handler, records = _capture_skip_warnings()
+    try:
+        with pytest.raises(BadImageError) as e:
+            dataset[0]
+    finally:
+        MMLogger.get_current_instance().removeHandler(handler)
+    msg = str(e.value)
+    assert msg.startswith(f'1001 draws in a row from {ann} (4 images) hit bad image files')
+    assert '4 distinct bad image file(s)' in msg and 'Cannot find valid image' not in msg
+    listing = re.search(r'listed with their reasons in (\S+\.txt)', msg).group(1)
+    assert osp.dirname(listing) == str(tmp_path)
+    lines = open(listing).read().splitlines()
+    assert sorted(line.split(': ')[0] for line in lines) == sorted(str(image_dir / n) for n in BAD)
+    assert any('file not found' in line for line in lines)
+    # each bad file is logged once, not once per draw
+    warned = [r.getMessage() for r in records if 'skipping bad image' in r.getMessage()]
+    assert len(warned) == len(BAD)
+
+
+def test_all_bad_data_error_reaches_the_training_process(image_dir, tmp_path, monkeypatch):
+    """Raised in a dataloader worker, the error reaches ``runner.train()`` with its message."""
+    monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path))  # where the listings go
+    ann = _dataset_file(image_dir, tmp_path, BAD)
+    runner = Runner(
+        model=_RecordingModel(),
+        work_dir=str(tmp_path / 'work'),
+        # one batch: no worker is left busy drawing bad files at the teardown
+        train_dataloader=dict(batch_size=len(BAD),
+                              num_workers=2,
+                              sampler=dict(type='DefaultSampler', shuffle=False),
+                              dataset=dict(type='CocoMultiLabelDataset',
+                                           ann_file=ann,
+                                           data_prefix=str(image_dir),
+                                           skip_bad_images=True,
+                                           pipeline=PIPELINE)),
+        train_cfg=dict(by_epoch=True, max_epochs=1),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
+        default_scope='mmpretrain',
+        default_hooks=dict(checkpoint=None),
+        log_level='ERROR')
+    with pytest.raises(BadImageError,
+                       match=r'4 distinct bad image file\(s\), listed with their '
+                       r'reasons in \S+\.txt'):
+        runner.train()

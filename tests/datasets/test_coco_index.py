@@ -1,7 +1,10 @@
 """COCO label index: category-id order, empty-image policy, bad annotations, the cache."""
+import io
 import json
 import os
 import os.path as osp
+import tracemalloc
+import zipfile
 
 import numpy as np
 import pytest
@@ -198,3 +201,109 @@ def test_progress_bar_path_for_big_files(toy_ann, monkeypatch, capsys):
     with open(glove, 'w') as f:
         f.write('cat 1 2\ndog 3 4\n')
     assert label_embeddings.read_word_vectors(glove, ['dog'])['dog'].tolist() == [3, 4]
+
+
+def _malformed(data, mutation):
+    """Apply one damage to a parsed COCO dict (see ``test_malformed_fields_...``)."""
+    if mutation == 'image without file_name':
+        del data['images'][1]['file_name']
+    elif mutation == 'annotation without category_id':
+        del data['annotations'][2]['category_id']
+    elif mutation == 'image id 2**64':
+        data['images'][1]['id'] = 2**64
+    elif mutation == 'category_id 2**64':
+        data['annotations'][2]['category_id'] = 2**64
+    elif mutation == 'images as a dict':
+        data['images'] = {str(im['id']): im for im in data['images']}
+    elif mutation == 'float category_id':
+        data['annotations'][2]['category_id'] = 1.9
+    elif mutation == 'boolean category_id':
+        data['annotations'][2]['category_id'] = True
+    elif mutation == 'string image_id':
+        data['annotations'][2]['image_id'] = '10'
+    elif mutation == 'annotation not an object':
+        data['annotations'][2] = [10, 1]
+    elif mutation == 'file_name not a string':
+        data['images'][1]['file_name'] = 7
+    elif mutation == 'category without name':
+        del data['categories'][0]['name']
+    elif mutation == 'top level a list':
+        data = [data]
+    return data
+
+
+# mutation -> what the message must say besides the file name
+MALFORMED = {
+    'image without file_name': ['"images"[1]', 'no "file_name"'],
+    'annotation without category_id': ['"annotations"[2]', 'no "category_id"'],
+    'image id 2**64': ['"images"[1]', '"id" 18446744073709551616 is out of range'],
+    'category_id 2**64': ['"annotations"[2]', '"category_id" 18446744073709551616 is out'],
+    'images as a dict': ['"images" is an object with 4 keys, not a list'],
+    'float category_id': ['"annotations"[2] (id 3)', '"category_id" is 1.9 (a float)'],
+    'boolean category_id': ['"annotations"[2] (id 3)', '"category_id" is true (a boolean)'],
+    'string image_id': ['"annotations"[2]', '"image_id" is "10" (a string)'],
+    'annotation not an object': ['"annotations"[2] is a list of 2 items, not an object'],
+    'file_name not a string': ['"images"[1] (id 7)', '"file_name" is 7 (an integer)'],
+    'category without name': ['"categories"[0]', 'no "name"'],
+    'top level a list': ['not a COCO instances file'],
+}
+
+
+@pytest.mark.parametrize('mutation', sorted(MALFORMED))
+def test_malformed_fields_name_file_record_and_field(toy_ann, tmp_path, mutation):
+    """Each damaged field is a ValueError naming the file, the record and the field, never a
+    raw KeyError / TypeError / OverflowError, and a float or boolean category id is never read
+    as id 1 (``np.fromiter(..., np.int64)`` truncates 1.9 and true to 1)."""
+    with open(toy_ann) as f:
+        data = _malformed(json.load(f), mutation)
+    bad = str(tmp_path / 'instances_bad.json')
+    with open(bad, 'w') as f:
+        json.dump(data, f)
+    with pytest.raises(ValueError) as err:
+        load_coco_label_index(bad, use_cache=False)
+    message = str(err.value)
+    assert message.startswith(bad + ':')
+    for part in MALFORMED[mutation]:
+        assert part in message
+    with pytest.raises(ValueError, match='instances_bad.json'):  # the dataset says the same
+        CocoMultiLabelDataset(bad, use_cache=False)
+
+
+def test_valid_ids_and_sizes_still_read(tmp_path):
+    """The checks accept what COCO files hold: large and negative int64 ids, float sizes."""
+    ann = write_coco(tmp_path / 'instances_ok.json', [(2**63 - 1, 'a.jpg'), (-5, 'b.jpg')],
+                     [(2**63 - 1, 3), (-5, 90)], CATEGORIES)
+    with open(ann) as f:
+        data = json.load(f)
+    data['images'][0]['width'] = 640.0
+    with open(ann, 'w') as f:
+        json.dump(data, f)
+    index, _ = load_coco_label_index(ann, use_cache=False)
+    assert index.image_ids.tolist() == [2**63 - 1, -5]
+    assert index.label_lists() == [[1], [3]] and index.widths.tolist() == [640, 32]
+
+
+def test_planted_cache_declaring_gigabytes_is_rebuilt(toy_ann):
+    """An index cache that matches the annotation file (key and fingerprint) but whose labels
+    declare 4 GiB (a crafted or damaged .npz) is not loaded: it is rebuilt, with a warning,
+    without numpy allocating the 4 GiB."""
+    load_coco_label_index(toy_ann)
+    cache = cache_path_for(toy_ann)
+    with zipfile.ZipFile(cache) as archive:
+        members = {n: archive.read(n) for n in archive.namelist() if n != 'labels.npy'}
+    header = io.BytesIO()  # labels declared as 2**30 int32 (4 GiB), 1 MiB of zeros stored
+    np.lib.format.write_array_header_1_0(header,
+                                         dict(descr='<i4', fortran_order=False, shape=(1 << 30, )))
+    members['labels.npy'] = header.getvalue() + bytes(1 << 20)
+    with zipfile.ZipFile(cache, 'w', zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    tracemalloc.start()
+    try:
+        with pytest.warns(UserWarning, match='unreadable index cache.*declare 4.00 GiB'):
+            index, from_cache = load_coco_label_index(toy_ann)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert not from_cache and index.label_lists()[0] == [0, 2]
+    assert peak < 64 << 20

@@ -1,4 +1,4 @@
-"""The official SSGRL label files import as stored (issue 11, item 4): values and the graph's
+"""The official SSGRL label files import as stored: values and the graph's
 diagonal unchanged, COCO rows placed as SSGRL's ``category.json`` says, VOC vectors importable.
 Proved on the real reference files of ../shared/data (order checked by meaning)."""
 import json

@@ -10,6 +10,7 @@ from mmengine.structures import InstanceData
 
 import mmml_plugin.evaluation.metrics.detection_multilabel  # noqa: F401  (registers into mmdet)
 from mmml_plugin.evaluation.functional import multilabel_metrics
+from mmml_plugin.evaluation.metrics.records import stack_records
 
 CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat')
 
@@ -105,7 +106,6 @@ def test_difficult_only_classes_follow_the_policy():
                 dict(type='DetectionMultiLabelMetric', difficult_as_positive=policy))
         metric.dataset_meta = dict(classes=CLASSES)
         metric.process({}, [det_sample(*IMAGES[2]).to_dict(), det_sample(*IMAGES[1]).to_dict()])
-        assert metric.results[0]['gt_target'].tolist() == [0, 0, 1, 1]  # 3 has a normal box
-        assert metric.results[1]['gt_target'].tolist() == [0, 1, value, 0]
-        np.testing.assert_array_equal(metric.results[1]['pred_score'],
-                                      np.float32([0, 0.6, 0.8, 0.2]))
+        kept = stack_records(metric.results)
+        assert kept['gt_target'].tolist() == [[0, 0, 1, 1], [0, 1, value, 0]]  # 3: normal box
+        np.testing.assert_array_equal(kept['pred_score'][1], np.float32([0, 0.6, 0.8, 0.2]))

@@ -10,6 +10,7 @@ from mmpretrain.registry import METRICS
 from mmpretrain.structures import DataSample
 
 from mmml_plugin.evaluation.functional import multilabel_metrics
+from mmml_plugin.evaluation.metrics.records import stack_records
 
 CLASSES = ('cat', 'dog', 'car', 'bus', 'boat')
 
@@ -130,7 +131,7 @@ def test_difficult_policy(policy, value):
     sample.set_field([0, 1], 'gt_label_difficult', field_type='metainfo')
     metric.process({}, [sample.to_dict()])
     # class 0 also has a normal object: positive whatever the policy; class 1 is difficult-only
-    assert metric.results[0]['gt_target'].tolist() == [1, value, 0, 1, 0]
+    assert stack_records(metric.results)['gt_target'].tolist() == [[1, value, 0, 1, 0]]
 
 
 def test_half_precision_scores(problem):

@@ -1,4 +1,4 @@
-"""Prediction dumps (``tools/test.py --dump``) are plain ``.npz`` archives: written by the
+"""Prediction dumps (``tools/test.py --out preds.npz``) are plain ``.npz`` archives: written by the
 ``DumpMultiLabelResults`` metric with exactly the scores and targets ``MultiLabelMAP`` scored, read
 back without unpickling anything; a crafted pickle never runs, whatever its name."""
 import os
@@ -105,7 +105,7 @@ def test_crafted_pickle_dump_is_refused_and_never_runs(tmp_path, name):
     message = str(err.value)
     assert str(path) in message
     if not name.endswith('.json'):
-        assert '--dump preds.npz' in message
+        assert '--out preds.npz' in message
     assert not marker.exists()
     # Control: the file is a working exploit for a plain pickle.load.
     with open(path, 'rb') as f:
@@ -135,7 +135,7 @@ def test_tools_refuse_a_crafted_dump(tmp_path, repo_root):
         pickle.dump(_Payload(marker), f)
     for tool, args in (('plot_per_class_ap.py', [str(path)]), ('plot_pr_curves.py', [str(path)]),
                        ('compare_runs.py', [str(path), str(path)])):
-        script = str(repo_root / 'tools' / 'analysis' / tool)
+        script = str(repo_root / 'tools' / 'analysis_tools' / tool)
         argv, sys.argv = sys.argv, [script, *args, '--out', str(tmp_path / 'x.png')]
         try:
             with pytest.raises(ValueError, match='refusing to read a pickle'):

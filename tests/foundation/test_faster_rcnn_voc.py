@@ -56,7 +56,7 @@ def test_test_tool_writes_real_voc_map(trained, tmp_path):
     root, work_dir, _ = trained
     out = tmp_path / 'results.json'
     run_tool('test.py', CONFIG, work_dir / 'epoch_1.pth', '--work-dir', tmp_path / 'test', '--out',
-             out, *_options(root / 'VOCdevkit', max_epochs=1))
+             out, '--out-item', 'metrics', *_options(root / 'VOCdevkit', max_epochs=1))
     metrics = json.loads(out.read_text())['metrics']
     voc_map = metrics['pascal_voc/mAP']
     assert isinstance(voc_map, float) and math.isfinite(voc_map) and 0 <= voc_map <= 100

@@ -1,9 +1,10 @@
 """The package map of docs/architecture.md, checked on the source (``ast``), not by convention:
-which sub-package may import which, where the heavy imports may live, and that the library never
-reaches into ``tools/`` or ``tests/``."""
+which sub-package may import which, where the heavy imports may live, that no file of the library
+imports itself back through others (module-level or inside a function), and that the library
+never reaches into ``tools/`` or ``tests/``."""
 import ast
 from pathlib import Path
-from typing import Iterator, List, Tuple
+from typing import Dict, Iterator, List, Set, Tuple
 
 import pytest
 
@@ -147,3 +148,103 @@ def test_the_checker_sees_a_violation(tmp_path):
                      ('mmml_plugin.models.heads.a', 3, True),
                      ('mmml_plugin.models.heads.b', 3, True), ('mmdet.registry', 7, False)]
     assert sub_package('mmml_plugin.models.heads.probe') == 'models'
+
+
+def module_file(module: str, root: Path = ROOT) -> Path:
+    """The file a module name imports: ``a/b.py``, or ``a/b/__init__.py`` for a package; a name
+    imported from a module (``from a.b import C`` recorded as ``a.b``) falls back to its
+    module. None outside the tree."""
+    parts = module.split('.')
+    while parts:
+        base = root.joinpath(*parts)
+        for candidate in (base.with_suffix('.py'), base / '__init__.py'):
+            if candidate.is_file():
+                return candidate
+        parts = parts[:-1]
+    return None
+
+
+def import_graph(package: Path = PACKAGE, root: Path = ROOT) -> Dict[Path, Set[Path]]:
+    """File -> the files of the package it imports, at module level or inside functions."""
+    graph = {}
+    for path in sorted(package.rglob('*.py')):
+        name = '.'.join(path.relative_to(root).with_suffix('').parts)
+        name = name[:-len('.__init__')] if name.endswith('.__init__') else name
+        targets = set()
+        for target, _, _ in imports(path, name):
+            if target and target.split('.')[0] == package.name:
+                found = module_file(target, root)
+                if found is not None and found != path:
+                    targets.add(found)
+        graph[path] = targets
+    return graph
+
+
+def import_cycles(graph: Dict[Path, Set[Path]]) -> List[List[Path]]:
+    """The import loops of ``graph``: every strongly connected component of more than one file
+    (Tarjan's algorithm, iterative), each as a sorted list."""
+    index, low, on_stack, stack, cycles = {}, {}, set(), [], []
+    for start in graph:
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    cycles.append(sorted(component))
+    return cycles
+
+
+def test_no_file_of_the_library_imports_itself_back():
+    """No import loop between files, also through imports inside functions (a loop works only
+    as long as nobody reorders the imports, and hides that two modules are one concept)."""
+    graph = import_graph()
+    assert len(graph) > 20
+    cycles = import_cycles(graph)
+    assert not cycles, ('import loops inside mmml_plugin (move what both files need into a third '
+                        'module that imports neither):\n' +
+                        '\n'.join(' <-> '.join(p.relative_to(ROOT).as_posix() for p in cycle)
+                                  for cycle in cycles))
+
+
+def test_the_cycle_checker_sees_a_function_level_loop(tmp_path):
+    """A loop closed by an import inside a function, through a package ``__init__``."""
+    pkg = tmp_path / 'mmml_plugin'
+    (pkg / 'sub').mkdir(parents=True)
+    (pkg / '__init__.py').write_text('')
+    (pkg / 'sub' / '__init__.py').write_text('from .a import A\n')
+    (pkg / 'sub' / 'a.py').write_text('from mmml_plugin.sub.b import B\nA = 1\n')
+    (pkg / 'sub' / 'b.py').write_text('B = 2\n\n\ndef f():\n    from . import A\n')
+    (pkg / 'c.py').write_text('from .sub.a import A\n')
+    graph = import_graph(pkg, tmp_path)
+    assert graph[pkg / 'sub' / 'b.py'] == {pkg / 'sub' / '__init__.py'}
+    cycles = import_cycles(graph)
+    assert cycles == [
+        sorted([pkg / 'sub' / '__init__.py', pkg / 'sub' / 'a.py', pkg / 'sub' / 'b.py'])
+    ]
+    (pkg / 'sub' / 'b.py').write_text('B = 2\n')
+    assert import_cycles(import_graph(pkg, tmp_path)) == []

@@ -1,15 +1,20 @@
-"""The ML-GCN and Query2Label configs: the recipe they encode, and a real train + test run of each
-on the demo data (tests/conftest.py ``demo_data``) with a narrow ResNet-18 at 32 px."""
+"""The ML-GCN and Query2Label configs: the recipe they encode (decoding, batching, ImageNet
+initialisation, augmentations), and a real train + test run of each on the demo data
+(tests/conftest.py ``demo_data``) with a narrow ResNet-18 at 32 px."""
 import os
 import os.path as osp
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
+import torchvision
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
-from mmpretrain.registry import MODELS
+from mmengine.runner import Runner
+from mmpretrain.registry import MODELS, TRANSFORMS
+from PIL import Image
 
 from mmml_plugin.apis.train_test import build_runner, write_results_json
 
@@ -18,6 +23,15 @@ MLGCN_COCO = osp.join(REPO, 'configs/mlgcn/mlgcn_r101_1xb16_coco-448px.py')
 MLGCN_VOC = osp.join(REPO, 'configs/mlgcn/mlgcn_r101_1xb16_voc07-448px.py')
 Q2L_COCO = osp.join(REPO, 'configs/query2label/query2label_r101_1xb64_coco-448px.py')
 CONFIGS = [MLGCN_COCO, MLGCN_VOC, Q2L_COCO]
+
+
+def _mmpretrain_init(path):
+    """{algo}_... -> {algo}-mmpretrain-init_..."""
+    folder, name = osp.split(path)
+    algo, rest = name.split('_', 1)
+    return osp.join(folder, f'{algo}-mmpretrain-init_{rest}')
+
+
 PUBLISHED = {
     MLGCN_COCO: ('COCO 2014', 83.0),
     MLGCN_VOC: ('PASCAL VOC 2007', 94.0),
@@ -68,7 +82,11 @@ def test_query2label_recipe():
     assert head.loss.type == 'DetachedAsymmetricLoss' and (head.loss.gamma_neg,
                                                            head.loss.gamma_pos) == (2, 0)
     assert cfg.train_dataloader.batch_size == 64
-    assert _types(cfg.train_dataloader.dataset.pipeline)[1:4] == ['Warp', 'Cutout', 'RandAugment']
+    assert _types(cfg.train_dataloader.dataset.pipeline)[1:4] == [
+        'Warp', 'RandomColorCutout', 'RandAugmentPIL'
+    ]
+    cutout = cfg.train_dataloader.dataset.pipeline[2]
+    assert (cutout.n_holes, cutout.length) == (1, -1)  # SLCutoutPIL(1, -1), get_dataset.py:25
     assert cfg.val_evaluator.ap_mode == 'voc'
     assert cfg.val_dataloader.dataset.empty_images == 'keep'  # 40,504 images
     assert [(s.type, s.pct_start) for s in cfg.param_scheduler] == [('OneCycleLR', 0.2),
@@ -86,6 +104,102 @@ def test_query2label_recipe():
     optim = build_optim_wrapper(model, cfg.optim_wrapper)
     assert type(optim.optimizer).__name__ == 'AdamW'
     assert optim.optimizer.defaults['weight_decay'] == 1e-2
+
+
+@pytest.fixture(scope='module')
+def exif_rotated_jpeg(tmp_path_factory):
+    """A 40 x 24 JPEG whose EXIF orientation tag (6) asks viewers to rotate it by 90 degrees."""
+    path = str(tmp_path_factory.mktemp('exif') / 'rotated.jpg')
+    rgb = np.zeros((24, 40, 3), np.uint8)
+    rgb[:, :20] = (200, 30, 30)
+    rgb[:12, 20:] = (30, 200, 30)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(rgb).save(path, quality=95, exif=exif)
+    return path
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_images_are_decoded_as_pil_open_convert_rgb(path, exif_rotated_jpeg):
+    """Both official codes read ``Image.open(path).convert('RGB')`` (ML-GCN coco.py:130,
+    voc.py:253; Query2Label through torchvision's CocoDetection): Pillow, EXIF not applied."""
+    cfg = Config.fromfile(path)
+    official = np.asarray(Image.open(exif_rotated_jpeg).convert('RGB'))
+    for loader in (cfg.train_dataloader, cfg.test_dataloader):
+        load = TRANSFORMS.build(loader.dataset.pipeline[0])
+        img = load(dict(img_path=exif_rotated_jpeg))['img']
+        np.testing.assert_array_equal(img[..., ::-1], official)  # BGR out, the same pixels
+
+
+class _Indices(torch.utils.data.Dataset):
+
+    def __len__(self):
+        return 10
+
+    def __getitem__(self, index):
+        return index
+
+
+@pytest.mark.parametrize('path,batches,images', [(MLGCN_COCO, 3, 10), (MLGCN_VOC, 3, 10),
+                                                 (Q2L_COCO, 2, 8)],
+                         ids=lambda v: osp.basename(v) if isinstance(v, str) else str(v))
+def test_last_partial_batch_as_official(path, batches, images):
+    """10 images in batches of 4: Query2Label drops the last 2 (main_mlc.py:299-301,
+    drop_last=True: 1,293 iterations on train2014 at 64); ML-GCN keeps them (engine.py:157-159:
+    DataLoader's default)."""
+    cfg = Config.fromfile(path)
+    loader = Runner.build_dataloader(
+        dict(cfg.train_dataloader,
+             dataset=_Indices(),
+             batch_size=4,
+             num_workers=0,
+             persistent_workers=False,
+             sampler=dict(type='DefaultSampler', shuffle=True, seed=0)))
+    assert len(loader) == batches
+    assert sum(len(batch) for batch in loader) == images
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_imagenet_init_is_torchvisions_resnet101(path, tmp_path):
+    """The official-recipe configs start from torchvision's ResNet-101 file (a torchvision
+    state dict, ``fc.*`` ignored): ``torchvision://resnet101`` is resnet101-63fe2227.pth, and a
+    torchvision-format file given as the checkpoint loads into every backbone tensor
+    (ResNet-50 stands in for ResNet-101: the same key names)."""
+    from mmengine.runner.checkpoint import get_torchvision_models
+    cfg = Config.fromfile(path)
+    init = cfg.model.backbone.init_cfg
+    assert (init.type, init.checkpoint, init.prefix) == ('Pretrained', 'torchvision://resnet101',
+                                                         None)
+    assert get_torchvision_models()['resnet101'].endswith('/resnet101-63fe2227.pth')
+
+    torch.manual_seed(0)
+    reference = torchvision.models.resnet50()
+    with torch.no_grad():  # non-default BatchNorm statistics (Query2Label keeps them frozen)
+        for m in reference.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-1, 1)
+                m.running_var.uniform_(0.5, 2)
+    file = str(tmp_path / 'resnet50-torchvision.pth')
+    torch.save(reference.state_dict(), file)
+    init_from_file = dict(init, checkpoint=file)
+    backbone = MODELS.build(dict(cfg.model.backbone, depth=50, init_cfg=init_from_file))
+    backbone.init_weights()
+    ours = backbone.state_dict()
+    theirs = {k: v for k, v in reference.state_dict().items() if not k.startswith('fc.')}
+    assert set(ours) == set(theirs)
+    for key, value in theirs.items():
+        assert torch.equal(ours[key], value), key
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_mmpretrain_init_variant_differs_only_in_the_checkpoint(path):
+    official = Config.fromfile(path).to_dict()
+    variant = Config.fromfile(_mmpretrain_init(path)).to_dict()
+    base = Config.fromfile(osp.join(REPO, 'configs/_base_/models/resnet101_multilabel.py'))
+    assert variant['model']['backbone']['init_cfg'] == base.model.backbone.init_cfg.to_dict()
+    official['model']['backbone'].pop('init_cfg')
+    variant['model']['backbone'].pop('init_cfg')
+    assert variant == official
 
 
 def _shrink(cfg, demo, work_dir):
@@ -115,8 +229,7 @@ def _shrink(cfg, demo, work_dir):
         for t in loader.dataset.pipeline:
             t.update({
                 'MultiScaleCrop': dict(input_size=32),
-                'Warp': dict(size=32),
-                'Cutout': dict(shape=16)
+                'Warp': dict(size=32)
             }.get(t['type'], {}))
         train = name == 'train_dataloader'
         loader.dataset = dict(type='CocoMultiLabelDataset',
@@ -159,7 +272,7 @@ def test_config_trains_and_evaluates_on_demo_data(path, demo_data, tmp_path):
                    [REPO] + [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p]))
     out = subprocess.run(
         [sys.executable,
-         osp.join(REPO, 'tools/analysis/benchmark_table.py'), results],
+         osp.join(REPO, 'tools/analysis_tools/benchmark_table.py'), results],
         cwd=REPO,
         env=env,
         capture_output=True,

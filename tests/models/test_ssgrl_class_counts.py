@@ -1,4 +1,4 @@
-"""Class-count mismatches are build-time errors naming every source (issue 8, item 2)."""
+"""Class-count mismatches are build-time errors naming every source."""
 import numpy as np
 import pytest
 from mmpretrain.registry import MODELS

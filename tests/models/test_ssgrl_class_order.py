@@ -1,4 +1,4 @@
-"""Class order checked by name at build time (issue 13, items 2 and 7; issue 14, item 3): the
+"""Class order checked by name at build time: the
 runner gives the head the dataset's class names, the label files are checked against them and
 against each other, every class count (data preprocessor included) is checked in one place, and
 each label file is read once."""

@@ -10,3 +10,21 @@ def tiny_demo(tmp_path_factory):
     from mmml_plugin.apis.demo_pipeline import prepare_demo_data
     root = tmp_path_factory.mktemp('tiny_demo')
     return prepare_demo_data(str(root), num_train=16, num_val=8, image_size=64)
+
+
+@pytest.fixture(scope='session')
+def one_epoch_run(tmp_path_factory, tiny_demo):
+    """A genuine work dir: the demo SSGRL config trained 1 epoch on ``tiny_demo`` in this process
+    (``epoch_1.pth``, one ``best_*.pth``, ``last_checkpoint``). Copy it before changing it.
+
+    Returns:
+        dict: ``work_dir`` (Path), ``checkpoint`` (Path of ``epoch_1.pth``) and ``options``
+        (the ``--cfg-options`` it was trained with).
+    """
+    from reliability_helpers import DEMO_CONFIG, demo_options
+
+    from mmml_plugin.apis import run_train
+    options = demo_options(tiny_demo, max_epochs=1)
+    work = tmp_path_factory.mktemp('one_epoch') / 'work'
+    run_train(DEMO_CONFIG, work_dir=str(work), cfg_options=options)
+    return dict(work_dir=work, checkpoint=work / 'epoch_1.pth', options=options)

@@ -1,4 +1,4 @@
-"""Issue 13, item 6: a checkpoint that leaves model weights uninitialised (SSGRL weights tested
+"""A checkpoint that leaves model weights uninitialised (SSGRL weights tested
 with the baseline config) is refused by ``tools/test.py``/``run_test``, by ``MMMLRunner.test``
 (``mim test``) and by the inference API, naming the keys and the config it was trained with."""
 import pytest
@@ -92,7 +92,7 @@ def test_inference_api_refuses_it(tiny_demo, ssgrl_checkpoint):
 
 
 def test_inference_refuses_nan_weights(tmp_path, tiny_demo, ssgrl_checkpoint):
-    """Issue 13, item 10: ``tools/image_demo.py`` printed NaN scores from NaN weights."""
+    """``tools/image_demo.py`` printed NaN scores from NaN weights."""
     ckpt = torch.load(ssgrl_checkpoint, map_location='cpu', weights_only=True)
     name = next(k for k, v in ckpt['state_dict'].items() if v.is_floating_point())
     ckpt['state_dict'][name] = torch.full_like(ckpt['state_dict'][name], float('nan'))

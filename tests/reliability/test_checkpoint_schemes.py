@@ -1,4 +1,4 @@
-"""Issue 13, item 1: checkpoints named by URL or scheme (``https://``, ``torchvision://``,
+"""Checkpoints named by URL or scheme (``https://``, ``torchvision://``,
 ``open-mmlab://``, the ImageNet ``init_cfg`` of the COCO/VOC/baseline configs) are read
 weights-only, like local files. No network: the crafted file is planted in a temporary torch hub
 cache, where ``torch.hub.load_state_dict_from_url`` (and the plugin) look before downloading, and
@@ -14,7 +14,7 @@ from reliability_helpers import REPO_ROOT
 
 from mmml_plugin.engine import UnsafeCheckpointError
 from mmml_plugin.engine.safe_checkpoint_loader import (TRUST_ENV, WEIGHTS_ONLY_LOADERS,
-                                                       hub_cache_file)
+                                                       hub_cache_file, trusted_entries)
 
 
 class _Payload:
@@ -146,3 +146,20 @@ def test_importing_the_package_alone_installs_the_loaders():
                           timeout=300,
                           env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)))
     assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+@pytest.mark.parametrize('separator', [' ', ',', '\n', ', '])
+def test_a_url_listed_in_the_opt_in_is_trusted(hub, monkeypatch, separator):
+    """URLs contain ':' (scheme, port): the list is split on spaces, commas or newlines."""
+    url = 'https://models.example.invalid:8443/zoo/mine_20240101.pth'
+    hub(url)
+    monkeypatch.setenv(TRUST_ENV, separator.join(['/models/other.pth', url]))
+    _load_checkpoint(url, map_location='cpu')
+    assert hub.marker.exists()  # fully unpickled: trusted as documented
+
+
+def test_trusted_entries_keep_urls_whole_and_read_the_old_path_form():
+    url = 'http://host:8080/a.pth'
+    assert trusted_entries(f'{url}, /p/b.pth\n/p/c.pth') == [url, '/p/b.pth', '/p/c.pth']
+    assert trusted_entries(os.pathsep.join(['/p/b.pth', '/p/c.pth'])) == ['/p/b.pth', '/p/c.pth']
+    assert trusted_entries('') == []

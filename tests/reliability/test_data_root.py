@@ -1,4 +1,4 @@
-"""Issue 13, item 8: ``--cfg-options data_root=X`` moves the datasets and the label files under
+"""``--cfg-options data_root=X`` moves the datasets and the label files under
 ``mim train/test`` (mmpretrain's own tools: ``Config.fromfile``, ``merge_from_dict``,
 ``RUNNERS.build``), not only under the plugin's tools; ``check_images.py`` takes it too."""
 import importlib.util

@@ -1,4 +1,4 @@
-"""Issue 8, item 6: two processes with torchrun on the CPU (gloo) train SSGRL on the demo data and
+"""Two processes with torchrun on the CPU (gloo) train SSGRL on the demo data and
 evaluate; the distributed metric equals the single-process metric of the same weights. The
 ``--launcher slurm`` path is run with the variables ``srun`` sets."""
 import json

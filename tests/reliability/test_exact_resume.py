@@ -1,4 +1,4 @@
-"""Issue 13, items 4, 5 and 9: exact resumption with the shipped dataloader settings
+"""Exact resumption with the shipped dataloader settings
 (``num_workers > 0``, ``persistent_workers=True``) on COCO-format data; resumption from an
 iteration checkpoint inside an epoch; resumption with a changed schedule.
 

@@ -1,4 +1,4 @@
-"""Issue 8, item 4: a run killed mid-epoch, and again while saving, resumes with
+"""A run killed mid-epoch, and again while saving, resumes with
 ``--resume auto`` and ends with the same parameters as an uninterrupted run; checkpoints and the
 ``last_checkpoint`` pointer are written atomically.
 
@@ -27,6 +27,7 @@ from reliability_helpers import (DEMO_CONFIG, TIMEOUT, demo_options, kill_when, 
 from mmml_plugin.apis import build_runner, load_config, run_train
 from mmml_plugin.engine import atomic_file_backend
 from mmml_plugin.engine.atomic_file_backend import PARTIAL_TAG
+from mmml_plugin.engine.work_dir import latest_checkpoint
 
 # Restores the default action of SIGXFSZ (Python ignores it, turning the kill into an OSError)
 # and runs the given script as __main__.
@@ -54,7 +55,8 @@ def _killed_while_saving(cmd, nbytes):
 
 
 def _pointer(work_dir: Path) -> str:
-    return (work_dir / 'last_checkpoint').read_text()
+    """The checkpoint ``last_checkpoint`` names (written relative to the work dir)."""
+    return latest_checkpoint(str(work_dir))
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""Issue 14, item 6: every private method of mmengine/mmpretrain the plugin overrides, and every
+"""Every private method of mmengine/mmpretrain the plugin overrides, and every
 private attribute it reads, is pinned here: these tests fail if a new mmengine/mmpretrain
 changes what the plugin relies on (then the override must be revisited, not the test)."""
 import inspect
@@ -70,8 +70,22 @@ def test_atomic_checkpoint_hook_keeps_one_checkpoint_and_a_true_pointer(tmp_path
                     log_level='WARNING')
     runner.train()
     assert sorted(p.name for p in tmp_path.glob('*.pth')) == ['epoch_3.pth']
+    # absolute under mmengine's Runner, which reads it relative to the current directory
     assert (tmp_path / 'last_checkpoint').read_text() == str(tmp_path / 'epoch_3.pth')
     assert not list(tmp_path.glob('.last_checkpoint-*'))
+
+
+def test_checkpoint_hook_best_bookkeeping_is_what_atomic_checkpoint_hook_reconciles():
+    """On resume ``AtomicCheckpointHook`` reads and rewrites the message hub's ``best_ckpt`` and
+    ``best_score`` (single key indicator) and reads ``best_score`` from a best checkpoint's
+    ``message_hub['runtime_info']``."""
+    from mmengine.logging import MessageHub
+    save_best = inspect.getsource(CheckpointHook._save_best_checkpoint)
+    assert "best_score_key = 'best_score'" in save_best
+    assert "runtime_best_ckpt_key = 'best_ckpt'" in save_best
+    before_train = ' '.join(inspect.getsource(CheckpointHook.before_train).split())
+    assert "self.best_ckpt_path = runner.message_hub.get_info( 'best_ckpt')" in before_train
+    assert 'runtime_info=saved_info' in inspect.getsource(MessageHub.state_dict)
 
 
 def test_base_dataset_serialize_data_is_what_coco_multilabel_overrides(tiny_demo):

@@ -1,5 +1,5 @@
-"""Issue 13, items 12 and 13: ``--show-dir`` draws every test image into the work dir; no
-warning a user cannot act on is printed on an ordinary run."""
+"""``--show-dir`` draws every test image into the work dir; no warning a user cannot act on is
+printed on an ordinary run; dataloader settings fit the machine (workers, pinned memory)."""
 import warnings
 
 import pytest
@@ -48,3 +48,42 @@ def test_check_images_reports_the_file_size(tmp_path, size):
     path.write_bytes(b'\xff\xd8\xff\xe0' + b'\x00' * (size - 4))  # a JPEG without its end marker
     [(_, reason)] = find_bad_images([str(path)], progress=False)
     assert f'{size} bytes' in reason
+
+
+def test_dataloader_settings_fit_the_machine():
+    """8 workers and pinned memory (the shipped configs) become what this machine has, and the
+    dataloader then starts without torch's warnings about them."""
+    from torch.utils.data import DataLoader
+
+    from mmml_plugin.engine.dataloader_fit import available_cpus, fit_dataloader_to_machine
+    asked = dict(batch_size=2,
+                 num_workers=available_cpus() + 6,
+                 pin_memory=True,
+                 persistent_workers=True)
+    fitted = fit_dataloader_to_machine(asked)
+    assert fitted['num_workers'] == available_cpus()
+    assert fitted['pin_memory'] == torch.cuda.is_available()
+    assert asked['num_workers'] == available_cpus() + 6  # the config itself is left alone
+    assert fit_dataloader_to_machine(dict(num_workers=1))['num_workers'] == 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        batches = list(DataLoader(list(range(8)), **fitted))
+    assert len(batches) == 4
+    text = '\n'.join(str(w.message) for w in caught)
+    assert 'worker processes' not in text and 'pin_memory' not in text, text
+
+
+def test_runner_builds_every_dataloader_to_fit_the_machine():
+    """``MMMLRunner`` builds its dataloaders (train, val, test, and a loop's own) through the fit:
+    a config asking for more workers than CPUs gets a loader with as many workers as CPUs."""
+    import mmml_plugin  # noqa: F401  (registers the runner)
+    from mmml_plugin.engine import MMMLRunner
+    from mmml_plugin.engine.dataloader_fit import available_cpus
+    loader = MMMLRunner.build_dataloader(
+        dict(batch_size=2,
+             num_workers=available_cpus() + 6,
+             pin_memory=True,
+             dataset=list(range(8)),
+             sampler=dict(type='DefaultSampler', shuffle=False)))
+    assert loader.num_workers == available_cpus()
+    assert loader.pin_memory == torch.cuda.is_available()

@@ -1,4 +1,4 @@
-"""Issue 8, item 3: a NaN/inf loss stops training with the iteration number and the batch's
+"""A NaN/inf loss stops training with the iteration number and the batch's
 image paths, before any checkpoint of the diverged weights is written.
 
 SSGRL is trained on the demo data with an absurd learning rate (Adam, 1e30: every weight moves by

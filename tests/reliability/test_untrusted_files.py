@@ -1,4 +1,4 @@
-"""Issue 8, item 5: a crafted checkpoint or ``.pkl`` that would run code is refused, and the
+"""A crafted checkpoint or ``.pkl`` that would run code is refused, and the
 payload provably does not run (it would create a marker file)."""
 import os
 import pickle
@@ -66,6 +66,36 @@ def test_getattr_in_a_checkpoint_is_limited_to_history_buffer_statistics(tmp_pat
     torch.save({'state_dict': {}, 'meta': _AttributeWalk()}, ckpt)
     with pytest.raises(UnsafeCheckpointError, match='only HistoryBuffer statistics methods'):
         _load_checkpoint(str(ckpt), map_location='cpu')
+
+
+def test_one_cycle_scheduler_state_loads_weights_only(tmp_path):
+    """mmengine's ``OneCycleLR`` (the Query2Label schedule) keeps its anneal function in its
+    state: a resume checkpoint holding it loads weights-only and steps on as the original."""
+    from mmengine.optim.scheduler import OneCycleLR
+    params = [torch.nn.Parameter(torch.zeros(1))]
+
+    def scheduler():
+        optimizer = torch.optim.Adam(params, lr=1e-4)
+        return optimizer, OneCycleLR(optimizer,
+                                     eta_max=1e-4,
+                                     total_steps=20,
+                                     pct_start=0.2,
+                                     by_epoch=False)
+
+    optimizer, original = scheduler()
+    for _ in range(5):
+        optimizer.step()
+        original.step()
+    ckpt = tmp_path / 'iter_5.pth'
+    torch.save({'state_dict': {}, 'param_schedulers': [original.state_dict()]}, ckpt)
+    loaded = _load_checkpoint(str(ckpt), map_location='cpu')
+    optimizer2, resumed = scheduler()
+    resumed.load_state_dict(loaded['param_schedulers'][0])
+    optimizer2.load_state_dict(optimizer.state_dict())
+    for _ in range(5):
+        original.step()
+        resumed.step()
+    assert resumed.get_last_value() == original.get_last_value()
 
 
 def test_genuine_mmengine_checkpoint_loads_weights_only(tmp_path):

@@ -15,6 +15,12 @@ Prints one JSON line (medians of ``--repeats`` fresh processes, seconds):
   ``mmpretrain.models`` is imported on the way, which itself tries mmcv.ops and, where mmdet is
   installed, mmdet.models.
 
+``startup`` times the command-line tools a user starts most, as fresh processes (medians; wall
+and CPU seconds): ``tools/train.py --help`` and ``tools/test.py --help`` against mmpretrain's own
+``tools/train.py --help`` (``train_help_vs_mmpretrain``: target <= 1.2), and the plotting tools
+that only read a dump (``tools/analysis_tools/*``, ``--help``, which imports everything the tool
+imports; target < 1 s).
+
 With ``--compare-root``, the same figures for the plugin of another checkout (for example the
 commit before the import boundaries) are measured interleaved in the same run, under
 ``compare``, with ``speedup`` = its ``after_torch_mmpretrain_s`` / ours.
@@ -23,9 +29,11 @@ import argparse
 import json
 import os
 import os.path as osp
+import resource
 import statistics
 import subprocess
 import sys
+import time
 
 CHILD = '''
 import sys, time, json
@@ -59,6 +67,60 @@ def measure(preload: str, root: str) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(f'importing mmml_plugin from {root} failed:\n{proc.stderr[-3000:]}')
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+STARTUP_TOOLS = ('train.py', 'test.py', 'analysis_tools/plot_pr_curves.py',
+                 'analysis_tools/plot_per_class_ap.py', 'analysis_tools/compare_runs.py',
+                 'analysis_tools/plot_training_curves.py', 'analysis_tools/plot_label_graph.py')
+
+
+def mmpretrain_train_script() -> str:
+    """mmpretrain's ``tools/train.py`` as installed (``mmpretrain/.mim/tools/train.py``)."""
+    proc = subprocess.run([
+        sys.executable, '-c', 'import importlib.util as u; print(u.find_spec("mmpretrain").origin)'
+    ],
+                          capture_output=True,
+                          text=True,
+                          check=True)
+    script = osp.join(osp.dirname(proc.stdout.strip()), '.mim', 'tools', 'train.py')
+    if not osp.isfile(script):
+        raise FileNotFoundError(f'{script}: mmpretrain without its .mim tools (install the wheel).')
+    return script
+
+
+def time_command(cmd, root: str) -> dict:
+    """Wall and CPU seconds of one fresh process (CPU: user + system of the child)."""
+    env = dict(os.environ,
+               PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get('PYTHONPATH')) if p))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(f'{cmd} failed:\n{proc.stderr[-3000:]}')
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return dict(wall_s=wall, cpu_s=cpu)
+
+
+def startup_times(root: str, repeats: int) -> dict:
+    """Median wall/CPU seconds of ``--help`` of the tools, and mmpretrain's train.py."""
+    commands = {t: [sys.executable, osp.join(root, 'tools', t), '--help'] for t in STARTUP_TOOLS}
+    commands['mmpretrain/train.py'] = [sys.executable, mmpretrain_train_script(), '--help']
+    samples = {k: [] for k in commands}
+    for _ in range(repeats):
+        for key, cmd in commands.items():
+            samples[key].append(time_command(cmd, root))
+    times = {
+        k: {
+            m: round(statistics.median(s[m] for s in v), 3)
+            for m in ('wall_s', 'cpu_s')
+        }
+        for k, v in samples.items()
+    }
+    ratio = times['train.py']['cpu_s'] / times['mmpretrain/train.py']['cpu_s']
+    slowest_plot = max(v['wall_s'] for k, v in times.items() if k.startswith('analysis_tools/'))
+    return dict(times, train_help_vs_mmpretrain=round(ratio, 2), slowest_plot_tool_s=slowest_plot)
 
 
 def summarise(plain, preloaded) -> dict:
@@ -97,6 +159,7 @@ def main():
         result['compare'] = dict(root=roots['compare'], **summarise(*samples['compare']))
         result['speedup'] = round(
             result['compare']['after_torch_mmpretrain_s'] / result['after_torch_mmpretrain_s'], 2)
+    result['startup'] = startup_times(ROOT, args.repeats)
     result.update(repeats=args.repeats, load_average=round(os.getloadavg()[0], 1))
     print(json.dumps(result))
 

@@ -14,9 +14,23 @@ threads otherwise oversubscribe the cores and make mmpretrain look ten times slo
 
 Prints one JSON line: speed-ups, ``over_sort`` = our time / argsort time, and the largest
 difference of our 'sklearn' AP from sklearn's, in percent points.
+
+``--path evaluator`` (default size 1,000,000 x 80) instead times the metric as a test run uses
+it, side by side with its functional core, each in its own process so that each peak memory is
+its own: ``multilabel_metrics`` on the (N, C) arrays, against ``MultiLabelMAP`` (defaults:
+sklearn AP, thr 0.5, top-3) fed the batches through ``process`` and scored by ``evaluate``. A
+batch is 64 samples as mmpretrain's data samples reach a metric: ``pred_score`` rows of the
+batch's score tensor, ``gt_label`` index tensors and the ``gt_score`` one-hot rows the data
+preprocessor adds (``to_onehot=True``, as every plugin config sets); ``--targets gt_label``
+drops ``gt_score``, so the metric builds the targets from the label indices. Only the metric
+calls are timed (building the samples is not). Peak memory is the rise of the process's peak
+RSS over its RSS once the arrays exist, next to the size of the score and target arrays (Linux:
+the peak is reset through ``/proc/self/clear_refs`` once the arrays exist).
 """
 import argparse
 import json
+import os
+import subprocess
 import sys
 import time
 
@@ -54,9 +68,108 @@ def best_times(contenders: dict, repeat: int) -> dict:
     return best
 
 
+def _rss_mb(field: str) -> float:
+    """``VmRSS`` (now) or ``VmHWM`` (peak) of this process in MB (Linux)."""
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(field + ':'):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f'no {field} in /proc/self/status')
+
+
+def _child(path: str, num_samples: int, num_classes: int, seed: int, dtype: str, batch: int,
+           with_score: bool) -> dict:
+    """One side of ``--path evaluator``, measured in this (fresh) process."""
+    from mmml_plugin.evaluation import MultiLabelMAP
+
+    scores, targets = make_problem(num_samples, num_classes, seed)
+    scores = scores.astype(dtype)
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')  # reset the peak RSS to the current RSS: building the problem peaked higher
+    base = _rss_mb('VmRSS')
+    if path == 'functional':
+        start = time.perf_counter()
+        values = multilabel_metrics(scores, targets, 'sklearn', thr=0.5, topk=3)
+        seconds = dict(functional=time.perf_counter() - start)
+        values = {k: 100 * v for k, v in values.items() if not k.startswith(('AP', 'no_'))}
+    else:
+        metric = MultiLabelMAP()
+        scores_t = torch.from_numpy(scores)  # the head's output, row by row in the samples
+        t_process = 0.0
+        for i in range(0, num_samples, batch):
+            rows = scores_t[i:i + batch]
+            samples = [
+                dict(pred_score=row, gt_label=torch.from_numpy(np.flatnonzero(t)))
+                for row, t in zip(rows, targets[i:i + batch])
+            ]
+            if with_score:  # the preprocessor's one-hot rows of one (B, C) tensor
+                for sample, row in zip(samples, torch.from_numpy(targets[i:i + batch]).float()):
+                    sample['gt_score'] = row
+            start = time.perf_counter()
+            metric.process(None, samples)
+            t_process += time.perf_counter() - start
+        del samples, rows
+        start = time.perf_counter()
+        values = metric.evaluate(num_samples)
+        seconds = dict(process=t_process, evaluate=time.perf_counter() - start)
+        values = {k.split('/')[-1]: v for k, v in values.items()}
+    return dict(seconds=seconds,
+                peak_rise_mb=_rss_mb('VmHWM') - base,
+                arrays_mb=(scores.nbytes + targets.nbytes) / 2**20,
+                metrics=values)
+
+
+def evaluator_path(args) -> dict:
+    """Functional core and evaluator path, each measured in a fresh process."""
+    sides = {}
+    for path in ('functional', 'evaluator'):
+        cmd = [
+            sys.executable, __file__, '--child', path, '--num-samples',
+            str(args.num_samples), '--num-classes',
+            str(args.num_classes), '--seed',
+            str(args.seed), '--dtype', args.dtype, '--targets', args.targets
+        ]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ)
+        sides[path] = json.loads(out.stdout.strip().splitlines()[-1])
+    fun, ev = sides['functional'], sides['evaluator']
+    t_fun = fun['seconds']['functional']
+    t_ev = ev['seconds']['process'] + ev['seconds']['evaluate']
+    return {
+        'bench': 'metric_evaluator_path',
+        'over_functional': round(t_ev / t_fun, 3),
+        'peak_over_arrays': round(ev['peak_rise_mb'] / ev['arrays_mb'], 3),
+        'same_metrics': fun['metrics'] == ev['metrics'],
+        'seconds': {
+            'functional': round(t_fun, 3),
+            **{
+                k: round(v, 3)
+                for k, v in ev['seconds'].items()
+            }
+        },
+        'peak_rise_mb': {
+            'functional': round(fun['peak_rise_mb']),
+            'evaluator': round(ev['peak_rise_mb'])
+        },
+        'arrays_mb': round(ev['arrays_mb']),
+        'shape': [args.num_samples, args.num_classes],
+        'dtype': args.dtype,
+        'targets': args.targets,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--num-samples', type=int, default=40504)
+    parser.add_argument('--path',
+                        default='functional',
+                        choices=('functional', 'evaluator'),
+                        help='compare the functional API with sklearn / mmpretrain, or the '
+                        'metric evaluator path with the functional API')
+    parser.add_argument('--child', choices=('functional', 'evaluator'), help=argparse.SUPPRESS)
+    parser.add_argument('--targets',
+                        default='gt_score',
+                        choices=('gt_score', 'gt_label'),
+                        help='--path evaluator: the ground truth the data samples carry')
+    parser.add_argument('--num-samples', type=int, help='40504 (functional), 1000000 (evaluator)')
     parser.add_argument('--num-classes', type=int, default=80)
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--seed', type=int, default=0)
@@ -66,6 +179,17 @@ def main():
                         help='score dtype (the plugin heads predict float64 scores)')
     args = parser.parse_args()
     torch.set_num_threads(1)  # every contender single-threaded, as numpy and sklearn are
+    if args.num_samples is None:
+        args.num_samples = 40504 if args.path == 'functional' and not args.child else 1000000
+    if args.child:
+        print(
+            json.dumps(
+                _child(args.child, args.num_samples, args.num_classes, args.seed, args.dtype, 64,
+                       args.targets == 'gt_score')))
+        return
+    if args.path == 'evaluator':
+        print(json.dumps(evaluator_path(args)))
+        return
 
     scores, targets = make_problem(args.num_samples, args.num_classes, args.seed)
     scores = scores.astype(args.dtype)

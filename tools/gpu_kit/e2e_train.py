@@ -127,7 +127,7 @@ def main(argv=None):
         test_json = osp.join(work_dir, 'test.json')
         run([
             sys.executable, 'tools/test.py', config, checkpoint, '--work-dir', work_dir, '--out',
-            test_json, '--cfg-options', *options
+            test_json, '--out-item', 'metrics', '--cfg-options', *options
         ], osp.join(out_dir, f'{name}_test.log'), env)
         with open(test_json) as f:
             test_metrics = json.load(f)['metrics']

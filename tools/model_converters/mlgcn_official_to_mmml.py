@@ -21,6 +21,7 @@ import os.path as osp
 import torch
 
 from mmml_plugin.datasets.class_names import class_list, source_class_order
+from mmml_plugin.engine.safe_checkpoint_loader import load_from_local_weights_only
 from mmml_plugin.models.converters import convert_official_mlgcn
 
 
@@ -40,7 +41,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    checkpoint = torch.load(args.src, map_location='cpu', weights_only=True)
+    checkpoint = load_from_local_weights_only(args.src, map_location='cpu')
     state_dict = checkpoint.get('state_dict', checkpoint)
     if not any(k.removeprefix('module.').startswith('features.') for k in state_dict):
         raise KeyError(f'{args.src}: no features.* keys; is this a full official ML-GCN '

@@ -13,6 +13,7 @@ import os.path as osp
 
 import torch
 
+from mmml_plugin.engine.safe_checkpoint_loader import load_from_local_weights_only
 from mmml_plugin.models import convert_official_ssgrl
 
 
@@ -29,9 +30,9 @@ def parse_args():
 
 def main():
     args = parse_args()
-    # weights_only: a checkpoint can't run code; numpy scalars (best_mAP) are allow-listed by
-    # importing mmml_plugin.
-    checkpoint = torch.load(args.src, map_location='cpu', weights_only=True)
+    # weights-only: a checkpoint can't run code; numpy scalars (best_mAP) are allow-listed, and
+    # a file that needs more is refused with safe advice (never weights_only=False).
+    checkpoint = load_from_local_weights_only(args.src, map_location='cpu')
     state_dict = checkpoint.get('state_dict', checkpoint)
     if not any(k.removeprefix('module.').startswith('resnet_101.') for k in state_dict):
         raise KeyError(f'{args.src}: no resnet_101.* keys; is this a full official SSGRL '

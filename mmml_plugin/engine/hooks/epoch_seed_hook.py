@@ -26,6 +26,8 @@ class EpochSeedHook(Hook):
     * seeds the data pipeline per sample from ``(seed, epoch, index)``, in the main process and in
       every worker (:func:`~mmml_plugin.engine.sample_seeding.seed_samples_per_epoch`), so a
       sample's crop and flip do not depend on which worker loads it or what it loaded before;
+      through the dataset wrappers of the shipped configs too (``ImageListSubset`` of the
+      holdout configs, mmengine's ``ConcatDataset``/``RepeatDataset`` of mmdet's VOC0712);
     * when the run resumes from an iteration checkpoint inside an epoch (``CheckpointHook`` with
       ``by_epoch=False``), leaves out the batches of that epoch already trained, so training
       continues at the right batch and ends exactly at ``max_iters`` (mmengine restarts the epoch
@@ -52,8 +54,9 @@ class EpochSeedHook(Hook):
         indices = seed_samples_per_epoch(loader, self._seed(runner))
         if indices is None:
             runner.logger.warning(
-                f'EpochSeedHook: the training dataloader ({type(loader.dataset).__name__}) has no '
-                'batch sampler or no prepare_data method, so its augmentations are not seeded per '
+                f'EpochSeedHook: the training dataset ({type(loader.dataset).__name__}) is not an '
+                "mmengine BaseDataset nor a ConcatDataset/RepeatDataset/ImageListSubset of them, "
+                'or the dataloader has no batch sampler, so its augmentations are not seeded per '
                 'sample and a resumed run may draw other crops than the uninterrupted one.')
         done = runner.iter - runner.epoch * len(loader)
         if not 0 < done < len(loader) or indices is None:

@@ -10,7 +10,7 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 
 from .inputs import (IGNORED, POSITIVE, check_prediction_rule, check_some_positive, check_thr,
-                     check_topk)
+                     check_topk, threshold_as)
 from .ranking import SortedScores, count_at_or_above
 
 
@@ -45,8 +45,9 @@ def predict_labels(scores: np.ndarray,
 
     Args:
         scores (np.ndarray): (N, C) scores.
-        thr (float, optional): score threshold, compared in the scores' dtype; None: no
-            threshold (then ``topk`` alone decides).
+        thr (float | Sequence[float], optional): score threshold, or (C,) per-class
+            thresholds, compared in the scores' dtype; None: no threshold (then ``topk`` alone
+            decides).
         topk (int, optional): keep at most k labels per sample (see :func:`topk_mask`); None: no
             limit. At least one of ``thr`` and ``topk`` must be set.
 
@@ -57,7 +58,7 @@ def predict_labels(scores: np.ndarray,
     scores = np.asarray(scores)
     if thr is None:
         return topk_mask(scores, topk)
-    pred = scores >= scores.dtype.type(thr)
+    pred = scores >= threshold_as(thr, scores.dtype, scores.shape[-1])
     if topk is None:
         return pred
     crowded = np.flatnonzero(pred.sum(axis=1) > topk)  # only these rows can lose a label
@@ -106,13 +107,15 @@ def counts_at_threshold(ss: SortedScores, thr) -> Tuple[np.ndarray, np.ndarray]:
 
     Args:
         ss (SortedScores): from :func:`sort_scores`.
-        thr: threshold, compared in the dtype of the scores.
+        thr (float | np.ndarray): threshold, or (C,) per-class thresholds, compared in the
+            dtype of the scores.
 
     Returns:
         tuple: (C,) int64 ``n_pred`` and (C,) int64 ``n_correct``.
     """
     num_cls = len(ss.pos_start) - 1
-    query = np.full(num_cls, np.subtract(0, ss.neg.dtype.type(thr)))  # -thr, one per class
+    thr = threshold_as(check_thr(thr), ss.neg.dtype, num_cls)
+    query = np.subtract(0, np.broadcast_to(thr, (num_cls, )))  # -thr, one per class
     per_class = np.arange(num_cls + 1)
     n_pred = count_at_or_above(ss.neg.ravel(), ss.all_start, query, per_class)
     if ss.ign is not None:
@@ -127,7 +130,7 @@ def topk_dropped_counts(scores: np.ndarray, targets: np.ndarray, thr,
     Only samples with more than k labels above the threshold are looked at.
     """
     k = check_topk(k)
-    above = scores >= scores.dtype.type(check_thr(thr))
+    above = scores >= threshold_as(check_thr(thr), scores.dtype, scores.shape[1])
     crowded = np.flatnonzero(above.sum(axis=1, dtype=np.int32) > k)
     dropped = above[crowded] & ~topk_mask(scores[crowded], k)
     t = targets[crowded]

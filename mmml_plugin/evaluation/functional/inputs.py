@@ -101,21 +101,53 @@ def check_topk(topk) -> Optional[int]:
     return int(topk)
 
 
-def check_thr(thr) -> Optional[float]:
-    """``thr`` as a finite float, or None (no score threshold).
+def check_thr(thr) -> Optional[Union[float, np.ndarray]]:
+    """``thr`` as a finite float, a (C,) float64 array of per-class thresholds, or None.
 
     Args:
-        thr (float, optional): score threshold (a probability for the default 0.5).
+        thr (float | Sequence[float], optional): score threshold (a probability for the default
+            0.5), or one threshold per class (e.g. from ``load_thresholds``); None: no threshold.
 
     Returns:
-        float | None: the checked value.
+        float | np.ndarray | None: the checked value.
     """
     if thr is None:
         return None
+    if isinstance(thr, (Sequence, np.ndarray)) and not isinstance(thr, (str, bytes)):
+        values = np.asarray(thr)
+        if (values.ndim != 1 or not values.size or values.dtype == np.bool_
+                or not np.issubdtype(values.dtype, np.number)
+                or not np.isfinite(values.astype(np.float64)).all()):
+            raise ValueError(f'thr must be a finite number, a sequence of one finite number per '
+                             f'class, or None, got {thr!r}: set thr=0.5, or per-class thresholds '
+                             '(tools/analysis_tools/tune_thresholds.py writes them).')
+        return values.astype(np.float64)
     if isinstance(thr, bool) or not isinstance(thr, Real) or not math.isfinite(thr):
         raise ValueError(f'thr must be a finite number or None, got {thr!r}: set the score '
                          'threshold (e.g. thr=0.5 on probabilities), or None for no threshold.')
     return float(thr)
+
+
+def threshold_as(thr: Union[float, np.ndarray], dtype: np.dtype,
+                 num_classes: int) -> Union[np.generic, np.ndarray]:
+    """A checked threshold in the dtype of the scores (compared there, so float32 scores meet
+    a float32 threshold exactly as a scalar one).
+
+    Args:
+        thr (float | np.ndarray): from :func:`check_thr`, not None.
+        dtype (np.dtype): dtype of the scores.
+        num_classes (int): C, the length a per-class threshold must have.
+
+    Returns:
+        np.generic | np.ndarray: a scalar, or (C,) array, of ``dtype``.
+    """
+    if np.ndim(thr) == 0:
+        return np.dtype(dtype).type(thr)
+    if len(thr) != num_classes:
+        raise ValueError(f'{len(thr)} per-class thresholds for scores of {num_classes} classes: '
+                         'the thresholds were tuned for another class list; tune them again for '
+                         'this model (tools/analysis_tools/tune_thresholds.py).')
+    return np.asarray(thr).astype(dtype)
 
 
 def check_prediction_rule(thr, topk) -> Tuple[Optional[float], Optional[int]]:

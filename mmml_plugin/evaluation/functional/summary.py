@@ -21,7 +21,8 @@ def multilabel_metrics(scores,
         targets (array-like): (N, C) targets, 1 / 0 / -1 (ignored).
         ap_mode (str | Sequence[str]): AP mode, or several: the first is the headline ``mAP``,
             see :func:`~mmml_plugin.evaluation.functional.average_precision`.
-        thr (float): score threshold of the F1 family.
+        thr (float | Sequence[float]): score threshold of the F1 family, or (C,) per-class
+            thresholds.
         topk (int, optional): k of the top-k F1 family (labels >= thr among the k highest);
             None skips it.
 

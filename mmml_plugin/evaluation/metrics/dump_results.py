@@ -1,25 +1,31 @@
 """``DumpMultiLabelResults``: every test image's class scores and targets to a ``.npz`` file.
 
 The dump holds plain arrays only (no pickle), so reading it can never run code: it is what
-``tools/test.py --dump preds.npz`` writes and ``tools/analysis/*`` read
+``tools/test.py --out preds.npz`` writes and ``tools/analysis_tools/*`` read
 (:func:`mmml_plugin.evaluation.results_io.load_predictions`).
 """
 from typing import List, Optional, Sequence
 
+import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
 
 from ..results_io import check_dump_path, save_predictions
-from .multilabel_map import MultiLabelMAP, classification_record
+from .multilabel_map import MultiLabelMAP
+from .records import (RecordBatch, RecordMetric, classification_batch, dataset_num_classes,
+                      detection_batch)
 
 
-class DumpMultiLabelResults(BaseMetric):
+class DumpMultiLabelResults(RecordMetric):
     """Write the (N, C) scores and int8 targets that :class:`MultiLabelMAP` scores to a ``.npz``.
 
     Classifiers (``pred_score``) and detectors (``pred_instances``, turned into image-level
     scores as :class:`DetectionMultiLabelMetric` does) are both accepted. The file holds
-    ``scores`` (N, C), ``targets`` (N, C) int8 (1 / 0 / -1), ``img_paths`` (N,) and, when the
-    dataset has them, ``classes`` (C,). Reports no metric. Like mmengine's ``DumpResults``::
+    ``scores`` (N, C), ``targets`` (N, C) int8 (1 / 0 / -1), ``img_paths`` (N,), ``split`` (the
+    dataset split the samples come from: ``'test'`` for ``tools/test.py``, ``'val'`` for
+    ``tools/test.py --split val``) and, when the dataset has them, ``classes`` (C,). Reports no
+    metric. Detector configs (mmdet scope) name it ``'mmpretrain.DumpMultiLabelResults'``. Like
+    mmengine's ``DumpResults``::
 
         test_evaluator = [dict(type='MultiLabelMAP'),
                           dict(type='DumpMultiLabelResults', out_file_path='preds.npz')]
@@ -29,6 +35,8 @@ class DumpMultiLabelResults(BaseMetric):
         difficult_as_positive (bool, optional): as in :class:`MultiLabelMAP`; use the value of
             the metric whose numbers the dump should reproduce.
         num_classes (int, optional): C of a detector; by default ``len(dataset_meta['classes'])``.
+        split (str): the split of the evaluated samples, recorded in the file (threshold tuning
+            refuses ``'test'``).
         collect_device (str): device used to gather results across ranks.
     """
 
@@ -38,50 +46,53 @@ class DumpMultiLabelResults(BaseMetric):
                  out_file_path: str,
                  difficult_as_positive: Optional[bool] = None,
                  num_classes: Optional[int] = None,
+                 split: str = 'test',
                  collect_device: str = 'cpu') -> None:
         super().__init__(collect_device=collect_device)
         self.out_file_path = check_dump_path(out_file_path)
+        self.split = str(split)
         self.difficult_as_positive = difficult_as_positive
         self.num_classes = num_classes
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        """Keep each sample's (C,) scores, (C,) int8 targets and image path."""
-        for data_sample in data_samples:
-            if 'pred_instances' in data_sample:
-                # a detector (mmdet is there): image-level scores as DetectionMultiLabelMetric
-                from .detection_multilabel import dataset_num_classes, detection_record
-                num_classes = self.num_classes or dataset_num_classes(self.dataset_meta,
-                                                                      type(self).__name__)
-                record = detection_record(data_sample, num_classes, self.difficult_as_positive)
-            else:
-                record = classification_record(data_sample, self.difficult_as_positive)
-            record['img_path'] = str(data_sample.get('img_path') or '')
-            self.results.append(record)
+        """Keep the batch's (B, C) scores, (B, C) int8 targets and B image paths."""
+        if not data_samples:
+            return
+        if 'pred_instances' in data_samples[0]:  # a detector: image-level scores
+            num_classes = self.num_classes or dataset_num_classes(self.dataset_meta,
+                                                                  type(self).__name__)
+            batch = detection_batch(data_samples, num_classes, self.difficult_as_positive)
+        else:
+            batch = classification_batch(data_samples, self.difficult_as_positive)
+        batch['img_path'] = np.array([str(ds.get('img_path') or '') for ds in data_samples])
+        self.add_batch(batch)
 
-    def compute_metrics(self, results: List[dict]) -> dict:
+    def compute_metrics(self, results: List[RecordBatch]) -> dict:
         """Write the file (on rank 0, after mmengine gathered every rank's samples)."""
-        save_predictions(self.out_file_path, [r['pred_score'] for r in results],
-                         [r['gt_target'] for r in results],
+        arrays = self.gathered(results)
+        save_predictions(self.out_file_path,
+                         arrays['pred_score'],
+                         arrays['gt_target'],
                          classes=(self.dataset_meta or {}).get('classes'),
-                         img_paths=[r['img_path'] for r in results])
+                         img_paths=arrays['img_path'],
+                         split=self.split)
         return {}
 
 
-# mmdet's METRICS gets it in detection_multilabel.py, which needs mmdet (import boundaries)
 METRICS.register_module(module=DumpMultiLabelResults)
 
 
-# yapf: disable
 def prediction_dump(out_file_path: str,
-                    metrics: Sequence[BaseMetric] = ()) -> DumpMultiLabelResults:
-    # yapf: enable
-    """The dump metric ``tools/test.py --dump`` adds to a test evaluator.
+                    metrics: Sequence[BaseMetric] = (),
+                    split: str = 'test') -> DumpMultiLabelResults:
+    """The dump metric ``tools/test.py --out preds.npz`` adds to a test evaluator.
 
     Args:
         out_file_path (str): the ``.npz`` to write.
         metrics (Sequence[BaseMetric]): the evaluator's metrics; the dump takes the difficult
             policy and class count of the first :class:`MultiLabelMAP` among them, so it holds
             exactly the targets that metric scored, and their ``dataset_meta`` (class names).
+        split (str): the split being evaluated (``'test'``, or ``'val'``), recorded in the file.
 
     Returns:
         DumpMultiLabelResults: the metric to append to ``runner.test_evaluator.metrics``.
@@ -90,7 +101,8 @@ def prediction_dump(out_file_path: str,
     dump = DumpMultiLabelResults(out_file_path,
                                  difficult_as_positive=getattr(scorer, 'difficult_as_positive',
                                                                None),
-                                 num_classes=getattr(scorer, 'num_classes', None))
+                                 num_classes=getattr(scorer, 'num_classes', None),
+                                 split=split)
     # the test loop gave the evaluator's metrics the dataset's metainfo before this one existed
     meta = next((m.dataset_meta for m in metrics if m.dataset_meta is not None), None)
     if meta is not None:

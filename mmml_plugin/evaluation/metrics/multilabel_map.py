@@ -1,89 +1,27 @@
 """``MultiLabelMAP``: mAP, CP/CR/CF1/OP/OR/OF1 and their top-k variants, in percent."""
 import logging
+import os.path as osp
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
-import torch
-from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from mmpretrain.registry import METRICS
 
 from ..functional import UNDEFINED_AP, check_ap_modes, check_thr, check_topk, multilabel_metrics
-
-
-def to_numpy(value) -> np.ndarray:
-    """A tensor, array or sequence as a numpy array (tensors are detached and moved to CPU;
-    bfloat16, which numpy lacks, becomes float32)."""
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu()
-        return (value.float() if value.dtype == torch.bfloat16 else value).numpy()
-    return np.asarray(value)
-
-
-def difficult_value(difficult_as_positive: Optional[bool]) -> int:
-    """Target of a difficult-only class: -1 (ignored) for None, 1 for True, 0 for False."""
-    return {None: -1, True: 1, False: 0}[difficult_as_positive]
-
-
-def sample_targets(data_sample: dict,
-                   num_classes: int,
-                   difficult_as_positive: Optional[bool] = None) -> np.ndarray:
-    """The (C,) int8 targets (1 / 0 / -1) of an mmpretrain data sample.
-
-    Uses ``gt_score`` when present (one-hot, -1 allowed), otherwise the ``gt_label`` class
-    indices. Classes listed in ``gt_label_difficult`` (mmpretrain's VOC dataset) that are not
-    positive become -1, or 1 / 0 with ``difficult_as_positive`` True / False.
-    """
-    if 'gt_score' in data_sample:
-        target = to_numpy(data_sample['gt_score']).reshape(-1)
-        if target.shape != (num_classes, ):
-            raise ValueError(f'gt_score has {target.size} entries but pred_score has '
-                             f'{num_classes}: the dataset classes and the head num_classes differ.')
-        target = target.astype(np.int8) if np.isin(target, (-1, 0, 1)).all() else target
-    elif 'gt_label' in data_sample:
-        target = np.zeros(num_classes, dtype=np.int8)
-        labels = _indices(data_sample['gt_label'], 'gt_label', num_classes)
-        target[labels] = 1
-    else:
-        raise KeyError('the data sample has neither gt_score nor gt_label: the evaluation dataset '
-                       'must provide ground truth (annotations in test_mode).')
-    difficult = data_sample.get('gt_label_difficult')
-    if difficult is not None:
-        difficult = _indices(difficult, 'gt_label_difficult', num_classes)
-        difficult = difficult[target[difficult] != 1]  # a class with a normal object: positive
-        target[difficult] = difficult_value(difficult_as_positive)
-    return target  # other values (soft labels) are rejected by check_scores_targets
-
-
-def classification_record(data_sample: dict,
-                          difficult_as_positive: Optional[bool] = None) -> Dict[str, np.ndarray]:
-    """What the metrics keep of a classifier's data sample: its (C,) ``pred_score`` (dtype
-    kept: float64 scores stay float64) and its (C,) int8 ``gt_target`` (see :func:`sample_targets`).
-    """
-    if 'pred_score' not in data_sample:
-        raise KeyError('the data sample has no pred_score: MultiLabelMAP needs a classifier whose '
-                       'head predicts scores (mode="predict").')
-    score = to_numpy(data_sample['pred_score']).reshape(-1)
-    return dict(pred_score=score,
-                gt_target=sample_targets(data_sample, score.size, difficult_as_positive))
-
-
-def _indices(value, name: str, num_classes: int) -> np.ndarray:
-    idx = to_numpy(value).reshape(-1).astype(np.int64)
-    if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
-        raise ValueError(f'{name} {idx.tolist()} is out of range for {num_classes} classes: the '
-                         'dataset classes and the head num_classes differ.')
-    return idx
+from ..threshold_file import check_threshold_classes, read_threshold_file
+from .records import RecordBatch, RecordMetric, classification_batch
 
 
 @METRICS.register_module()
-class MultiLabelMAP(BaseMetric):
+class MultiLabelMAP(RecordMetric):
     """Multi-label mAP and the CP/CR/CF1/OP/OR/OF1 family (as ML-GCN ``util.py`` L258-289
     defines it; the official SSGRL code computes no F1), in percent.
 
     Reports ``mAP`` in the first AP mode and ``mAP_<mode>`` for each further mode of ``ap_mode``;
     ``CP, CR, CF1, OP, OR, OF1`` at ``score >= thr``; ``CP_top<k> .. OF1_top<k>`` for the labels
-    >= thr that are also among the sample's k highest scores; ``AP_classwise`` (first mode) with
+    >= thr that are also among the sample's k highest scores (``thr`` may be one threshold per
+    class: a sequence, or a file of ``tools/analysis_tools/tune_thresholds.py``, whose class
+    names must match the dataset's); ``AP_classwise`` (first mode) with
     ``classwise=True``. Targets of -1 (difficult) are ignored; classes without positives are left
     out of every class mean and named in a warning. Definitions: docs/metrics.md. The official
     SSGRL evaluation (all-point AP as headline, the sklearn-mode mAP beside it)::
@@ -94,7 +32,9 @@ class MultiLabelMAP(BaseMetric):
         ap_mode (str | Sequence[str]): ``'sklearn'`` (step-wise, default), ``'voc'`` (all-point
             interpolated, SSGRL's official ``voc_ap``) or ``'voc11'`` (11-point), or a list of
             distinct modes whose first is the headline ``mAP``.
-        thr (float): score threshold of the F1 family (scores are probabilities).
+        thr (float | Sequence[float] | str): score threshold of the F1 family (scores are
+            probabilities), or (C,) per-class thresholds, or the JSON file holding them
+            (:func:`~mmml_plugin.evaluation.threshold_file.load_thresholds`).
         topk (int, optional): k of the top-k F1 family; None to skip it.
         classwise (bool): also report per-class AP (of the first mode), -1 for classes without
             positives.
@@ -108,7 +48,7 @@ class MultiLabelMAP(BaseMetric):
 
     def __init__(self,
                  ap_mode: Union[str, Sequence[str]] = 'sklearn',
-                 thr: float = 0.5,
+                 thr: Union[float, Sequence[float], str] = 0.5,
                  topk: Optional[int] = 3,
                  classwise: bool = False,
                  difficult_as_positive: Optional[bool] = None,
@@ -117,6 +57,14 @@ class MultiLabelMAP(BaseMetric):
         super().__init__(collect_device=collect_device, prefix=prefix)
         modes = check_ap_modes(ap_mode)
         self.ap_mode = modes[0] if isinstance(ap_mode, str) else modes
+        self.thr_file, self.thr_classes = None, None
+        if isinstance(thr, str):  # names checked against the dataset's when scoring
+            if not osp.isfile(thr):
+                raise ValueError(f'thr={thr!r} is neither a number nor an existing threshold '
+                                 'file: pass thr=0.5, per-class thresholds, or the JSON of '
+                                 'tools/analysis_tools/tune_thresholds.py.')
+            data = read_threshold_file(thr)
+            self.thr_file, self.thr_classes, thr = thr, data['classes'], data['thresholds']
         self.thr = check_thr(thr)
         if self.thr is None:
             raise ValueError(f'{type(self).__name__}: thr=None; the CP..OF1 family needs a score '
@@ -126,21 +74,23 @@ class MultiLabelMAP(BaseMetric):
         self.difficult_as_positive = difficult_as_positive
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        """Keep each sample's (C,) ``pred_score`` and (C,) int8 targets."""
-        for data_sample in data_samples:
-            self.results.append(classification_record(data_sample, self.difficult_as_positive))
+        """Keep the batch's (B, C) ``pred_score`` and (B, C) int8 targets."""
+        if data_samples:
+            self.add_batch(classification_batch(data_samples, self.difficult_as_positive))
 
-    def compute_metrics(self, results: List[dict]) -> Dict[str, object]:
+    def compute_metrics(self, results: List[RecordBatch]) -> Dict[str, object]:
         """Stack the collected samples and compute every metric."""
         if not results:
             raise ValueError(f'{type(self).__name__} received no sample: the evaluation '
                              'dataloader is empty; check the val/test dataset and its ann_file.')
-        scores = np.stack([r['pred_score'] for r in results])
-        targets = np.stack([r['gt_target'] for r in results])
-        return self.summarize(scores, targets)
+        arrays = self.gathered(results)
+        return self.summarize(arrays.pop('pred_score'), arrays.pop('gt_target'))
 
     def summarize(self, scores: np.ndarray, targets: np.ndarray) -> Dict[str, object]:
         """The reported metrics of (N, C) scores and targets, in percent."""
+        if self.thr_file is not None:
+            check_threshold_classes(self.thr_classes, (self.dataset_meta or {}).get('classes'),
+                                    self.thr_file)
         values = multilabel_metrics(scores, targets, self.ap_mode, self.thr, self.topk)
         missing = values.pop('no_positive_classes')
         if missing.size:

@@ -9,16 +9,19 @@ File formats (written by :func:`save_label_embeddings` / :func:`save_label_graph
 * a bare ``.npy`` array is accepted too, as the official SSGRL code reads it (no class names, so
   no name check: a warning says so).
 
-Nothing here unpickles: ``.npy``/``.npz`` are read with ``allow_pickle=False`` by
-:func:`load_npy` / :func:`read_label_file`; ``.pkl`` files of the official repositories are read
-by :mod:`.importers` through the restricted loader. Every problem is reported with the file name
-and how to fix it, before any training step.
+Nothing is allocated before the arrays' headers are read and their declared size is checked
+against a budget relative to the file's size (:func:`check_declared_size`): a small crafted
+``.npz`` cannot make numpy allocate gigabytes. Nothing here unpickles: ``.npy``/``.npz`` are
+read with ``allow_pickle=False`` by :func:`load_npy` / :func:`read_label_file`; ``.pkl`` files
+of the official repositories are read by :mod:`.importers` through the restricted loader. Every
+problem is reported with the file name and how to fix it, before any training step.
 """
+import math
 import os
 import os.path as osp
 import warnings
 import zipfile
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -30,6 +33,123 @@ _KINDS = {
     'embeddings': ('embeddings', 'class embeddings', EMBEDDINGS_TOOL),
     'graph': ('adj', 'label graph', GRAPH_TOOL),
 }
+
+#: An array file may declare (in its ``.npy`` headers) at most this many bytes, or
+#: ``MAX_INFLATION`` times its own size when that is more: ``np.savez`` files declare about their
+#: size, ``np.savez_compressed`` ones a few times more; a deflate bomb (~1000x) is refused.
+MIN_ARRAY_BUDGET = 256 << 20
+MAX_INFLATION = 64
+
+
+def array_budget(path: str) -> int:
+    """Bytes the arrays of ``path`` may declare: ``max(MIN_ARRAY_BUDGET, MAX_INFLATION * size)``.
+
+    Args:
+        path (str): an existing ``.npy`` / ``.npz`` file.
+
+    Returns:
+        int: the budget in bytes.
+    """
+    return max(MIN_ARRAY_BUDGET, MAX_INFLATION * osp.getsize(path))
+
+
+def _read_npy_header(fp) -> Tuple[tuple, np.dtype]:
+    version = np.lib.format.read_magic(fp)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(fp)
+    elif version in ((2, 0), (3, 0)):  # 3.0 only differs in the header's text encoding
+        shape, _, dtype = np.lib.format.read_array_header_2_0(fp)
+    else:
+        raise ValueError(f'unsupported .npy format version {version}')
+    return shape, dtype
+
+
+def read_npy_headers(path: str) -> Dict[str, Tuple[tuple, np.dtype]]:
+    """Shape and dtype of every array in a ``.npy`` / ``.npz``, from the headers only.
+
+    Reads a few hundred bytes per array (nothing is decompressed beyond the header), so it is
+    safe on a file that declares more than it holds.
+
+    Args:
+        path (str): the file.
+
+    Returns:
+        dict: array name (``'array'`` for a ``.npy``) -> ``(shape, dtype)``.
+
+    Raises:
+        ValueError: not a numpy file, or a damaged header (numpy's reason in the message).
+    """
+    try:
+        if not zipfile.is_zipfile(path):
+            with open(path, 'rb') as f:
+                return {'array': _read_npy_header(f)}
+        headers = {}
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                key = name[:-len('.npy')] if name.endswith('.npy') else name
+                with archive.open(name) as member:
+                    headers[key] = _read_npy_header(member)
+        return headers
+    except (OSError, EOFError, zipfile.BadZipFile, ValueError, RuntimeError) as e:
+        raise ValueError(f'{path}: unreadable ({e}); the file is damaged or not a numpy '
+                         'file.') from None
+
+
+def _human(nbytes: int) -> str:
+    """``1536`` -> ``'1.5 KiB'``."""
+    for unit, shift in (('GiB', 30), ('MiB', 20), ('KiB', 10)):
+        if nbytes >= 1 << shift:
+            return f'{nbytes / (1 << shift):.2f} {unit}'
+    return f'{nbytes} bytes'
+
+
+def declared_nbytes(shape: tuple, dtype: np.dtype) -> int:
+    """Bytes an array of ``shape`` and ``dtype`` needs (exact Python integers, no overflow)."""
+    return math.prod(shape) * dtype.itemsize
+
+
+def check_declared_size(
+        path: str,
+        budget: Optional[int] = None,
+        fix: str = 'Rebuild or re-download it.') -> Optional[Dict[str, Tuple[tuple, np.dtype]]]:
+    """Refuse a numpy file whose arrays declare more bytes than ``budget`` (before loading it).
+
+    ``np.load`` allocates what each header declares before reading the data, so a 4 MB
+    ``.npz`` of compressed zeros (or one whose header simply lies) could ask for 4 GiB.
+
+    Args:
+        path (str): the ``.npy`` / ``.npz``.
+        budget (int, optional): bytes allowed; default :func:`array_budget`.
+        fix (str): what to do about a refused file, appended to the message.
+
+    Returns:
+        dict | None: the headers (name -> ``(shape, dtype)``); ``None`` when they cannot be
+        read (not a numpy file: ``np.load`` then reports it, before allocating anything).
+
+    Raises:
+        ValueError: naming the file, its largest array (shape, dtype) and both sizes.
+    """
+    try:
+        headers = read_npy_headers(path)
+    except ValueError:
+        return None
+    for name, (shape, _) in headers.items():
+        if any(n < 0 for n in shape):
+            raise ValueError(f'{path}: array "{name}" declares the invalid shape {shape}; the '
+                             f'file is damaged or crafted. {fix}')
+    sizes = {name: declared_nbytes(*header) for name, header in headers.items()}
+    budget = array_budget(path) if budget is None else budget
+    total = sum(sizes.values())
+    if total > budget:
+        name = max(sizes, key=sizes.get)
+        shape, dtype = headers[name]
+        raise ValueError(
+            f'{path}: its arrays declare {_human(total)} (largest: "{name}", shape {shape}, '
+            f'{dtype}) in a file of {_human(osp.getsize(path))}, more than the '
+            f'{_human(budget)} allowed for a file of that size (at most {MAX_INFLATION}x its '
+            f'size, and at least {_human(MIN_ARRAY_BUDGET)}); refusing to allocate it: the file '
+            f'is damaged or crafted. {fix}')
+    return headers
 
 
 def _missing(path: str, tool: str) -> FileNotFoundError:
@@ -50,6 +170,7 @@ def load_npy(path: str, tool: str = GRAPH_TOOL) -> np.ndarray:
     """
     if not osp.isfile(path):
         raise _missing(path, tool)
+    check_declared_size(path, fix=f'Rebuild it with `python {tool}`.')
     try:
         return np.load(path, allow_pickle=False)
     except (OSError, EOFError) as e:
@@ -82,6 +203,7 @@ def read_label_file(path: str, kind: str) -> Tuple[np.ndarray, Optional[List[str
     if not path.endswith('.npz'):
         raise ValueError(f'{path}: unsupported file type; expected .npz or .npy. Build it '
                          f'with `python {tool}`.')
+    check_declared_size(path, fix=f'Rebuild it with `python {tool}`.')
     try:
         with np.load(path, allow_pickle=False) as f:
             if key not in f.files:

@@ -1,17 +1,23 @@
 """Precision-recall curves of chosen classes from a prediction dump.
 
-    python tools/analysis/plot_pr_curves.py PREDS.npz --classes person dog --out pr.png
+    python tools/analysis_tools/plot_pr_curves.py PREDS.npz --classes person dog --out pr.png
 """
 import argparse
+import os.path as osp
+import sys
 
-from mmml_plugin.evaluation.results_io import dump_class_names, load_predictions
-from mmml_plugin.visualization import plot_pr_curves
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from _light_imports import light_import  # noqa: E402  (numpy/matplotlib only: starts in < 1 s)
+
+results_io = light_import('mmml_plugin.evaluation.results_io')
+dump_class_names, load_predictions = results_io.dump_class_names, results_io.load_predictions
+plot_pr_curves = light_import('mmml_plugin.visualization.pr_curves').plot_pr_curves
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('predictions', help='.npz written by tools/test.py --dump')
+    parser.add_argument('predictions', help='.npz written by tools/test.py --out')
     parser.add_argument('--class-names',
                         help='label graph/embedding .npz or a text file (default: the dump\'s '
                         'own class names)')
@@ -22,7 +28,8 @@ def main():
     names = dump_class_names(args.predictions, args.class_names, scores.shape[1])
     classes = None if args.classes is None else \
         [int(c) if c.isdigit() else c for c in args.classes]
-    print(f'written {plot_pr_curves(scores, targets, names, args.out, classes=classes)}')
+    out = plot_pr_curves(scores, targets, names, args.out, classes=classes, source=args.predictions)
+    print(f'written {out}')
 
 
 if __name__ == '__main__':

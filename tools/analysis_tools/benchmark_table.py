@@ -1,6 +1,6 @@
 """Our results next to the published ones (model zoo metafiles), as a Markdown table.
 
-    python tools/analysis/benchmark_table.py RESULTS [RESULTS ...] [--model NAME ...] \
+    python tools/analysis_tools/benchmark_table.py RESULTS [RESULTS ...] [--model NAME ...] \
         [--model-index model-index.yml] [--out table.md]
 
 Each RESULTS is the ``--out`` JSON of ``tools/test.py`` (its ``config`` names the zoo entry) or an

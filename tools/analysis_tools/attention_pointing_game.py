@@ -1,6 +1,6 @@
 """Pointing game of an SSGRL model's per-class attention on a COCO-format file with boxes.
 
-    python tools/analysis/attention_pointing_game.py CONFIG CHECKPOINT \
+    python tools/analysis_tools/attention_pointing_game.py CONFIG CHECKPOINT \
         --ann-file data/coco/annotations/instances_val2014.json --img-prefix data/coco/val2014/ \
         [--out pointing_game.json] [--plot-dir DIR] [--max-images N] [--tolerance PX] \
         [--cfg-options data_root=...]

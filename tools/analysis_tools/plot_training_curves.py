@@ -1,11 +1,17 @@
 """Training curves (loss, mAP, ...) from an mmengine work dir.
 
-    python tools/analysis/plot_training_curves.py WORK_DIR [--keys loss multi-label/mAP] \
+    python tools/analysis_tools/plot_training_curves.py WORK_DIR [--keys loss multi-label/mAP] \
         --out curves.png
 """
 import argparse
+import os.path as osp
+import sys
 
-from mmml_plugin.visualization import plot_training_curves
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from _light_imports import light_import  # noqa: E402  (numpy/matplotlib only: starts in < 1 s)
+
+plot_training_curves = light_import(
+    'mmml_plugin.visualization.training_curves').plot_training_curves
 
 
 def main():

@@ -1,14 +1,20 @@
 """Bar chart of per-class AP from a test run.
 
-    python tools/analysis/plot_per_class_ap.py RESULTS [--class-names GRAPH.npz] --out ap.png
+    python tools/analysis_tools/plot_per_class_ap.py RESULTS [--class-names GRAPH.npz] --out ap.png
 
-RESULTS is the ``--dump`` .npz of ``tools/test.py`` (scored here; it carries the class names) or
-its ``--out`` JSON when the metric ran with ``classwise=True``.
+RESULTS is the predictions .npz of ``tools/test.py --out`` (scored here; it carries the class
+names) or its ``--out-item metrics`` JSON when the metric ran with ``classwise=True``.
 """
 import argparse
+import os.path as osp
+import sys
 
-from mmml_plugin.evaluation.results_io import dump_class_names, load_per_class_ap
-from mmml_plugin.visualization import plot_per_class_ap
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from _light_imports import light_import  # noqa: E402  (numpy/matplotlib only: starts in < 1 s)
+
+results_io = light_import('mmml_plugin.evaluation.results_io')
+dump_class_names, load_per_class_ap = results_io.dump_class_names, results_io.load_per_class_ap
+plot_per_class_ap = light_import('mmml_plugin.visualization.per_class_ap').plot_per_class_ap
 
 
 def main():

@@ -1,10 +1,15 @@
 """The label co-occurrence graph as a heat map with class names.
 
-    python tools/analysis/plot_label_graph.py GRAPH.npz --out label_graph.png
+    python tools/analysis_tools/plot_label_graph.py GRAPH.npz --out label_graph.png
 """
 import argparse
+import os.path as osp
+import sys
 
-from mmml_plugin.visualization import plot_label_graph
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from _light_imports import light_import  # noqa: E402  (numpy/matplotlib only: starts in < 1 s)
+
+plot_label_graph = light_import('mmml_plugin.visualization.label_graph').plot_label_graph
 
 
 def main():
