@@ -218,12 +218,20 @@ def pytorch_outputs(model: nn.Module, inputs: np.ndarray) -> Dict[str, np.ndarra
 
 def compare_onnx(model: nn.Module, session, inputs: np.ndarray) -> Dict[str, float]:
     """Largest absolute differences between ONNX Runtime and PyTorch on ``inputs``: ``scores``
-    (float32 vs ``predict``'s float64), ``logits``; and ``rank_mismatches``, the images whose
-    class order by the ONNX logits differs from the order by the float64 scores."""
+    (float32 vs ``predict``'s float64), ``logits``; ``rank_mismatches``, the images whose
+    class order by the ONNX logits differs from the order by the float64 scores; with a
+    ``labels`` output, ``label_mismatches``: labels that differ from ``predict_labels`` of the
+    float64 scores at the graph's thresholds."""
     ours = run_onnx(session, inputs)
     ref = pytorch_outputs(model, inputs)
     order_onnx = np.argsort(-ours['logits'].astype(np.float64), axis=1, kind='stable')
     order_ref = np.argsort(-ref['scores'], axis=1, kind='stable')
-    return dict(scores=float(np.abs(ours['scores'] - ref['scores']).max()),
-                logits=float(np.abs(ours['logits'] - ref['logits']).max()),
-                rank_mismatches=int((order_onnx != order_ref).any(1).sum()))
+    result = dict(scores=float(np.abs(ours['scores'] - ref['scores']).max()),
+                  logits=float(np.abs(ours['logits'] - ref['logits']).max()),
+                  rank_mismatches=int((order_onnx != order_ref).any(1).sum()))
+    if 'labels' in ours:  # against the plugin's rule on the float64 scores
+        from mmml_plugin.evaluation.functional import predict_labels
+        thresholds = json.loads(session.get_modelmeta().custom_metadata_map['thresholds'])
+        expected = predict_labels(ref['scores'], np.asarray(thresholds))
+        result['label_mismatches'] = int((ours['labels'] != expected).sum())
+    return result

@@ -218,3 +218,47 @@ def test_pytorch2onnx_tool_exports_and_verifies_a_checkpoint(repo_root, demo_dat
     for line in lines:
         scores = float(line.split('scores ')[1].split(',')[0])
         assert scores <= TOLERANCE
+
+
+def _run_pytorch2onnx(repo_root, *args):
+    script = str(repo_root / 'tools/model_converters/pytorch2onnx.py')
+    argv, sys.argv = sys.argv, [script, *map(str, args)]
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            runpy.run_path(script, run_name='__main__')
+    finally:
+        sys.argv = argv
+    return printed.getvalue()
+
+
+def test_pytorch2onnx_bakes_a_thresholds_file_into_a_labels_output(repo_root, demo_data, tmp_path):
+    """``--thresholds`` (the tuned per-class file) adds ``labels`` equal to ``predict_labels``
+    of the float64 scores (``--verify`` checks it); a file for other classes is refused."""
+    from mmml_plugin.apis.inference import init_model
+    from mmml_plugin.evaluation import save_thresholds
+    from mmml_plugin.utils.label_files import ClassOrderError
+    config = str(repo_root / 'configs/demo/ssgrl_r18_demo.py')
+    root = demo_data['data_root'].rstrip('/') + '/'
+    model = init_model(config, cfg_options={'data_root': root, 'model.backbone.init_cfg': None})
+    checkpoint = str(tmp_path / 'demo.pth')
+    meta = {'dataset_meta': {'classes': list(DEMO_CLASSES)}}
+    torch.save({'state_dict': model.state_dict(), 'meta': meta}, checkpoint)
+    thresholds = np.linspace(0.3, 0.7, C)
+    good = save_thresholds(str(tmp_path / 'thr.json'), thresholds, DEMO_CLASSES)
+    out_file = str(tmp_path / 'thr.onnx')
+    options = ['--cfg-options', f'data_root={root}', 'model.backbone.init_cfg=None']
+    printed = _run_pytorch2onnx(repo_root, config, checkpoint, '--out', out_file, '--verify',
+                                '--thresholds', good, *options)
+    assert read_onnx_metadata(out_file)['thresholds'] == pytest.approx(thresholds.tolist())
+    session = onnx_session(out_file)
+    assert [o.name for o in session.get_outputs()] == ['scores', 'logits', 'labels']
+    assert printed.count('labels differing from predict_labels 0') == 2, printed
+    inputs = np.random.default_rng(0).uniform(0, 255, (3, 3, *SIZE)).astype(np.float32)
+    out = run_onnx(session, inputs)
+    np.testing.assert_array_equal(out['labels'], out['scores'] >= thresholds.astype(np.float32))
+    swapped = save_thresholds(str(tmp_path / 'swapped.json'), thresholds,
+                              [*DEMO_CLASSES[1:], DEMO_CLASSES[0]])
+    with pytest.raises(ClassOrderError, match='swapped.json'):
+        _run_pytorch2onnx(repo_root, config, checkpoint, '--out', str(tmp_path / 'x.onnx'),
+                          '--thresholds', swapped, *options)
