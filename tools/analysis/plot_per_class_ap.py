@@ -7,7 +7,7 @@ its ``--out`` JSON when the metric ran with ``classwise=True``.
 """
 import argparse
 
-from mmml_plugin.evaluation.results_io import dump_class_names, load_per_class_ap
+from mmml_plugin.evaluation.results_io import dump_class_names, load_per_class_ap, resolve_ap_mode
 from mmml_plugin.visualization import plot_per_class_ap
 
 
@@ -19,15 +19,17 @@ def main():
                         help='label graph/embedding .npz or a text file (default: the dump\'s '
                         'own class names)')
     parser.add_argument('--mode',
-                        default='sklearn',
                         choices=('sklearn', 'voc', 'voc11'),
-                        help='AP mode when scoring a dump')
+                        help='AP mode when scoring a dump (default: the run\'s headline mode, '
+                        'as the file records it)')
     parser.add_argument('--title', help='figure title')
     parser.add_argument('--out', default='per_class_ap.png', help='PNG to write')
     args = parser.parse_args()
-    ap = load_per_class_ap(args.results, args.mode)
+    mode, source = resolve_ap_mode(args.results, args.mode)
+    ap = load_per_class_ap(args.results, mode)
     names = dump_class_names(args.results, args.class_names, len(ap))
-    print(f'written {plot_per_class_ap(ap, names, args.out, title=args.title)}')
+    print(f'AP mode: {mode} ({source})')
+    print(f'written {plot_per_class_ap(ap, names, args.out, title=args.title, ap_mode=mode)}')
 
 
 if __name__ == '__main__':

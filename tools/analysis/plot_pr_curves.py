@@ -4,7 +4,7 @@
 """
 import argparse
 
-from mmml_plugin.evaluation.results_io import dump_class_names, load_predictions
+from mmml_plugin.evaluation.results_io import dump_class_names, load_predictions, resolve_ap_mode
 from mmml_plugin.visualization import plot_pr_curves
 
 
@@ -16,13 +16,25 @@ def main():
                         help='label graph/embedding .npz or a text file (default: the dump\'s '
                         'own class names)')
     parser.add_argument('--classes', nargs='+', help='class names or indices (default: first 5)')
+    parser.add_argument('--mode',
+                        choices=('sklearn', 'voc', 'voc11'),
+                        help='AP mode of the legend (default: the run\'s headline mode, as the '
+                        'dump records it)')
     parser.add_argument('--out', default='pr_curves.png', help='PNG to write')
     args = parser.parse_args()
     scores, targets = load_predictions(args.predictions)
     names = dump_class_names(args.predictions, args.class_names, scores.shape[1])
     classes = None if args.classes is None else \
         [int(c) if c.isdigit() else c for c in args.classes]
-    out = plot_pr_curves(scores, targets, names, args.out, classes=classes, source=args.predictions)
+    mode, source = resolve_ap_mode(args.predictions, args.mode)
+    print(f'AP mode: {mode} ({source})')
+    out = plot_pr_curves(scores,
+                         targets,
+                         names,
+                         args.out,
+                         classes=classes,
+                         source=args.predictions,
+                         ap_mode=mode)
     print(f'written {out}')
 
 

@@ -19,7 +19,8 @@ class DumpMultiLabelResults(BaseMetric):
     Classifiers (``pred_score``) and detectors (``pred_instances``, turned into image-level
     scores as :class:`DetectionMultiLabelMetric` does) are both accepted. The file holds
     ``scores`` (N, C), ``targets`` (N, C) int8 (1 / 0 / -1), ``img_paths`` (N,) and, when the
-    dataset has them, ``classes`` (C,). Reports no metric. Like mmengine's ``DumpResults``::
+    dataset has them, ``classes`` (C,), and, when given, the run's headline ``ap_mode``. Reports
+    no metric. Like mmengine's ``DumpResults``::
 
         test_evaluator = [dict(type='MultiLabelMAP'),
                           dict(type='DumpMultiLabelResults', out_file_path='preds.npz')]
@@ -29,6 +30,8 @@ class DumpMultiLabelResults(BaseMetric):
         difficult_as_positive (bool, optional): as in :class:`MultiLabelMAP`; use the value of
             the metric whose numbers the dump should reproduce.
         num_classes (int, optional): C of a detector; by default ``len(dataset_meta['classes'])``.
+        ap_mode (str, optional): the headline AP mode of the run's metric, recorded so that
+            plots of the dump score it as the run's ``mAP`` was.
         collect_device (str): device used to gather results across ranks.
     """
 
@@ -38,11 +41,13 @@ class DumpMultiLabelResults(BaseMetric):
                  out_file_path: str,
                  difficult_as_positive: Optional[bool] = None,
                  num_classes: Optional[int] = None,
+                 ap_mode: Optional[str] = None,
                  collect_device: str = 'cpu') -> None:
         super().__init__(collect_device=collect_device)
         self.out_file_path = check_dump_path(out_file_path)
         self.difficult_as_positive = difficult_as_positive
         self.num_classes = num_classes
+        self.ap_mode = ap_mode
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Keep each sample's (C,) scores, (C,) int8 targets and image path."""
@@ -63,7 +68,8 @@ class DumpMultiLabelResults(BaseMetric):
         save_predictions(self.out_file_path, [r['pred_score'] for r in results],
                          [r['gt_target'] for r in results],
                          classes=(self.dataset_meta or {}).get('classes'),
-                         img_paths=[r['img_path'] for r in results])
+                         img_paths=[r['img_path'] for r in results],
+                         ap_mode=self.ap_mode)
         return {}
 
 
@@ -81,7 +87,8 @@ def prediction_dump(out_file_path: str,
         out_file_path (str): the ``.npz`` to write.
         metrics (Sequence[BaseMetric]): the evaluator's metrics; the dump takes the difficult
             policy and class count of the first :class:`MultiLabelMAP` among them, so it holds
-            exactly the targets that metric scored, and their ``dataset_meta`` (class names).
+            exactly the targets that metric scored, its headline AP mode, and their
+            ``dataset_meta`` (class names).
 
     Returns:
         DumpMultiLabelResults: the metric to append to ``runner.test_evaluator.metrics``.
@@ -90,9 +97,18 @@ def prediction_dump(out_file_path: str,
     dump = DumpMultiLabelResults(out_file_path,
                                  difficult_as_positive=getattr(scorer, 'difficult_as_positive',
                                                                None),
-                                 num_classes=getattr(scorer, 'num_classes', None))
+                                 num_classes=getattr(scorer, 'num_classes', None),
+                                 ap_mode=headline_ap_mode(scorer))
     # the test loop gave the evaluator's metrics the dataset's metainfo before this one existed
     meta = next((m.dataset_meta for m in metrics if m.dataset_meta is not None), None)
     if meta is not None:
         dump.dataset_meta = meta
     return dump
+
+
+def headline_ap_mode(metric) -> Optional[str]:
+    """The AP mode of a metric's ``mAP`` (the first of its ``ap_mode``); None if it has none."""
+    mode = getattr(metric, 'ap_mode', None)
+    if mode is None or isinstance(mode, str):
+        return mode
+    return str(list(mode)[0])
