@@ -70,6 +70,16 @@ def label_marks(labels: Sequence[int], targets: Optional[np.ndarray]) -> List[Op
     return [MARKS[int(targets[int(k)])] for k in labels]
 
 
+def add_attention_colorbar(fig: Figure, rect: Sequence[float], cmap: str = 'jet') -> None:
+    """A colour bar of the attention overlay (each map scaled from its minimum to its maximum,
+    :func:`overlay_attention`) in ``rect`` = [left, bottom, width, height] figure fractions."""
+    bar_ax = fig.add_axes(rect, label=COLORBAR_LABEL)
+    bar = fig.colorbar(ScalarMappable(Normalize(0, 1), cmap), cax=bar_ax)
+    bar.set_ticks([0, 1], labels=['min', 'max'])
+    bar.ax.tick_params(labelsize=7)
+    bar.ax.set_title('attention', fontsize=7)
+
+
 def attention_grid_figure(result: dict,
                           max_labels: Optional[int] = 8,
                           ncols: int = 4,
@@ -113,7 +123,7 @@ def attention_grid_figure(result: dict,
     title_room = 24 / (rows * cell_size)  # 24 px above each row for its titles
     right = 0.99
     if attention is not None and len(order):
-        right = 1 - 56 / (cols * cell_size)  # room for the colour bar
+        right = 1 - 64 / (cols * cell_size)  # room for the colour bar
     fig.subplots_adjust(left=0.01,
                         right=right,
                         bottom=0.01,
@@ -121,12 +131,8 @@ def attention_grid_figure(result: dict,
                         wspace=0.04,
                         hspace=rows * title_room * 1.2)
     if attention is not None and len(order):
-        bar_ax = fig.add_axes([right + 8 / (cols * cell_size), 0.08, 12 / (cols * cell_size), 0.8],
-                              label=COLORBAR_LABEL)
-        bar = fig.colorbar(ScalarMappable(Normalize(0, 1), cmap), cax=bar_ax)
-        bar.set_ticks([0, 1], labels=['min', 'max'])
-        bar.ax.tick_params(labelsize=7)
-        bar.set_label('attention (per map)', fontsize=7)
+        add_attention_colorbar(
+            fig, [right + 10 / (cols * cell_size), 0.06, 12 / (cols * cell_size), 0.72], cmap)
     return fig
 
 
