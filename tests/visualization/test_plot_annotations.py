@@ -42,7 +42,7 @@ def test_attention_grid_marks_each_label_true_or_false():
     targets[[3, 5]] = 1
     targets[7] = -1
     fig = attention_grid_figure(result, targets=targets, ncols=5)
-    titles = [ax.get_title() for ax in fig.axes if ax.get_title() and ax.get_title() != 'input']
+    titles = [ax.get_title() for ax in fig.axes[1:len(labels) + 1]]
     expected = {1: 'TP', 0: 'FP', -1: 'ignored'}
     assert titles == [
         f'{expected[int(targets[k])]} {NAMES[k]}: {s:.2f}'
