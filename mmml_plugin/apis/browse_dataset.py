@@ -5,9 +5,9 @@ Every dataset type of the plugin's configs works: ``CocoMultiLabelDataset`` (COC
 digits), mmpretrain's ``VOC`` (difficult-only classes shown as such), ``ImageListSubset`` (the
 held-out splits) and, for the Faster R-CNN config, mmdet's VOC datasets (image-level labels from
 the boxes' classes; a class with only ignored boxes, i.e. VOC difficult ones or, in mmdet's
-training sets, boxes under ``filter_cfg.bbox_min_size`` (32 px), is shown as difficult). mmpretrain's own
-``tools/visualization/browse_dataset.py`` stops on these configs with matplotlib >= 3.10
-(``adjust_bbox() missing 'renderer'``)::
+training sets, boxes under ``filter_cfg.bbox_min_size`` (32 px), is shown as difficult).
+mmpretrain 1.2.0's own ``tools/visualization/browse_dataset.py`` stops with the matplotlib this
+project installs (3.11: ``adjust_bbox() missing 'renderer'``)::
 
     >>> from mmml_plugin.apis.browse_dataset import browse_dataset
     >>> samples = browse_dataset('configs/demo/ssgrl_r18_demo.py', 'browse/', phase='train',
