@@ -30,8 +30,8 @@ def pointing_cases_figure(cases: List[dict],
     rows = math.ceil(len(cases) / ncols)
     width = cols * cell_size
     head = 30 if title else 0
+    foot = caption_height(caption, width)
     caption = _wrap(caption, width) if caption else ''
-    foot = 12 * (caption.count('\n') + 1) + 8 if caption else 0
     height = rows * cell_size + head + foot
     fig = new_figure((width, height))
     axes = fig.subplots(rows, cols, squeeze=False)
@@ -66,6 +66,11 @@ def pointing_cases_figure(cases: List[dict],
     return fig
 
 
+def caption_height(caption: Optional[str], width: int) -> int:
+    """Pixels the caption adds under a grid ``width`` pixels wide (0 without a caption)."""
+    return 12 * (_wrap(caption, width).count('\n') + 1) + 8 if caption else 0
+
+
 def _wrap(text: str, width: int) -> str:
     """``text`` broken into lines that fit ``width`` pixels at the caption's font size."""
     chars = max(40, int(width / 5.8))  # about 5.5 px per character at 7.5 pt
@@ -92,7 +97,9 @@ def plot_pointing_cases(cases: List[dict],
         title (str): figure title, drawn above the grid.
         ncols (int): cells per row.
         cell_size (int): pixels per cell side.
-        caption (str, optional): text under the grid; None or '' for none.
+        caption (str, optional): text under the grid; None or '' for none. The PNG is
+            ``min(n, ncols) * cell_size`` wide and ``ceil(n / ncols) * cell_size`` high, plus
+            30 px with a title and :func:`caption_height` with a caption.
 
     Returns:
         str: ``out_file``.
