@@ -253,6 +253,19 @@ def format_table(results: Dict[str, dict]) -> str:
     return '\n'.join(lines)
 
 
+def _headline_ap_mode(cfg) -> Optional[str]:
+    """The AP mode of the ``mAP`` of a config's test metric (the first of its ``ap_mode``)."""
+    if cfg is None:
+        return None
+    evaluators = cfg.get('test_evaluator', {})
+    evaluators = evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]
+    for evaluator in evaluators:
+        if evaluator.get('type') in ('MultiLabelMAP', 'DetectionMultiLabelMetric'):
+            mode = evaluator.get('ap_mode', 'sklearn')  # the metrics' default
+            return mode if isinstance(mode, str) else str(list(mode)[0])
+    return None
+
+
 def write_demo_plots(results: Dict[str, dict],
                      info: dict,
                      out_dir: str,
@@ -265,13 +278,17 @@ def write_demo_plots(results: Dict[str, dict],
     os.makedirs(out_dir, exist_ok=True)
     classes = info['classes']
     ap = {name: r['metrics']['multi-label/AP_classwise'] for name, r in results.items()}
+    # the AP_classwise above is in the headline mode of each config's metric (the first ap_mode)
+    modes = {name: _headline_ap_mode(r.get('cfg')) for name, r in results.items()}
     files = []
     for name, (_, _, slug) in zip(results, DEMO_RUNS):
         files.append(
             plot_per_class_ap(ap[name],
                               classes,
                               osp.join(out_dir, f'ap_{slug}.png'),
-                              title=f'{name}: per-class AP on the demo val set'))
+                              title=f'{name}: per-class AP on the demo val set '
+                              f'({modes[name]} AP)',
+                              ap_mode=modes[name]))
         files.append(
             plot_training_curves(results[name]['work_dir'], osp.join(out_dir,
                                                                      f'curves_{slug}.png')))
@@ -281,7 +298,8 @@ def write_demo_plots(results: Dict[str, dict],
                             ap[baseline],
                             classes,
                             osp.join(out_dir, 'ssgrl_vs_baseline.png'),
-                            names=(ssgrl, baseline)))
+                            names=(ssgrl, baseline),
+                            ap_mode=modes[ssgrl] if modes[ssgrl] == modes[baseline] else None))
     files.append(plot_label_graph(info['graph_file'], osp.join(out_dir, 'label_graph.png')))
     inferencer = results[ssgrl]['inferencer']
     val_dir = info['val_img_prefix']
