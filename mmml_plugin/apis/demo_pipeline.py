@@ -253,19 +253,6 @@ def format_table(results: Dict[str, dict]) -> str:
     return '\n'.join(lines)
 
 
-def _headline_ap_mode(cfg) -> Optional[str]:
-    """The AP mode of the ``mAP`` of a config's test metric (the first of its ``ap_mode``)."""
-    if cfg is None:
-        return None
-    evaluators = cfg.get('test_evaluator', {})
-    evaluators = evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]
-    for evaluator in evaluators:
-        if evaluator.get('type') in ('MultiLabelMAP', 'DetectionMultiLabelMetric'):
-            mode = evaluator.get('ap_mode', 'sklearn')  # the metrics' default
-            return mode if isinstance(mode, str) else str(list(mode)[0])
-    return None
-
-
 def write_demo_plots(results: Dict[str, dict],
                      info: dict,
                      out_dir: str,
@@ -275,11 +262,12 @@ def write_demo_plots(results: Dict[str, dict],
     from mmml_plugin.apis.pointing_game import plot_best_and_worst
     from mmml_plugin.visualization import (plot_label_graph, plot_per_class_ap, plot_run_comparison,
                                            plot_training_curves)
+    from mmml_plugin.visualization.training_curves import config_ap_mode
     os.makedirs(out_dir, exist_ok=True)
     classes = info['classes']
     ap = {name: r['metrics']['multi-label/AP_classwise'] for name, r in results.items()}
     # the AP_classwise above is in the headline mode of each config's metric (the first ap_mode)
-    modes = {name: _headline_ap_mode(r.get('cfg')) for name, r in results.items()}
+    modes = {name: config_ap_mode(r['cfg'], 'test_evaluator') for name, r in results.items()}
     files = []
     for name, (_, _, slug) in zip(results, DEMO_RUNS):
         files.append(

@@ -156,3 +156,21 @@ def test_the_dump_of_a_test_run_records_its_metric_headline_mode(scores_targets,
     assert ap.mean() != pytest.approx(reported['mAP_sklearn'], abs=1e-3)
     fig = per_class_ap_figure(ap, NAMES, ap_mode=recorded_ap_mode(str(tmp_path / 'preds.npz')))
     assert fig.axes[0].get_title() == f'per-class AP (voc AP; mAP = {reported["mAP"]:.2f})'
+
+
+def test_training_curves_name_the_runs_ap_mode(tmp_path):
+    """The mAP panel says the AP mode of the validation metric, read from the config the
+    Runner saved in the work dir."""
+    from mmml_plugin.visualization.training_curves import training_curves_figure
+    run = tmp_path / '20260101_000000' / 'vis_data'
+    run.mkdir(parents=True)
+    (run / 'scalars.json').write_text(
+        '{"loss": 1.0, "iter": 1, "epoch": 1, "step": 1}\n'
+        '{"multi-label/mAP": 50.0, "multi-label/mAP_sklearn": 48.0, "step": 1}\n')
+    (tmp_path / 'ssgrl.py'
+     ).write_text("val_evaluator = dict(type='MultiLabelMAP', ap_mode=['voc', 'sklearn'])\n")
+    titles = [ax.get_title() for ax in training_curves_figure(str(tmp_path)).axes]
+    assert titles == ['loss', 'multi-label/mAP (voc AP)']
+    (tmp_path / 'ssgrl.py').unlink()
+    titles = [ax.get_title() for ax in training_curves_figure(str(tmp_path)).axes]
+    assert titles[1] == 'multi-label/mAP (AP mode not recorded)'
