@@ -262,16 +262,21 @@ def write_demo_plots(results: Dict[str, dict],
     from mmml_plugin.apis.pointing_game import plot_best_and_worst
     from mmml_plugin.visualization import (plot_label_graph, plot_per_class_ap, plot_run_comparison,
                                            plot_training_curves)
+    from mmml_plugin.visualization.training_curves import config_ap_mode
     os.makedirs(out_dir, exist_ok=True)
     classes = info['classes']
     ap = {name: r['metrics']['multi-label/AP_classwise'] for name, r in results.items()}
+    # the AP_classwise above is in the headline mode of each config's metric (the first ap_mode)
+    modes = {name: config_ap_mode(r['cfg'], 'test_evaluator') for name, r in results.items()}
     files = []
     for name, (_, _, slug) in zip(results, DEMO_RUNS):
         files.append(
             plot_per_class_ap(ap[name],
                               classes,
                               osp.join(out_dir, f'ap_{slug}.png'),
-                              title=f'{name}: per-class AP on the demo val set'))
+                              title=f'{name}: per-class AP on the demo val set '
+                              f'({modes[name]} AP)',
+                              ap_mode=modes[name]))
         files.append(
             plot_training_curves(results[name]['work_dir'], osp.join(out_dir,
                                                                      f'curves_{slug}.png')))
@@ -281,7 +286,8 @@ def write_demo_plots(results: Dict[str, dict],
                             ap[baseline],
                             classes,
                             osp.join(out_dir, 'ssgrl_vs_baseline.png'),
-                            names=(ssgrl, baseline)))
+                            names=(ssgrl, baseline),
+                            ap_mode=modes[ssgrl] if modes[ssgrl] == modes[baseline] else None))
     files.append(plot_label_graph(info['graph_file'], osp.join(out_dir, 'label_graph.png')))
     inferencer = results[ssgrl]['inferencer']
     val_dir = info['val_img_prefix']

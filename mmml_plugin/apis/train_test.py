@@ -208,7 +208,13 @@ def run_test(config: str,
             prediction_dump(dump, runner.test_evaluator.metrics, split=split))
     metrics = runner.test()
     if out is not None and runner.rank == 0:
-        write_results_json(out, metrics, config=config, checkpoint=checkpoint)
+        from mmml_plugin.evaluation.metrics.dump_results import headline_ap_mode
+        modes = [headline_ap_mode(m) for m in runner.test_evaluator.metrics]
+        info = dict(config=config, checkpoint=checkpoint)
+        mode = next((m for m in modes if m is not None), None)
+        if mode is not None:  # the mode of the metrics' mAP and AP_classwise, for the plots
+            info['ap_mode'] = mode
+        write_results_json(out, metrics, **info)
     return metrics
 
 

@@ -31,10 +31,12 @@ import numpy as np
 from mmml_plugin.utils.label_files.class_checks import check_class_order
 from mmml_plugin.utils.label_files.file_io import check_declared_size, reorder_by_names
 
-from .functional import UNDEFINED_AP, average_precision, check_scores_targets
+from .functional import UNDEFINED_AP, average_precision, check_ap_modes, check_scores_targets
 
 #: Arrays of a prediction dump (``classes`` is optional).
 DUMP_KEYS = ('scores', 'targets', 'img_paths')
+#: AP mode used when a result file records none (``MultiLabelMAP``'s default).
+DEFAULT_AP_MODE = 'sklearn'
 #: Key of the per-class AP list that ``MultiLabelMAP(classwise=True)`` reports (-1: no positives).
 CLASSWISE_AP_KEYS: Sequence[str] = ('AP_classwise', )
 _PICKLE_SUFFIXES = ('.pkl', '.pickle', '.pth', '.pt')
@@ -131,7 +133,8 @@ def save_predictions(path: str,
                      targets: Sequence[np.ndarray],
                      classes: Optional[Sequence[str]] = None,
                      img_paths: Optional[Sequence[str]] = None,
-                     split: Optional[str] = None) -> str:
+                     split: Optional[str] = None,
+                     ap_mode: Optional[str] = None) -> str:
     """Write a prediction dump (``.npz``, no pickled object) atomically.
 
     Args:
@@ -141,6 +144,8 @@ def save_predictions(path: str,
         classes (Sequence[str], optional): (C,) class names.
         img_paths (Sequence[str], optional): (N,) image paths.
         split (str, optional): the dataset split of the samples (``'test'``, ``'val'``).
+        ap_mode (str, optional): the headline AP mode of the run's metric (its ``mAP``),
+            stored as ``ap_mode`` so that plots of the dump score it the same way.
 
     Returns:
         str: ``path``.
@@ -162,6 +167,8 @@ def save_predictions(path: str,
         arrays['classes'] = np.array([str(c) for c in classes])
     if split is not None:
         arrays['split'] = np.array(str(split))
+    if ap_mode is not None:
+        arrays['ap_mode'] = np.array(check_ap_modes(ap_mode)[0])
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
     tmp = osp.join(folder, f'.{osp.basename(path)}.{os.getpid()}.tmp.npz')
@@ -182,7 +189,8 @@ def load_prediction_arrays(path: str) -> Dict[str, np.ndarray]:
 
     Returns:
         dict: ``scores`` (N, C) float32/float64, ``targets`` (N, C) int8 (1 / 0 / -1),
-        ``img_paths`` (N,) str and, if stored, ``classes`` (C,) str and ``split`` () str.
+        ``img_paths`` (N,) str and, if stored, ``classes`` (C,) str, ``split`` () str and
+        ``ap_mode`` () str.
     """
     if str(path).endswith(_PICKLE_SUFFIXES):
         raise ValueError(f'{path}: refusing to read a pickle as a prediction dump: unpickling '
@@ -317,17 +325,76 @@ def per_class_ap_from_metrics(metrics: dict, path: str = 'metrics') -> np.ndarra
                    '(`--out preds.npz`).')
 
 
-def load_per_class_ap(path: str, mode: str = 'sklearn') -> np.ndarray:
-    """Per-class AP in percent (-1: no positives) from a prediction .npz or a metrics JSON.
+def recorded_ap_mode(path: str) -> Optional[str]:
+    """The headline AP mode a result file records: a dump's ``ap_mode`` or the ``ap_mode`` of
+    a ``tools/test.py --out-item metrics`` JSON; None for files written before they recorded it.
+
+    Args:
+        path (str): a predictions ``.npz`` (``--out``) or a metrics JSON (``--out-item metrics``).
+
+    Returns:
+        str | None: ``'sklearn'``, ``'voc'`` or ``'voc11'``.
+    """
+    if str(path).endswith('.json'):
+        with open(path) as f:
+            try:
+                data = json.load(f)
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+                data = None  # load_test_metrics says what is wrong with it
+        mode = data.get('ap_mode') if isinstance(data, dict) else None
+    else:
+        arrays = load_prediction_arrays(path)
+        mode = str(arrays['ap_mode']) if 'ap_mode' in arrays else None
+    if mode is None:
+        return None
+    try:
+        return check_ap_modes(mode)[0]
+    except (ValueError, TypeError):
+        raise ValueError(f'{path}: recorded AP mode {mode!r} is not one of sklearn, voc, voc11; '
+                         'the file was edited or written by another tool.') from None
+
+
+def resolve_ap_mode(path: str, mode: Optional[str] = None) -> Tuple[str, str]:
+    """The AP mode to show a result file in, and where it comes from (for titles and notes).
+
+    Args:
+        path (str): a predictions ``.npz`` (``--out``) or a metrics JSON (``--out-item metrics``).
+        mode (str, optional): the mode asked for; None: the run's headline mode as the file
+            records it, else :data:`DEFAULT_AP_MODE`.
+
+    Returns:
+        tuple: ``(mode, source)``, source ``'the run\'s headline'``, ``'asked for'`` or
+        ``'not recorded; MultiLabelMAP default'``.
+
+    Raises:
+        ValueError: a metrics JSON asked for in another mode than the one its class-wise AP was
+            computed in (it holds no scores to score again).
+    """
+    recorded = recorded_ap_mode(path)
+    if mode is None:
+        return (recorded, "the run's headline") if recorded else \
+            (DEFAULT_AP_MODE, 'not recorded; MultiLabelMAP default')
+    mode = check_ap_modes(mode)[0]
+    if str(path).endswith('.json') and recorded is not None and mode != recorded:
+        raise ValueError(f'{path}: its class-wise AP is in "{recorded}" mode and a metrics file '
+                         f'cannot be scored again in "{mode}" mode; leave --mode out or pass '
+                         'the predictions .npz of the run.')
+    return mode, "the run's headline" if mode == recorded else 'asked for'
+
+
+def load_per_class_ap(path: str, mode: Optional[str] = None) -> np.ndarray:
+    """Per-class AP in percent (-1: no positives) from a predictions .npz or a metrics JSON.
 
     Args:
         path (str): a dump (scored here with the plugin's metric in ``mode``) or a metrics JSON
             holding the class-wise AP that ``MultiLabelMAP(classwise=True)`` reports.
-        mode (str): AP mode used to score a dump.
+        mode (str, optional): AP mode used to score a dump; None (default): the run's headline
+            mode (:func:`resolve_ap_mode`), as its ``mAP`` was computed.
 
     Returns:
         np.ndarray: (C,) float64.
     """
+    mode, _ = resolve_ap_mode(path, mode)
     if path.endswith('.json'):
         return per_class_ap_from_metrics(load_test_metrics(path), path)
     return per_class_ap(*load_predictions(path), mode=mode)
@@ -441,7 +508,7 @@ def align_by_class_names(values: Sequence[np.ndarray], classes: Sequence[Optiona
 def load_aligned_per_class_ap(
         paths: Sequence[str],
         class_file: Optional[str] = None,
-        mode: str = 'sklearn') -> Tuple[List[np.ndarray], List[str], List[str]]:
+        mode: Optional[str] = None) -> Tuple[List[np.ndarray], List[str], List[str]]:
     """Per-class AP of several result files, aligned by class name (see
     :func:`align_by_class_names`).
 
@@ -450,12 +517,16 @@ def load_aligned_per_class_ap(
             their class names) or class-wise ``--out-item metrics`` JSON files (no names).
         class_file (str, optional): names for the files that store none (a label ``.npz`` or a
             text file); a file that stores names must agree with it as a set.
-        mode (str): AP mode used to score a dump.
+        mode (str, optional): AP mode used to score every dump; None: the first headline mode
+            a file records (see :func:`resolve_ap_mode`), else :data:`DEFAULT_AP_MODE`. A
+            metrics JSON recorded in another mode is refused.
 
     Returns:
         tuple: the (C,) AP arrays in percent (-1: no positives) in the reference class order,
         the (C,) class names of that order, and the notes to print.
     """
+    if mode is None:  # one mode for every file: the first recorded headline mode
+        mode = next((m for m in map(recorded_ap_mode, paths) if m is not None), DEFAULT_AP_MODE)
     aps = [load_per_class_ap(path, mode) for path in paths]
     stored = [stored_class_names(path) for path in paths]
     named = []

@@ -11,6 +11,8 @@ from mmml_plugin.utils.lazy import lazy_attributes
 _ATTRIBUTES = {
     'overlay_attention': '.attention',
     'save_attention_grid': '.attention',
+    'plot_error_cases': '.error_cases',
+    'save_labelled_image': '.labelled_image',
     'plot_label_graph': '.label_graph',
     'plot_per_class_ap': '.per_class_ap',
     'plot_pr_curves': '.pr_curves',

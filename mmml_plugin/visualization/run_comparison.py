@@ -4,7 +4,7 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 
 from ._figure import new_figure, save_figure
-from .per_class_ap import check_per_class_ap, default_bar_chart_size
+from .per_class_ap import ap_mode_text, check_per_class_ap, default_bar_chart_size
 
 
 def plot_run_comparison(ap_a: Sequence[float],
@@ -12,7 +12,8 @@ def plot_run_comparison(ap_a: Sequence[float],
                         class_names: Sequence[str],
                         out_file: str,
                         names: Tuple[str, str] = ('A', 'B'),
-                        size: Optional[Tuple[int, int]] = None) -> str:
+                        size: Optional[Tuple[int, int]] = None,
+                        ap_mode: Optional[str] = None) -> str:
     """Write the per-class AP difference ``A - B`` as bars, sorted, coloured by the winner.
 
     Classes without positives (AP ``UNDEFINED_AP`` = -1) in either run are left out and counted
@@ -28,6 +29,8 @@ def plot_run_comparison(ap_a: Sequence[float],
         out_file (str): the ``.png`` to write.
         names (tuple): the two runs' names, e.g. ``('SSGRL', 'baseline')``.
         size (tuple, optional): (width, height) pixels; default as the per-class AP chart.
+        ap_mode (str, optional): the AP mode of both runs' AP, named on the x axis (from
+            :func:`~mmml_plugin.evaluation.results_io.load_aligned_per_class_ap`).
 
     Returns:
         str: ``out_file``.
@@ -52,7 +55,7 @@ def plot_run_comparison(ap_a: Sequence[float],
     ax.axvline(0.0, color='black', linewidth=0.8)
     ax.set_yticks(rows, [class_names[k] for k in idx], fontsize=8)
     ax.set_ylim(-0.6, len(idx) - 0.4)
-    ax.set_xlabel(f'AP({names[0]}) - AP({names[1]}) (points)')
+    ax.set_xlabel(f'AP({names[0]}) - AP({names[1]}) (points, {ap_mode_text(ap_mode)})')
     title = (f'{names[0]} wins {wins_a}, {names[1]} wins {wins_b} of {len(idx)} classes; '
              f'mean difference {diff.mean():+.2f}')
     if (~valid).any():

@@ -15,6 +15,7 @@ from mmml_plugin.apis import MultiLabelInferencer
 from mmml_plugin.apis.inference import build_test_pipeline
 from mmml_plugin.apis.pointing_game import (evaluate_pointing_game, input_to_image_coordinates,
                                             load_coco_boxes)
+from mmml_plugin.visualization.pointing_game import POINTING_CAPTION, caption_height
 
 
 def _pipeline(*transforms):
@@ -111,7 +112,7 @@ def test_pointing_game_tool(demo_run, demo_data, repo_root, tmp_path):
     assert f"pointing game: {report['pointing_game']:.1f} %" in stdout.getvalue()
     worst = tmp_path / 'plots' / 'pointing_game_worst.png'
     with Image.open(worst) as img:
-        assert img.size == (4 * 256, 256 + 30)
+        assert img.size == (4 * 256, 256 + 30 + caption_height(POINTING_CAPTION, 4 * 256))
 
 
 def test_model_without_attention_is_refused(repo_root, demo_data):

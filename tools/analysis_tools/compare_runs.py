@@ -18,6 +18,7 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _light_imports import light_import  # noqa: E402  (numpy/matplotlib only: starts in < 1 s)
 
 results_io = light_import('mmml_plugin.evaluation.results_io')
+DEFAULT_AP_MODE, recorded_ap_mode = results_io.DEFAULT_AP_MODE, results_io.recorded_ap_mode
 load_aligned_per_class_ap = results_io.load_aligned_per_class_ap
 plot_run_comparison = light_import('mmml_plugin.visualization.run_comparison').plot_run_comparison
 
@@ -32,16 +33,20 @@ def main():
                         help='label graph/embedding .npz or a text file naming the classes of '
                         'runs that store none (default: the dumps\' own class names)')
     parser.add_argument('--mode',
-                        default='sklearn',
                         choices=('sklearn', 'voc', 'voc11'),
-                        help='AP mode when scoring a dump')
+                        help='AP mode when scoring a dump (default: the first headline mode a '
+                        'file records)')
     parser.add_argument('--out', default='compare_runs.png', help='PNG to write')
     args = parser.parse_args()
+    mode = args.mode or next(
+        (m for m in map(recorded_ap_mode, (args.run_a, args.run_b)) if m), DEFAULT_AP_MODE)
     (ap_a, ap_b), names, notes = load_aligned_per_class_ap([args.run_a, args.run_b],
-                                                           args.class_names, args.mode)
+                                                           args.class_names, mode)
     for note in notes:
         print(note)
-    print(f'written {plot_run_comparison(ap_a, ap_b, names, args.out, names=tuple(args.names))}')
+    print(f'AP mode: {mode}')
+    out = plot_run_comparison(ap_a, ap_b, names, args.out, names=tuple(args.names), ap_mode=mode)
+    print(f'written {out}')
 
 
 if __name__ == '__main__':

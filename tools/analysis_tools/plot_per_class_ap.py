@@ -14,6 +14,7 @@ from _light_imports import light_import  # noqa: E402  (numpy/matplotlib only: s
 
 results_io = light_import('mmml_plugin.evaluation.results_io')
 dump_class_names, load_per_class_ap = results_io.dump_class_names, results_io.load_per_class_ap
+resolve_ap_mode = results_io.resolve_ap_mode
 plot_per_class_ap = light_import('mmml_plugin.visualization.per_class_ap').plot_per_class_ap
 
 
@@ -25,15 +26,17 @@ def main():
                         help='label graph/embedding .npz or a text file (default: the dump\'s '
                         'own class names)')
     parser.add_argument('--mode',
-                        default='sklearn',
                         choices=('sklearn', 'voc', 'voc11'),
-                        help='AP mode when scoring a dump')
+                        help='AP mode when scoring a dump (default: the run\'s headline mode, '
+                        'as the file records it)')
     parser.add_argument('--title', help='figure title')
     parser.add_argument('--out', default='per_class_ap.png', help='PNG to write')
     args = parser.parse_args()
-    ap = load_per_class_ap(args.results, args.mode)
+    mode, source = resolve_ap_mode(args.results, args.mode)
+    ap = load_per_class_ap(args.results, mode)
     names = dump_class_names(args.results, args.class_names, len(ap))
-    print(f'written {plot_per_class_ap(ap, names, args.out, title=args.title)}')
+    print(f'AP mode: {mode} ({source})')
+    print(f'written {plot_per_class_ap(ap, names, args.out, title=args.title, ap_mode=mode)}')
 
 
 if __name__ == '__main__':

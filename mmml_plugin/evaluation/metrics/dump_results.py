@@ -23,9 +23,9 @@ class DumpMultiLabelResults(RecordMetric):
     scores as :class:`DetectionMultiLabelMetric` does) are both accepted. The file holds
     ``scores`` (N, C), ``targets`` (N, C) int8 (1 / 0 / -1), ``img_paths`` (N,), ``split`` (the
     dataset split the samples come from: ``'test'`` for ``tools/test.py``, ``'val'`` for
-    ``tools/test.py --split val``) and, when the dataset has them, ``classes`` (C,). Reports no
-    metric. Detector configs (mmdet scope) name it ``'mmpretrain.DumpMultiLabelResults'``. Like
-    mmengine's ``DumpResults``::
+    ``tools/test.py --split val``), when the dataset has them ``classes`` (C,), and, when given,
+    the run's headline ``ap_mode``. Reports no metric. Detector configs (mmdet scope) name it
+    ``'mmpretrain.DumpMultiLabelResults'``. Like mmengine's ``DumpResults``::
 
         test_evaluator = [dict(type='MultiLabelMAP'),
                           dict(type='DumpMultiLabelResults', out_file_path='preds.npz')]
@@ -37,6 +37,8 @@ class DumpMultiLabelResults(RecordMetric):
         num_classes (int, optional): C of a detector; by default ``len(dataset_meta['classes'])``.
         split (str): the split of the evaluated samples, recorded in the file (threshold tuning
             refuses ``'test'``).
+        ap_mode (str, optional): the headline AP mode of the run's metric, recorded so that
+            plots of the dump score it as the run's ``mAP`` was.
         collect_device (str): device used to gather results across ranks.
     """
 
@@ -47,12 +49,14 @@ class DumpMultiLabelResults(RecordMetric):
                  difficult_as_positive: Optional[bool] = None,
                  num_classes: Optional[int] = None,
                  split: str = 'test',
+                 ap_mode: Optional[str] = None,
                  collect_device: str = 'cpu') -> None:
         super().__init__(collect_device=collect_device)
         self.out_file_path = check_dump_path(out_file_path)
         self.split = str(split)
         self.difficult_as_positive = difficult_as_positive
         self.num_classes = num_classes
+        self.ap_mode = ap_mode
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Keep the batch's (B, C) scores, (B, C) int8 targets and B image paths."""
@@ -75,7 +79,8 @@ class DumpMultiLabelResults(RecordMetric):
                          arrays['gt_target'],
                          classes=(self.dataset_meta or {}).get('classes'),
                          img_paths=arrays['img_path'],
-                         split=self.split)
+                         split=self.split,
+                         ap_mode=self.ap_mode)
         return {}
 
 
@@ -91,7 +96,8 @@ def prediction_dump(out_file_path: str,
         out_file_path (str): the ``.npz`` to write.
         metrics (Sequence[BaseMetric]): the evaluator's metrics; the dump takes the difficult
             policy and class count of the first :class:`MultiLabelMAP` among them, so it holds
-            exactly the targets that metric scored, and their ``dataset_meta`` (class names).
+            exactly the targets that metric scored, its headline AP mode, and their
+            ``dataset_meta`` (class names).
         split (str): the split being evaluated (``'test'``, or ``'val'``), recorded in the file.
 
     Returns:
@@ -102,9 +108,18 @@ def prediction_dump(out_file_path: str,
                                  difficult_as_positive=getattr(scorer, 'difficult_as_positive',
                                                                None),
                                  num_classes=getattr(scorer, 'num_classes', None),
-                                 split=split)
+                                 split=split,
+                                 ap_mode=headline_ap_mode(scorer))
     # the test loop gave the evaluator's metrics the dataset's metainfo before this one existed
     meta = next((m.dataset_meta for m in metrics if m.dataset_meta is not None), None)
     if meta is not None:
         dump.dataset_meta = meta
     return dump
+
+
+def headline_ap_mode(metric) -> Optional[str]:
+    """The AP mode of a metric's ``mAP`` (the first of its ``ap_mode``); None if it has none."""
+    mode = getattr(metric, 'ap_mode', None)
+    if mode is None or isinstance(mode, str):
+        return mode
+    return str(list(mode)[0])
