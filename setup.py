@@ -65,6 +65,7 @@ if __name__ == '__main__':
         package_data={'mmml_plugin': ['.mim/**/*', '.mim/*']},
         python_requires='>=3.9',
         install_requires=parse_requirements('runtime.txt'),
-        extras_require={'tests': parse_requirements('tests.txt')},
+        extras_require={k: parse_requirements(f'{k}.txt')
+                        for k in ('tests', 'export')},
         zip_safe=False,
     )

@@ -8,6 +8,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .export_mode import is_exporting_onnx
+
 
 def sine_position_encoding(height: int,
                            width: int,
@@ -82,6 +84,10 @@ class MultiheadAttention(nn.Module):
     def forward(self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
         d = self.embed_dims
         w, b = self.in_proj_weight, self.in_proj_bias
+        if query.dim() < key.dim() and is_exporting_onnx():
+            # the ONNX exporter fixes the traced batch size in the broadcast of the projected
+            # shared queries (ONNX Runtime then fails on other batch sizes): broadcast first
+            query = query.expand(key.shape[0], -1, -1)
         if query is key:
             q, k = F.linear(query, w[:2 * d], b[:2 * d]).chunk(2, dim=-1)
         else:

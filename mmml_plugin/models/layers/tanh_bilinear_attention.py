@@ -13,6 +13,8 @@ backward pass, so no (B, C, N, I) tensor is ever allocated.
 import torch
 from torch.autograd.function import once_differentiable
 
+from .export_mode import is_exporting_onnx
+
 
 def _work_dtype(*tensors: torch.Tensor) -> torch.dtype:
     """float32, or float64 if an input is float64 (half inputs under AMP are upcast)."""
@@ -83,5 +85,9 @@ def tanh_bilinear_score(u: torch.Tensor,
         Tensor: (B, C, N), float32 (float64 for float64 inputs).
     """
     B, N, I = u.shape  # noqa: E741 (the paper's names)
+    if is_exporting_onnx():
+        # the exporter records the chunk loop's in-place writes wrongly: the plain expression,
+        # with its (B, C, N, I) intermediate (inference only, no backward)
+        return torch.tanh(u[:, None] * v[None, :, None]) @ w.to(u.dtype)
     scores = TanhBilinearScore.apply(u.reshape(B * N, I), v, w, max_elements)  # (C, B·N)
     return scores.view(-1, B, N).transpose(0, 1)
