@@ -137,7 +137,7 @@ def test_dump_records_the_headline_ap_mode_and_plots_default_to_it(scores_target
 
 
 def test_the_dump_of_a_test_run_records_its_metric_headline_mode(scores_targets, tmp_path):
-    """``tools/test.py --dump`` takes the first MultiLabelMAP's headline mode into the dump, and
+    """``tools/test.py --out preds.npz`` takes the first MultiLabelMAP's headline mode into the dump, and
     the per-class AP read back by default averages to that metric's mAP (not the sklearn one)."""
     from mmml_plugin.evaluation import MultiLabelMAP, prediction_dump
     scores, targets = scores_targets
@@ -145,10 +145,10 @@ def test_the_dump_of_a_test_run_records_its_metric_headline_mode(scores_targets,
     metric.dataset_meta = dict(classes=NAMES)
     dump = prediction_dump(str(tmp_path / 'preds.npz'), [metric])
     assert dump.ap_mode == 'voc'
-    dump.results = [
-        dict(pred_score=s, gt_target=t, img_path=f'{i}.jpg')
-        for i, (s, t) in enumerate(zip(scores, targets))
-    ]
+    dump.add_batch(
+        dict(pred_score=np.asarray(scores),
+             gt_target=np.asarray(targets, dtype=np.int8),
+             img_path=np.array([f'{i}.jpg' for i in range(len(scores))])))
     dump.compute_metrics(dump.results)
     reported = metric.summarize(scores, targets)
     ap = load_per_class_ap(str(tmp_path / 'preds.npz'))
