@@ -23,8 +23,8 @@ from .demo_digits import make_demo_dataset, write_demo_word_vectors
 
 
 def write_own_data_example(out_dir: str,
-                           num_train: int = 48,
-                           num_val: int = 24,
+                           num_train: int = 24,
+                           num_val: int = 12,
                            image_size: int = 64,
                            seed: int = 0,
                            word_vector_dim: int = 300) -> dict:
@@ -32,8 +32,8 @@ def write_own_data_example(out_dir: str,
 
     Args:
         out_dir (str): output folder (created).
-        num_train (int): training images. Defaults to 48.
-        num_val (int): validation images. Defaults to 24.
+        num_train (int): training images. Defaults to 24.
+        num_val (int): validation images. Defaults to 12.
         image_size (int): image side in pixels, >= 32. Defaults to 64.
         seed (int): seed of the generated images. Defaults to 0.
         word_vector_dim (int): size of the vectors in ``word_vectors.txt`` (300: GloVe's).
