@@ -5,5 +5,6 @@ _base_ = [
     './_base_/adam_1e-4_cosine_12e.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(head=dict(num_classes={{_base_.num_classes}},
-                       loss=dict(loss_weight={{_base_.asl_loss_weight}})))
+model = dict(
+    head=dict(num_classes={{_base_.num_classes}}, loss=dict(
+        loss_weight={{_base_.asl_loss_weight}})))

@@ -14,9 +14,8 @@ from .transforms import BadImageError, LoadImageChecked, RandomSquareCropResize
 __all__ = [
     'SkipBadImagesMixin', 'COCO_CATEGORY_IDS', 'COCO_CLASSES', 'VOC_CLASSES', 'WORD_ALIASES',
     'CocoLabelIndex', 'load_coco_label_index', 'CocoMultiLabelDataset', 'CSVMultiLabelDataset',
-    'read_label_csv', 'make_demo_dataset',
-    'ImageListSubset', 'holdout_names', 'read_image_list', 'build_label_embeddings_from_glove',
-    'read_word_vectors', 'build_label_graph', 'build_label_graph_from_coco',
-    'build_label_graph_from_dataset', 'build_one_hot_embeddings', 'BadImageError',
-    'LoadImageChecked', 'RandomSquareCropResize'
+    'read_label_csv', 'make_demo_dataset', 'ImageListSubset', 'holdout_names', 'read_image_list',
+    'build_label_embeddings_from_glove', 'read_word_vectors', 'build_label_graph',
+    'build_label_graph_from_coco', 'build_label_graph_from_dataset', 'build_one_hot_embeddings',
+    'BadImageError', 'LoadImageChecked', 'RandomSquareCropResize'
 ]

@@ -149,4 +149,3 @@ class CSVMultiLabelDataset(SkipBadImagesMixin, MultiLabelDataset):
 
     def extra_repr(self) -> List[str]:
         return super().extra_repr() + [f'Label separator: \t{self.label_sep!r}']
-

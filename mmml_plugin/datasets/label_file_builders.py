@@ -201,8 +201,12 @@ def build_label_graph_from_dataset(dataset_cfg: dict,
     classes = [str(c) for c in dataset.metainfo['classes']]
     label_sets = [dataset.get_cat_ids(i) for i in range(len(dataset))]
     source = getattr(dataset, 'ann_file', '') or dataset_cfg.get('data_root', '')
-    unseen = [c for c, n in zip(classes, np.bincount(
-        [i for labels in label_sets for i in set(labels)], minlength=len(classes))) if n == 0]
+    unseen = [
+        c for c, n in zip(
+            classes,
+            np.bincount([i for labels in label_sets for i in set(labels)], minlength=len(classes)))
+        if n == 0
+    ]
     if unseen:
         warnings.warn(f'{source}: no training image has the classes {unseen}; their rows of '
                       'the label graph are all zero (no correlation to propagate).')
@@ -322,8 +326,7 @@ def build_label_embeddings_from_glove(glove_file: str,
     return embeddings.astype(np.float32)
 
 
-def build_one_hot_embeddings(classes: Sequence[str],
-                             out_file: Optional[str] = None) -> np.ndarray:
+def build_one_hot_embeddings(classes: Sequence[str], out_file: Optional[str] = None) -> np.ndarray:
     """One-hot class embeddings, the fallback when no GloVe / word2vec file is at hand.
 
     ``Z = I_C``: class ``i`` is the ``i``-th unit vector, so the embedding dimension is the class

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 
 from mmml_plugin.datasets import CSVMultiLabelDataset, build_one_hot_embeddings
 from mmml_plugin.datasets.label_file_builders import build_label_graph_from_dataset
@@ -89,13 +90,14 @@ def _dataset(ann_file, **kwargs):
 
 
 def test_csv_rows_and_class_order(tmp_path):
-    ann = _write(tmp_path / 'train.csv', 'image,labels\n'
-                 'a.jpg,dog;cat\n'
-                 '\n'
-                 'b.jpg, dog ;dog\n'
-                 'c.jpg,\n'
-                 'd.jpg\n'
-                 '"e,1.jpg",bird\n')
+    ann = _write(
+        tmp_path / 'train.csv', 'image,labels\n'
+        'a.jpg,dog;cat\n'
+        '\n'
+        'b.jpg, dog ;dog\n'
+        'c.jpg,\n'
+        'd.jpg\n'
+        '"e,1.jpg",bird\n')
     # default: the sorted label names of the file
     ds = _dataset(ann)
     assert ds.metainfo['classes'] == ('bird', 'cat', 'dog')
@@ -204,10 +206,11 @@ def test_walkthrough_trains_ssgrl_mlgcn_query2label_as_written(workdir, monkeypa
     assert trained == ['work_dirs/own_ssgrl', 'work_dirs/own_mlgcn', 'work_dirs/own_q2l']
     heads = []
     for work_dir in trained:
-        ckpt = torch.load(workdir / work_dir / 'epoch_1.pth', map_location='cpu',
+        ckpt = torch.load(workdir / work_dir / 'epoch_1.pth',
+                          map_location='cpu',
                           weights_only=False)
         assert list(ckpt['meta']['dataset_meta']['classes']) == DIGITS
-        heads.append(ckpt['meta']['cfg'].split("head=dict(")[1].split("type='")[1].split("'")[0])
+        heads.append(Config.fromstring(ckpt['meta']['cfg'], '.py').model.head.type)
         scalars = next((workdir / work_dir).glob('*/vis_data/scalars.json')).read_text()
         assert '"multi-label/mAP"' in scalars
     assert heads == ['SSGRLHead', 'MLGCNHead', 'Query2LabelHead']

@@ -1,5 +1,6 @@
-"""Build the class-name embeddings (C x E ``.npz`` with names) from a GloVe / word2vec text file,
-or one-hot (C x C, no word vectors needed), or convert ML-GCN's ``*_glove_word2vec.pkl`` / SSGRL's ``vectors.npy`` (rows reordered by name).
+"""Build the class-name embeddings (C x E ``.npz`` with names) from a GloVe / word2vec text file
+or one-hot (C x C, no word vectors needed), or convert ML-GCN's ``*_glove_word2vec.pkl`` /
+SSGRL's ``vectors.npy`` (rows reordered by name).
 
     # GloVe (streamed; glove.840B.300d.txt is read line by line)
     python tools/misc/build_label_embeddings.py --glove glove.840B.300d.txt --classes coco \
@@ -11,11 +12,11 @@ or one-hot (C x C, no word vectors needed), or convert ML-GCN's ``*_glove_word2v
         --ann-file data/demo/annotations/instances_train.json --out data/demo/label_embeddings.npz
     # your own data: classes from a config's training dataset (data_root moved), GloVe or one-hot
     python tools/misc/build_label_embeddings.py --glove glove.840B.300d.txt \
-        --config configs/own_data/ssgrl_r18_1xb8_csv-224px.py --cfg-options data_root=data/my_data/ \
-        --out data/my_data/label_embeddings.npz
+        --config configs/own_data/ssgrl_r18_1xb8_csv-224px.py \
+        --cfg-options data_root=data/my_data/ --out data/my_data/label_embeddings.npz
     python tools/misc/build_label_embeddings.py --one-hot \
-        --config configs/own_data/ssgrl_r18_1xb8_csv-224px.py --cfg-options data_root=data/my_data/ \
-        --out data/my_data/label_embeddings_onehot.npz
+        --config configs/own_data/ssgrl_r18_1xb8_csv-224px.py \
+        --cfg-options data_root=data/my_data/ --out data/my_data/label_embeddings_onehot.npz
     # ML-GCN (alphabetical COCO order) and SSGRL (category-id order) files
     python tools/misc/build_label_embeddings.py --ml-gcn coco_glove_word2vec.pkl \
         --source-order alphabetical --classes coco --out data/coco/label_embeddings_mlgcn.npz

@@ -5,17 +5,15 @@
 # the same list into every split.
 _base_ = ['./csv_multilabel_224px.py']
 dataset_type = 'MultiLabelDataset'
-train_dataloader = dict(dataset=dict(
-    _delete_=True,
-    type=dataset_type,
-    data_root={{_base_.data_root}},
-    ann_file='annotations/train.json',
-    pipeline={{_base_.train_pipeline}}))
-val_dataloader = dict(dataset=dict(
-    _delete_=True,
-    type=dataset_type,
-    data_root={{_base_.data_root}},
-    ann_file='annotations/val.json',
-    test_mode=True,
-    pipeline={{_base_.test_pipeline}}))
+train_dataloader = dict(dataset=dict(_delete_=True,
+                                     type=dataset_type,
+                                     data_root={{_base_.data_root}},
+                                     ann_file='annotations/train.json',
+                                     pipeline={{_base_.train_pipeline}}))
+val_dataloader = dict(dataset=dict(_delete_=True,
+                                   type=dataset_type,
+                                   data_root={{_base_.data_root}},
+                                   ann_file='annotations/val.json',
+                                   test_mode=True,
+                                   pipeline={{_base_.test_pipeline}}))
 test_dataloader = val_dataloader
