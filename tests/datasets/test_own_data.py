@@ -214,3 +214,19 @@ def test_walkthrough_trains_ssgrl_mlgcn_query2label_as_written(workdir, monkeypa
         scalars = next((workdir / work_dir).glob('*/vis_data/scalars.json')).read_text()
         assert '"multi-label/mAP"' in scalars
     assert heads == ['SSGRLHead', 'MLGCNHead', 'Query2LabelHead']
+
+
+def test_label_file_in_another_class_order_is_refused_by_the_heads(workdir, tmp_path):
+    """A graph built from the CSV without the classes file (sorted names) does not match the
+    configs' classes.txt order: the heads' build-time check names the file."""
+    from mmml_plugin.utils.label_files import load_checked_label_files
+    sorted_graph = str(tmp_path / 'graph_sorted.npz')
+    result = build_label_graph_from_dataset(
+        dict(type='CSVMultiLabelDataset',
+             data_root=str(workdir / 'data/my_data'),
+             ann_file='train.csv'), sorted_graph)
+    assert result['classes'] == sorted(DIGITS) != DIGITS
+    with pytest.raises(ValueError, match='graph_sorted.npz'):
+        load_checked_label_files(10, graph_file=sorted_graph, classes=DIGITS)
+    assert load_checked_label_files(10, graph_file=sorted_graph,
+                                    classes=sorted(DIGITS))['graph'].shape == (10, 10)
