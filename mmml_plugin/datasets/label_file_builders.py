@@ -11,10 +11,14 @@ adds what needs the datasets: COCO annotation indexes, registered datasets, clas
   ``glove.840B.300d.txt``, 5.6 GB) line by line, keeping only the class-name words; a multi-word
   name is the mean of its words' vectors; :data:`WORD_ALIASES` maps names such as
   ``diningtable`` to words.
+* :func:`build_one_hot_embeddings`: the fallback without a word-vector file, the (C, C)
+  identity: every class its own one-hot vector (no semantic prior; the graph still carries the
+  label correlations).
 * :func:`ssgrl_source_classes`: the COCO row order of SSGRL's files (``category.json``).
 """
 import os.path as osp
 import re
+import warnings
 from typing import Dict, Iterable, Mapping, Optional, Sequence
 
 import numpy as np
@@ -138,6 +142,37 @@ def build_label_graph_from_coco(ann_file: str,
                              num_images=len(index))
 
 
+def build_training_dataset(dataset_cfg: dict,
+                           allow_non_train: bool = False,
+                           default_scope: str = 'mmpretrain'):
+    """Build a registered dataset from its config, without its pipeline (images are not read),
+    refusing a split that looks like val/test.
+
+    Args:
+        dataset_cfg (dict): dataset config, e.g. a config's ``train_dataloader.dataset``.
+        allow_non_train (bool): accept ``test_mode=True`` or a split whose name looks like
+            val/test.
+        default_scope (str): registry scope to build it in.
+
+    Returns:
+        the built dataset (``metainfo['classes']`` and ``get_cat_ids`` are what is used).
+    """
+    from mmengine.registry import DATASETS, init_default_scope
+    init_default_scope(default_scope)
+    cfg = dict(dataset_cfg, pipeline=[])
+    if cfg.get('test_mode') and not allow_non_train:
+        raise ValueError('the dataset config has test_mode=True: build the label graph from the '
+                         'training dataset (train_dataloader.dataset).')
+    for key in ('ann_file', 'split', 'image_set_path'):
+        if cfg.get(key):
+            check_training_split(str(cfg[key]), allow_non_train)
+    dataset = DATASETS.build(cfg)
+    if not dataset.metainfo.get('classes'):
+        raise ValueError(f'{cfg.get("ann_file") or cfg.get("type")}: the dataset has no class '
+                         'names (metainfo.classes); give the dataset config `classes`.')
+    return dataset
+
+
 def build_label_graph_from_dataset(dataset_cfg: dict,
                                    out_file: Optional[str] = None,
                                    diagonal: float = 0.0,
@@ -145,9 +180,9 @@ def build_label_graph_from_dataset(dataset_cfg: dict,
                                    p: Optional[float] = None,
                                    allow_non_train: bool = False,
                                    default_scope: str = 'mmpretrain') -> dict:
-    """The graph of any registered multi-label dataset, from its ``get_cat_ids``.
-
-    Images are not read.
+    """The graph of any registered multi-label dataset (COCO, VOC, ``CSVMultiLabelDataset``,
+    mmpretrain's ``MultiLabelDataset``, ...), counted from its ``get_cat_ids``, in the class
+    order of its ``metainfo['classes']``. Images are not read.
 
     Args:
         dataset_cfg (dict): dataset config, e.g. a config's ``train_dataloader.dataset`` (its
@@ -158,20 +193,23 @@ def build_label_graph_from_dataset(dataset_cfg: dict,
         p (float, optional): see :func:`conditional_graph`.
         allow_non_train (bool): accept a split whose name looks like val/test.
         default_scope (str): registry scope to build it in.
+
+    Returns:
+        dict: see :func:`build_label_graph`.
     """
-    from mmengine.registry import DATASETS, init_default_scope
-    init_default_scope(default_scope)
-    cfg = dict(dataset_cfg, pipeline=[])
-    if cfg.get('test_mode'):
-        raise ValueError('the dataset config has test_mode=True: build the label graph from the '
-                         'training dataset (train_dataloader.dataset).')
-    for key in ('ann_file', 'split', 'image_set_path'):
-        if cfg.get(key):
-            check_training_split(str(cfg[key]), allow_non_train)
-    dataset = DATASETS.build(cfg)
-    classes = dataset.metainfo['classes']
+    dataset = build_training_dataset(dataset_cfg, allow_non_train, default_scope)
+    classes = [str(c) for c in dataset.metainfo['classes']]
     label_sets = [dataset.get_cat_ids(i) for i in range(len(dataset))]
-    source = cfg.get('ann_file') or cfg.get('data_root', '')
+    source = getattr(dataset, 'ann_file', '') or dataset_cfg.get('data_root', '')
+    unseen = [
+        c for c, n in zip(
+            classes,
+            np.bincount([i for labels in label_sets for i in set(labels)], minlength=len(classes)))
+        if n == 0
+    ]
+    if unseen:
+        warnings.warn(f'{source}: no training image has the classes {unseen}; their rows of '
+                      'the label graph are all zero (no correlation to propagate).')
     return build_label_graph(label_sets, classes, out_file, diagonal, tau, p, source=str(source))
 
 
@@ -286,6 +324,32 @@ def build_label_embeddings_from_glove(glove_file: str,
     if out_file is not None:
         save_label_embeddings(out_file, embeddings, classes, source=osp.basename(glove_file))
     return embeddings.astype(np.float32)
+
+
+def build_one_hot_embeddings(classes: Sequence[str], out_file: Optional[str] = None) -> np.ndarray:
+    """One-hot class embeddings, the fallback when no GloVe / word2vec file is at hand.
+
+    ``Z = I_C``: class ``i`` is the ``i``-th unit vector, so the embedding dimension is the class
+    count (set the head's ``embed_dims`` to C). The classes carry no semantic prior; ML-GCN's and
+    SSGRL's graphs still propagate the label correlations over them.
+
+    Args:
+        classes (Sequence[str]): class names, in the dataset order (C of them, unique).
+        out_file (str, optional): ``.npz`` to write (with the names, as every label file).
+
+    Returns:
+        np.ndarray: (C, C) float32 identity.
+    """
+    classes = [str(c) for c in classes]
+    if not classes:
+        raise ValueError('one-hot embeddings need at least one class name.')
+    repeated = sorted({c for c in classes if classes.count(c) > 1})
+    if repeated:
+        raise ValueError(f'class names must be unique, repeated: {repeated}.')
+    embeddings = np.eye(len(classes), dtype=np.float32)  # Z = I_C
+    if out_file is not None:
+        save_label_embeddings(out_file, embeddings, classes, source='one-hot')
+    return embeddings
 
 
 def ssgrl_source_classes(category_json: Optional[str] = None) -> list:

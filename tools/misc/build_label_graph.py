@@ -5,10 +5,13 @@ convert ML-GCN's ``*_adj.pkl`` / SSGRL's ``prob_*.npy`` (names attached, no unsa
     python tools/misc/build_label_graph.py \
         --ann-file data/coco/annotations/instances_train2014.json \
         --out data/coco/label_graph_train2014.npz
-    # from a config's training dataset (e.g. VOC2007 trainval)
+    # from a config's training dataset (e.g. VOC2007 trainval), any registered dataset type
     python tools/misc/build_label_graph.py \
         --config configs/_base_/datasets/voc07_multilabel_576px.py \
         --out data/voc/VOC2007/label_graph_voc07trainval.npz
+    # your own data (a CSV or mmpretrain MultiLabelDataset JSON), data_root moved
+    python tools/misc/build_label_graph.py --config configs/own_data/ssgrl_r18_1xb8_csv-224px.py \
+        --out data/my_data/label_graph.npz --cfg-options data_root=data/my_data/
     # ML-GCN's file (alphabetical COCO order) -> our file in category-id order
     python tools/misc/build_label_graph.py --ml-gcn-adj coco_adj.pkl --source-order alphabetical \
         --classes coco --out data/coco/label_graph_mlgcn.npz
@@ -22,6 +25,8 @@ thresholding --tau 0.4 and re-weighting --p 0.25.
 """
 import argparse
 import json
+
+from mmengine.config import DictAction
 
 from mmml_plugin.datasets.class_names import class_list, source_class_order
 from mmml_plugin.datasets.label_file_builders import (build_label_graph_from_coco,
@@ -56,6 +61,11 @@ def parse_args(argv=None):
                         'counts, kept as stored for --ssgrl-prob')
     parser.add_argument('--tau', type=float, default=None, help='ML-GCN binarisation threshold')
     parser.add_argument('--p', type=float, default=None, help='ML-GCN re-weighting (needs tau)')
+    parser.add_argument('--cfg-options',
+                        nargs='+',
+                        action=DictAction,
+                        help='with --config: override config settings, e.g. '
+                        'data_root=data/my_data/ (moves every path derived from it)')
     parser.add_argument('--allow-non-train',
                         action='store_true',
                         help='accept a file whose name looks like a val/test split')
@@ -74,8 +84,8 @@ def main(argv=None):
                                              allow_non_train=args.allow_non_train,
                                              **graph_opts)
     elif args.config:
-        from mmengine.config import Config
-        cfg = Config.fromfile(args.config)
+        from mmml_plugin.apis import load_config
+        cfg = load_config(args.config, args.cfg_options)
         dataset_cfg = cfg.train_dataloader.dataset.to_dict()
         if classes:
             dataset_cfg['classes'] = classes
