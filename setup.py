@@ -65,6 +65,10 @@ if __name__ == '__main__':
         package_data={'mmml_plugin': ['.mim/**/*', '.mim/*']},
         python_requires='>=3.9',
         install_requires=parse_requirements('runtime.txt'),
-        extras_require={'tests': parse_requirements('tests.txt')},
+        # det: mmdet and the compiled mmcv (Faster R-CNN); docs/install.md has both routes
+        extras_require={
+            'det': parse_requirements('det.txt'),
+            'tests': parse_requirements('tests.txt')
+        },
         zip_safe=False,
     )

@@ -11,6 +11,8 @@ from mmengine.structures import InstanceData
 import mmml_plugin.evaluation.metrics.detection_multilabel  # noqa: F401  (registers into mmdet)
 from mmml_plugin.evaluation.functional import multilabel_metrics
 
+pytestmark = pytest.mark.det
+
 CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat')
 
 
