@@ -60,8 +60,18 @@ versions = {n: md.version(n) for n in ('torch', 'torchvision', 'mmcv-lite', 'mme
 print(' '.join(f'{n} {v}' for n, v in versions.items()), '| mmdet: absent')
 PY
 
-log "pytest -m 'not det' $TESTS"
 cd "$ROOT"
+log "selecting a det test without mmdet is a usage error naming the fix (not a skip)"
+rc=0
+out="$("$PY" -m pytest -p no:cacheprovider --collect-only -q \
+    tests/evaluation/test_average_precision.py 2>&1)" || rc=$?
+if [[ $rc != 4 || "$out" != *'pytest -m "not det"'* ]]; then
+    printf '%s\n' "$out" | tail -5
+    echo "expected pytest's usage error (exit 4) naming -m \"not det\", got exit $rc" >&2
+    exit 1
+fi
+
+log "pytest -m 'not det' $TESTS"
 # shellcheck disable=SC2086  # TESTS is a list of paths
 "$PY" -m pytest -m "not det" -p no:cacheprovider $TESTS
 log "done: the classification tests pass without mmdet"
