@@ -17,11 +17,15 @@ TESTS="${MMML_CLS_TESTS:-tests/models tests/evaluation tests/datasets tests/apis
 log() { printf '\033[1;34m[cls_only %(%H:%M:%S)T]\033[0m %s\n' -1 "$*"; }
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/mmml_cls_only.XXXXXX")"
-if [[ "${MMML_CLS_KEEP:-0}" == 1 ]]; then
-    log "keeping $TMP"
-else
-    trap 'rm -rf "$TMP"' EXIT
-fi
+# `pip install -e .` writes mmml_plugin.egg-info into the checkout (git-ignored): removed again
+# unless it was there before
+EGG_INFO="$ROOT/mmml_plugin.egg-info"
+[[ -e "$EGG_INFO" ]] && EGG_INFO=""
+cleanup() {
+    [[ -z "$EGG_INFO" ]] || rm -rf "$EGG_INFO"
+    if [[ "${MMML_CLS_KEEP:-0}" == 1 ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
 # nothing from another environment may leak in: only the venv's own site-packages
 unset PYTHONPATH PYTHONHOME
 export PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1
