@@ -65,7 +65,9 @@ if __name__ == '__main__':
         package_data={'mmml_plugin': ['.mim/**/*', '.mim/*']},
         python_requires='>=3.9',
         install_requires=parse_requirements('runtime.txt'),
+        # det: mmdet and the compiled mmcv (Faster R-CNN); export: ONNX (tools/model_converters/
+        # pytorch2onnx.py); docs/install.md has the routes
         extras_require={k: parse_requirements(f'{k}.txt')
-                        for k in ('tests', 'export')},
+                        for k in ('det', 'export', 'tests')},
         zip_safe=False,
     )

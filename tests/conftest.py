@@ -1,11 +1,55 @@
 """Shared fixtures: the generated demo dataset (with its label graph and embeddings) and the
-real reference files of ../shared/data."""
+real reference files of ../shared/data.
+
+Selection by what is installed: tests that need the ``det`` extra (mmdet, mmcv's compiled ops)
+carry the ``det`` marker (setup.cfg). A classification-only install runs ``pytest -m "not det"``;
+there, modules marked ``det`` as a whole (``pytestmark = pytest.mark.det``) are not imported, and
+selecting a ``det`` test without mmdet is a usage error naming the fix, never a skip.
+"""
+import importlib.util
 import os
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+DET_MODULE_MARK = 'pytestmark = pytest.mark.det'
+DET_MISSING = ('need the det extra (mmdet and mmcv with compiled ops), which is not installed '
+               'here: run `pytest -m "not det"` for the classification tests, or install it '
+               '(`pip install -e .[det]`, or tools/setup_env.sh; docs/install.md)')
+
+
+def _mmdet_installed() -> bool:
+    return importlib.util.find_spec('mmdet') is not None
+
+
+def _det_selected(config) -> bool:
+    """Whether ``-m`` lets a test marked ``det`` run (True without ``-m``)."""
+    markexpr = config.getoption('markexpr')
+    if not markexpr:
+        return True
+    from _pytest.mark.expression import Expression  # pytest's own parser of -m
+    return Expression.compile(markexpr).evaluate(lambda name, **kwargs: name == 'det')
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Without mmdet and with ``det`` deselected, do not import modules marked ``det`` as a whole
+    (they import mmdet at module level; ``-m`` would deselect all their tests anyway)."""
+    if (collection_path.suffix == '.py' and collection_path.name.startswith('test_')
+            and not _mmdet_installed() and not _det_selected(config)
+            and DET_MODULE_MARK in collection_path.read_text()):
+        return True
+    return None
+
+
+@pytest.hookimpl(trylast=True)  # after -m has deselected
+def pytest_collection_modifyitems(config, items):
+    """Refuse to run ``det`` tests where mmdet is not installed, naming the fix."""
+    if _mmdet_installed():
+        return
+    det = [item.nodeid for item in items if item.get_closest_marker('det')]
+    if det:
+        raise pytest.UsageError(f'{len(det)} selected tests (e.g. {det[0]}) {DET_MISSING}')
 
 
 def _shared_data_dir() -> Path:

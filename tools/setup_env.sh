@@ -59,8 +59,9 @@ fi
 log "installing ${mmcv_wheels[0]##*/}"
 "${PIP[@]}" install -q "${mmcv_wheels[0]}"
 
-log "installing OpenMMLab stack and test requirements"
-"${PIP[@]}" install -q -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt" -r "$ROOT/requirements/export.txt"
+log "installing OpenMMLab stack (with the det extra: mmdet), export and test requirements"
+"${PIP[@]}" install -q -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/det.txt" \
+    -r "$ROOT/requirements/tests.txt" -r "$ROOT/requirements/export.txt"
 "${PIP[@]}" install -q --no-deps -r "$ROOT/requirements/mim.txt"
 # pip install --no-build-isolation --no-deps -e "$ROOT", plus the link mim needs to find the
 # editable package's configs and tools (see the script's docstring)

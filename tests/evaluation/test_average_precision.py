@@ -143,6 +143,7 @@ def test_voc11_matches_devkit_rule():
             assert got[c] == pytest.approx(ref, abs=1e-12)
 
 
+@pytest.mark.det
 def test_voc11_matches_mmdet_average_precision():
     from mmdet.evaluation.functional import average_precision as mmdet_ap
     rng = np.random.default_rng(4)

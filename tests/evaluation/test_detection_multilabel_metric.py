@@ -12,6 +12,8 @@ import mmml_plugin.evaluation.metrics.detection_multilabel  # noqa: F401  (regis
 from mmml_plugin.evaluation.functional import multilabel_metrics
 from mmml_plugin.evaluation.metrics.records import stack_records
 
+pytestmark = pytest.mark.det
+
 CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat')
 
 

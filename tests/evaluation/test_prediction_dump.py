@@ -7,7 +7,6 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from mmdet.structures import DetDataSample
 from mmengine.evaluator import Evaluator
 from mmengine.structures import InstanceData
 from mmpretrain.registry import METRICS
@@ -64,7 +63,9 @@ def test_dump_holds_what_the_metric_scored(tmp_path, policy, value):
     assert not [f for f in os.listdir(tmp_path / 'out') if f != 'preds.npz']  # no temp file left
 
 
+@pytest.mark.det
 def test_detector_dump(tmp_path):
+    from mmdet.structures import DetDataSample
     sample = DetDataSample(metainfo=dict(img_shape=(9, 9), ori_shape=(9, 9), img_path='a.jpg'))
     for name, labels in (('gt_instances', [0]), ('ignored_instances', [2])):
         inst = InstanceData(labels=torch.tensor(labels))

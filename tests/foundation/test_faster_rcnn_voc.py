@@ -11,6 +11,8 @@ import mmml_plugin  # noqa: F401  (allow-lists mmengine's checkpoint classes for
 from .utils import run_tool
 from .voc_data import make_tiny_voc
 
+pytestmark = pytest.mark.det
+
 CONFIG = 'configs/faster_rcnn/faster-rcnn_r50_fpn_1x_voc0712.py'
 
 SMALL = '(256,160)'  # instead of (1000, 600): the same model and pipeline, at CPU-test cost

@@ -46,6 +46,7 @@ def test_import_registers_and_loads_nothing_heavy():
     assert out['datasets'] and out['metric'] and out['runner']
 
 
+@pytest.mark.det
 def test_detection_metric_registers_through_the_faster_rcnn_config():
     """mmdet's registry gets the metric from the config's custom_imports, not from the plugin."""
     out = run_guarded('''

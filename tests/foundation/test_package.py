@@ -6,6 +6,7 @@ import pytest
 from mmengine.config import Config
 
 
+@pytest.mark.det
 def test_version_and_import_registers_everything():
     from mmdet.registry import METRICS as DET_METRICS
     from mmpretrain.registry import DATASETS, METRICS, MODELS
@@ -35,6 +36,7 @@ def test_mim_folder_exposes_configs_and_tools():
     assert osp.isfile(osp.join(mim, 'configs', 'faster_rcnn', 'faster-rcnn_r50_fpn_1x_voc0712.py'))
 
 
+@pytest.mark.det
 def test_data_root_override_reroots_every_path(repo_root):
     from mmml_plugin.apis import load_config
     cfg = load_config(str(repo_root / 'configs/faster_rcnn/faster-rcnn_r50_fpn_1x_voc0712.py'),

@@ -119,6 +119,7 @@ def test_full_loading_only_for_files_listed_in_the_opt_in(hub, tmp_path, monkeyp
     assert hub.marker.exists()  # fully unpickled: that is what trusting a file means
 
 
+@pytest.mark.det
 def test_every_registered_scheme_loads_weights_only():
     """Once mmpretrain and mmdet are imported too, no loader that unpickles fully remains."""
     import mmdet.models  # noqa: F401

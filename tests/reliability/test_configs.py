@@ -31,7 +31,7 @@ def test_demo_config_uses_gloo():
     assert cfg.env_cfg.dist_cfg.backend == 'gloo'
 
 
-@pytest.mark.parametrize('scope', ['mmpretrain', 'mmdet'])
+@pytest.mark.parametrize('scope', ['mmpretrain', pytest.param('mmdet', marks=pytest.mark.det)])
 def test_hooks_and_runner_are_visible_from_both_scopes(scope):
     registry = importlib.import_module(f'{scope}.registry')
     for name in ('AtomicCheckpointHook', 'NonFiniteLossHook', 'EpochSeedHook'):

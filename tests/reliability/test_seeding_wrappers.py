@@ -94,7 +94,9 @@ def test_unknown_wrappers_are_reported_not_guessed():
 @pytest.mark.parametrize('config, chain', [
     ('configs/ssgrl/ssgrl_r101_1xb4_coco-holdout-576px.py', ['ImageListSubset']),
     ('configs/ssgrl/ssgrl_r101_1xb4_voc07-holdout-576px.py', ['ImageListSubset']),
-    ('configs/faster_rcnn/faster-rcnn_r50_fpn_1x_voc0712.py', ['RepeatDataset', 'ConcatDataset']),
+    pytest.param('configs/faster_rcnn/faster-rcnn_r50_fpn_1x_voc0712.py',
+                 ['RepeatDataset', 'ConcatDataset'],
+                 marks=pytest.mark.det),
 ])
 def test_shipped_configs_wrap_their_datasets_as_tested_here(config, chain):
     """The wrappers above are the ones the shipped configs train on (outermost first)."""
