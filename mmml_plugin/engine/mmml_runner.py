@@ -19,6 +19,7 @@ from .checkpoint_match import CheckpointMismatchError, check_checkpoint_matches_
 from .data_root import reroot_data
 from .dataloader_fit import fit_dataloader_to_machine
 from .dist import init_cpu_dist
+from .hooks.split_classes_hook import SplitClassesHook
 from .model_classes import fill_model_classes
 from .schedule_change import warn_on_schedule_change
 from .work_dir import latest_checkpoint, work_dir_lock
@@ -51,7 +52,9 @@ class MMMLRunner(Runner):
     * ``--resume auto`` reads a ``last_checkpoint`` relative to the work dir (what
       :class:`~mmml_plugin.engine.AtomicCheckpointHook` writes), so a moved work dir resumes;
     * ``train()`` locks the work dir (rank 0, :func:`~mmml_plugin.engine.work_dir.work_dir_lock`):
-      a second training on the same work dir is refused while the first runs;
+      a second training on the same work dir is refused while the first runs, and one whose
+      validation split lists other classes than its training split is refused
+      (:class:`~mmml_plugin.engine.hooks.SplitClassesHook`);
     * every dataloader fits the machine: ``num_workers`` at most the CPUs this process may use,
       ``pin_memory`` only with CUDA
       (:func:`~mmml_plugin.engine.dataloader_fit.fit_dataloader_to_machine`).
@@ -108,6 +111,8 @@ class MMMLRunner(Runner):
 
     def train(self):
         self._classes_split = 'train_dataloader'
+        if not any(isinstance(hook, SplitClassesHook) for hook in self._hooks):
+            self.register_hook(SplitClassesHook())
         with work_dir_lock(self.work_dir, enabled=self.rank == 0):
             return super().train()
 
