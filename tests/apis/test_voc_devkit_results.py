@@ -7,13 +7,12 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from foundation.voc_data import VOC_CLASSES, make_tiny_voc
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 
 from mmml_plugin.evaluation.metrics.voc_devkit_writer import write_voc_cls_results
-
-from foundation.voc_data import VOC_CLASSES, make_tiny_voc
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 

@@ -3,15 +3,14 @@
 import os.path as osp
 
 import pytest
+from dataset_helpers import load_tool
+from foundation.voc_data import make_tiny_voc
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS
 
 from mmml_plugin.apis.train_test import load_config
 from mmml_plugin.datasets.image_list_subset import (ImageListSubset, holdout_names, read_image_list,
                                                     write_image_list)
-
-from dataset_helpers import load_tool
-from foundation.voc_data import make_tiny_voc
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 make_holdout_split = load_tool('make_holdout_split')

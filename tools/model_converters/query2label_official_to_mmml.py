@@ -9,14 +9,14 @@ The official COCO class order is the category-id order of ``instances_*.json``
 (lib/dataset/cocodataset.py), the same as this plugin's COCO dataset. A checkpoint trained with
 ``--keep_input_proj`` has ``input_proj.*`` keys: set ``model.head.input_proj=True`` then (the
 tool says so). The mapping lives in
-:func:`mmml_plugin.models.converters.convert_official_query2label`.
+:func:`mmml_plugin.models.convert_official_query2label`.
 """
 import argparse
 import os.path as osp
 
 import torch
 
-from mmml_plugin.models.converters import convert_official_query2label
+from mmml_plugin.models import convert_official_query2label
 
 
 def parse_args(argv=None):
