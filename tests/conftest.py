@@ -36,9 +36,9 @@ def repo_root() -> Path:
 def demo_data(tmp_path_factory):
     """A small demo set in COCO instances format, plus its label graph and class embeddings.
 
-    See :func:`mmml_plugin.apis.demo_pipeline.prepare_demo_data` for the keys.
+    See :func:`mmml_plugin.datasets.demo_data.prepare_demo_data` for the keys.
     """
-    from mmml_plugin.apis.demo_pipeline import prepare_demo_data
+    from mmml_plugin.datasets.demo_data import prepare_demo_data
     root = tmp_path_factory.mktemp('demo')
     return prepare_demo_data(str(root), num_train=48, num_val=24, image_size=128)
 

@@ -16,16 +16,20 @@ import pytest
 import yaml
 from PIL import Image
 
-from mmml_plugin.apis.demo_pipeline import TABLE_KEYS, check_learned, label_prior_map
-
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+@pytest.fixture(scope='module')
+def stages(load_tool):
+    """``tools/run_demo.py``, the demo's stage script, as a module."""
+    return load_tool('run_demo.py')
 
 
 def _metrics(mean_ap, overall_recall=50.0, **extra):
     return {'multi-label/mAP': mean_ap, 'multi-label/OR': overall_recall, **extra}
 
 
-def test_label_prior_map(tmp_path):
+def test_label_prior_map(tmp_path, stages):
     ann = dict(images=[dict(id=i) for i in range(1, 5)],
                categories=[dict(id=1, name='a'),
                            dict(id=7, name='b'),
@@ -39,10 +43,11 @@ def test_label_prior_map(tmp_path):
     path = tmp_path / 'ann.json'
     path.write_text(json.dumps(ann))
     # a: 2 of 4 images, b: 1 of 4, c: none (left out of mAP)
-    assert label_prior_map(str(path)) == pytest.approx(100 * (0.5 + 0.25) / 2)
+    assert stages.label_prior_map(str(path)) == pytest.approx(100 * (0.5 + 0.25) / 2)
 
 
-def test_self_check_names_the_model_and_what_to_look_at():
+def test_self_check_names_the_model_and_what_to_look_at(stages):
+    check_learned = stages.check_learned
     where = 'Look at curves_baseline.png.'
     assert check_learned('baseline', _metrics(60.0), prior_map=27.0, where=where) == []
     near = check_learned('ResNet baseline', _metrics(31.9), prior_map=27.0, where=where)
@@ -109,14 +114,14 @@ def demo(tmp_path_factory):
     return work_dir, summary, proc.stdout + proc.stderr  # what the user sees
 
 
-def test_demo_meets_the_targets(demo):
+def test_demo_meets_the_targets(demo, stages):
     _, summary, output = demo
     targets = _demo_results()['targets']
     prior = summary['label_prior_mAP']
     assert 15 < prior < 40  # 2-4 digits of 10 per image
     for name in ('SSGRL', 'ResNet baseline'):
         metrics = summary['models'][name]
-        for key in TABLE_KEYS:
+        for key in stages.TABLE_KEYS:
             assert math.isfinite(metrics[key]) and 0 <= metrics[key] <= 100, (name, key)
         assert metrics['mAP'] >= targets['mAP'], (name, metrics['mAP'])
         assert metrics['OR'] > 0, name
@@ -168,14 +173,14 @@ def test_demo_plots(demo):
             assert img.size[0] >= 200 and img.size[1] >= 200
 
 
-def test_self_check_on_the_real_results(demo):
+def test_self_check_on_the_real_results(demo, stages):
     """The self-check flags both real models when the bar is set above what they reached."""
     _, summary, _ = demo
     margin = max(m['mAP'] for m in summary['models'].values()) - summary['label_prior_mAP'] + 1
     problems = []
     for name, metrics in summary['models'].items():
         full = {f'multi-label/{k}': v for k, v in metrics.items()}
-        problems += check_learned(name, full, summary['label_prior_mAP'], 'x', margin)
+        problems += stages.check_learned(name, full, summary['label_prior_mAP'], 'x', margin)
     assert any(p.startswith('SSGRL ended near chance') for p in problems)
     assert any(p.startswith('ResNet baseline ended near chance') for p in problems)
 
