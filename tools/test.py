@@ -19,9 +19,7 @@ the evaluation server's files ``<work dir>/<out_dir>/results/VOC2012/Main/
 comp<N>_cls_test_<class>.txt`` (N: the evaluator's ``comp``) instead of scores.
 """
 import argparse
-import glob
 import os.path as osp
-import re
 import sys
 
 OUT_ITEMS = ('pred', 'metrics')
@@ -96,38 +94,12 @@ def output_files(args):
     return check_dump_path(args.out), metrics
 
 
-def resolve_checkpoint(checkpoint: str, work_dir: str) -> str:
-    """``checkpoint`` itself, or the work dir's best (``best``) or last (``last``) checkpoint."""
-    if checkpoint not in ('best', 'last'):
-        return checkpoint
-    if checkpoint == 'last':
-        pointer = osp.join(work_dir, 'last_checkpoint')
-        if not osp.isfile(pointer):
-            raise FileNotFoundError(f'{pointer} not found: no training run in {work_dir}; pass '
-                                    'the checkpoint file or --work-dir.')
-        with open(pointer) as f:
-            path = f.read().strip()
-        return path if osp.isabs(path) or osp.isfile(path) else osp.join(work_dir, path)
-    found = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')))
-    if len(found) != 1:
-        raise FileNotFoundError(
-            f'{work_dir}: expected one best_*.pth, found {len(found)} ({found}); the config '
-            "needs the checkpoint hook's save_best (default_runtime.py sets it) and a "
-            'validation run, or pass the checkpoint file.')
-    return found[0]
-
-
-def checkpoint_epoch(path: str):
-    """The epoch in an mmengine checkpoint name (``epoch_N.pth``, ``best_*_epoch_N.pth``)."""
-    match = re.search(r'epoch_(\d+)\.pth$', osp.basename(path))
-    return int(match.group(1)) if match else None
-
-
 def run(args):
     """Test as ``args`` say; returns the metrics and the scored checkpoint."""
     from mmengine.dist import get_rank
 
     from mmml_plugin.apis import run_test
+    from mmml_plugin.apis.checkpoints import checkpoint_epoch, resolve_checkpoint
     from mmml_plugin.apis.train_test import (finish_distributed, load_config, parse_launcher_env,
                                              write_results_json)
     preds, metrics_json = output_files(args)

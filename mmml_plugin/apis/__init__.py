@@ -1,7 +1,8 @@
-"""Entry points: train/test runners (light) and multi-label inference (loads ``mmpretrain.apis``
-and matplotlib, so imported on first use)."""
+"""Entry points: train/test runners and the checkpoint a test run scores (light), multi-label
+inference (loads ``mmpretrain.apis`` and matplotlib, so imported on first use)."""
 from mmml_plugin.utils.lazy import lazy_attributes
 
+from .checkpoints import checkpoint_epoch, resolve_checkpoint
 from .train_test import build_runner, load_config, run_test, run_train, write_results_json
 
 # Heavy (mmpretrain.apis, matplotlib): imported on first use (one per line).
@@ -14,6 +15,7 @@ __getattr__, __dir__ = lazy_attributes(
     })
 
 __all__ = [
-    'build_runner', 'load_config', 'run_test', 'run_train', 'write_results_json',
-    'MultiLabelInferencer', 'inference_multilabel', 'init_model', 'select_labels'
+    'checkpoint_epoch', 'resolve_checkpoint', 'build_runner', 'load_config', 'run_test',
+    'run_train', 'write_results_json', 'MultiLabelInferencer', 'inference_multilabel', 'init_model',
+    'select_labels'
 ]

@@ -6,15 +6,13 @@ generated demo data."""
 import json
 import os
 import os.path as osp
-import sys
 
 import pytest
 
 from mmml_plugin.apis import run_train
+from mmml_plugin.apis.checkpoints import resolve_checkpoint
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-sys.path.insert(0, osp.join(REPO, 'tools'))
-import test as test_tool  # noqa: E402  (tools/test.py)
 
 
 def _config(tmp_path, demo_data):
@@ -46,7 +44,8 @@ randomness = dict(seed=0)
     return str(path)
 
 
-def test_best_checkpoint_survives_max_keep_ckpts_and_is_scored(tmp_path, demo_data):
+def test_best_checkpoint_survives_max_keep_ckpts_and_is_scored(tmp_path, demo_data, load_tool):
+    test_tool = load_tool('test.py')
     config = _config(tmp_path, demo_data)
     work = tmp_path / 'work'
     runner = run_train(config, work_dir=str(work))
@@ -70,4 +69,4 @@ def test_best_checkpoint_survives_max_keep_ckpts_and_is_scored(tmp_path, demo_da
     _, last = test_tool.main([config, 'last', '--work-dir', str(work)])
     assert osp.basename(last) == 'epoch_3.pth'
     with pytest.raises(FileNotFoundError, match='save_best'):
-        test_tool.resolve_checkpoint('best', str(tmp_path))
+        resolve_checkpoint('best', str(tmp_path))

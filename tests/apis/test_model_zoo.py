@@ -1,5 +1,7 @@
-"""The model zoo: metafiles cover every config, carry the published figures (marked as such) and
-load with OpenMMLab's model-index reader; the benchmark-table rows do the right arithmetic."""
+"""The model zoo: metafiles cover every config, carry the published figures (marked as such, with
+the paper on their collection) and load with OpenMMLab's model-index reader, which shows the same
+figures; the benchmark-table rows do the right arithmetic. The figures themselves live only in the
+metafiles: the tests read them from there."""
 import glob
 import os.path as osp
 
@@ -9,37 +11,25 @@ import yaml
 from mmml_plugin.apis.model_zoo import (benchmark_rows, find_model, load_model_zoo, markdown_table,
                                         published_metrics)
 
-PUBLISHED = {
-    'ssgrl_r101_1xb4_coco-576px': {
-        'mAP': 83.8,
-        'CP': 89.9,
-        'CR': 68.5,
-        'CF1': 76.8,
-        'OP': 91.3,
-        'OR': 70.8,
-        'OF1': 79.7
-    },
-    'ssgrl_r101_1xb4_voc07-576px': {
-        'mAP': 93.4
-    },
-    'faster-rcnn_r50_fpn_1x_voc0712': {
-        'box AP': 80.4
-    },
-    'mlgcn_r101_1xb16_coco-448px': {
-        'mAP': 83.0
-    },
-    'mlgcn_r101_1xb16_voc07-448px': {
-        'mAP': 94.0
-    },
-    'query2label_r101_1xb64_coco-448px': {
-        'mAP': 84.9
-    },
-}
-
 
 @pytest.fixture(scope='module')
 def zoo(repo_root):
     return load_model_zoo(str(repo_root / 'model-index.yml'))
+
+
+@pytest.fixture(scope='module')
+def published(zoo):
+    """``{name: (dataset, {metric: value})}`` of the entries with published figures."""
+    return {m['Name']: published_metrics(m) for m in zoo if m.get('Results')}
+
+
+@pytest.fixture(scope='module')
+def collections(repo_root):
+    found = {}
+    for path in glob.glob(str(repo_root / 'configs' / '*' / 'metafile.yml')):
+        with open(path) as f:
+            found.update((c['Name'], c) for c in yaml.safe_load(f).get('Collections') or [])
+    return found
 
 
 def test_every_config_has_an_entry(zoo, repo_root):
@@ -51,23 +41,29 @@ def test_every_config_has_an_entry(zoo, repo_root):
     assert len({m['Name'] for m in zoo}) == len(zoo)
 
 
-def test_published_figures(zoo):
-    for name, metrics in PUBLISHED.items():
+def test_published_figures_are_marked_and_cited(zoo, published, collections):
+    # the four methods with a paper figure: SSGRL, ML-GCN, Query2Label and the mmdet detector
+    assert {find_model(zoo, n)['In Collection']
+            for n in published} == {'SSGRL', 'ML-GCN', 'Query2Label', 'Faster R-CNN'}
+    for name, (dataset, metrics) in published.items():
         model = find_model(zoo, name)
-        assert published_metrics(model)[1] == metrics
-        assert 'not' in model['Metadata']['Results Source'].lower()  # "published, not ours"
+        source = model['Metadata']['Results Source'].lower()
+        assert 'published' in source and 'not' in source, name  # "published ..., not ours"
+        assert collections[model['In Collection']].get('Paper', {}).get('URL'), name
+        assert dataset and metrics, name
+        for metric, value in metrics.items():
+            assert isinstance(value, (int, float)) and 0 < value <= 100, (name, metric, value)
     for model in zoo:  # nothing else pretends to have been measured
-        if model['Name'] not in PUBLISHED:
-            assert not model.get('Results'), model['Name']
+        if model['Name'] not in published:
             dataset, metrics = published_metrics(model)  # no published figures: no crash
             assert metrics == {} and dataset
 
 
-def test_metafiles_load_with_modelindex(repo_root):
+def test_metafiles_load_with_modelindex(repo_root, zoo, published):
     from modelindex import load
     index = load(str(repo_root / 'model-index.yml'))
     names = {m.name for m in index.models}
-    assert set(PUBLISHED) <= names
+    assert names == {m['Name'] for m in zoo} and set(published) <= names
 
 
 def test_find_model_errors(zoo):
@@ -102,16 +98,20 @@ def test_model_index_imports_every_metafile(repo_root):
     assert sorted(imports) == metafiles
 
 
-def test_mim_reads_the_model_index(repo_root):
-    """What `mim search mmml_plugin ...` shows, through mim's own parser and filters."""
+def test_mim_reads_the_model_index(repo_root, published):
+    """What `mim search mmml_plugin ...` shows, through mim's own parser and filters: the
+    metafiles' figures, unchanged."""
     from mim.commands.search import convert2df, filter_by_conditions
     from modelindex import load
 
     table = convert2df(load(str(repo_root / 'model-index.yml')))
-    assert set(PUBLISHED) <= set(table.index)
-    assert table.loc['ssgrl_r101_1xb4_coco-576px', 'coco 2014/map'] == 83.8
-    assert set(filter_by_conditions(
-        table, 'map>90').index) == {'ssgrl_r101_1xb4_voc07-576px', 'mlgcn_r101_1xb16_voc07-448px'}
+    assert set(published) <= set(table.index)
+    for name, (dataset, metrics) in published.items():
+        for metric, value in metrics.items():
+            column = f"{dataset.lower()}/{metric.lower().replace(' ', '_')}"
+            assert table.loc[name, column] == value, (name, column)
+    above_90 = {n for n, (_, metrics) in published.items() if metrics.get('mAP', 0) > 90}
+    assert above_90 and set(filter_by_conditions(table, 'map>90').index) == above_90
     # only the mmdet entry carries weights; `mim download` of the others has nothing to fetch
     weights = table['weight'].dropna()
     assert list(weights.index) == ['faster-rcnn_r50_fpn_1x_voc0712']

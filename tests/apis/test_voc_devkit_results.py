@@ -3,11 +3,11 @@ server's classification files (VOC devkit format, ``comp<N>_cls_test_<class>.txt
 config) for the test images, on a tiny generated VOC 2012."""
 import os
 import os.path as osp
-import sys
 
 import numpy as np
 import pytest
 import torch
+from foundation.voc_data import VOC_CLASSES, make_tiny_voc
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
@@ -15,11 +15,6 @@ from mmpretrain.registry import MODELS
 from mmml_plugin.evaluation.metrics.voc_devkit_writer import write_voc_cls_results
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-sys.path.insert(0, osp.join(REPO, 'tools'))
-sys.path.insert(0, osp.join(REPO, 'tests', 'foundation'))
-import test as test_tool  # noqa: E402  (tools/test.py)
-
-from voc_data import VOC_CLASSES, make_tiny_voc  # noqa: E402
 
 
 def test_write_voc_cls_results_format(tmp_path):
@@ -38,7 +33,8 @@ def test_write_voc_cls_results_format(tmp_path):
         write_voc_cls_results(str(tmp_path), ['a', 'b'], scores, ['aeroplane', 'bicycle'], 3)
 
 
-def test_test_tool_writes_the_devkit_files(tmp_path):
+def test_test_tool_writes_the_devkit_files(tmp_path, load_tool):
+    test_tool = load_tool('test.py')
     ids = make_tiny_voc(str(tmp_path / 'voc'), {'VOC2012': {
         'trainval': 2,
         'test': 5

@@ -1,9 +1,10 @@
 """Honest model selection: the fixed held-out list (tools/misc/make_holdout_split.py), the
 ``ImageListSubset`` wrapper and the ``*-holdout-*`` configs on a tiny generated VOC 2007."""
 import os.path as osp
-import sys
 
 import pytest
+from dataset_helpers import load_tool
+from foundation.voc_data import make_tiny_voc
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS
 
@@ -12,10 +13,7 @@ from mmml_plugin.datasets.image_list_subset import (ImageListSubset, holdout_nam
                                                     write_image_list)
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-sys.path.insert(0, osp.join(REPO, 'tools', 'misc'))
-sys.path.insert(0, osp.join(REPO, 'tests', 'foundation'))
-import make_holdout_split  # noqa: E402
-from voc_data import make_tiny_voc  # noqa: E402
+make_holdout_split = load_tool('make_holdout_split')
 
 HOLDOUT_CONFIG = osp.join(REPO, 'configs/ssgrl/ssgrl_r101_1xb4_voc07-holdout-576px.py')
 

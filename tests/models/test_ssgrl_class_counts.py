@@ -3,11 +3,9 @@ import numpy as np
 import pytest
 from mmpretrain.registry import MODELS
 
-from mmml_plugin.models.reference import write_label_files
-
 
 @pytest.fixture(scope='module')
-def files(tmp_path_factory):
+def files(tmp_path_factory, write_label_files):
     folder = tmp_path_factory.mktemp('labels')
     return {n: write_label_files(folder, n, embed_dims=8) for n in (4, 5)}
 

@@ -14,7 +14,6 @@ from mmpretrain.registry import MODELS
 import mmml_plugin.utils.label_files.class_checks as class_checks
 from mmml_plugin.datasets import VOC_CLASSES
 from mmml_plugin.engine import dataset_classes, fill_model_classes
-from mmml_plugin.models.reference import write_label_files
 from mmml_plugin.utils.label_files import read_label_file, reorder_by_names, save_label_graph
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -130,7 +129,7 @@ def _ssgrl(files, **kw):
                 **kw)
 
 
-def test_graph_and_embeddings_are_checked_against_each_other(tmp_path):
+def test_graph_and_embeddings_are_checked_against_each_other(tmp_path, write_label_files):
     names = ['cat', 'dog', 'oven', 'sofa']
     files = write_label_files(str(tmp_path), 4, embed_dims=8, classes=names)
     other = write_label_files(str(tmp_path),
@@ -147,7 +146,7 @@ def test_graph_and_embeddings_are_checked_against_each_other(tmp_path):
     assert MODELS.build(_ssgrl(files)).classes is None
 
 
-def test_each_label_file_is_read_once(tmp_path, monkeypatch):
+def test_each_label_file_is_read_once(tmp_path, monkeypatch, write_label_files):
     files = write_label_files(str(tmp_path), 4, embed_dims=8)
     reads = []
 
@@ -162,7 +161,7 @@ def test_each_label_file_is_read_once(tmp_path, monkeypatch):
     np.testing.assert_array_equal(head.ggnn.adjacency.numpy(), stored)  # as stored
 
 
-def test_init_cfg_reaches_the_sub_modules(tmp_path):
+def test_init_cfg_reaches_the_sub_modules(tmp_path, write_label_files):
     """As the docstring of SSGRLHead says: a layer-wise init_cfg reaches every layer below the
     head whose class it names, in the decoupling module and the GGNN too."""
     files = write_label_files(str(tmp_path), 4, embed_dims=8)

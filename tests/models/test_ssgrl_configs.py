@@ -15,7 +15,6 @@ from mmpretrain.registry import HOOKS, MODELS, TRANSFORMS
 
 from mmml_plugin.datasets import COCO_CATEGORY_IDS, COCO_CLASSES, VOC_CLASSES
 from mmml_plugin.engine import fill_model_classes
-from mmml_plugin.models.reference import write_label_files
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CONFIGS = sorted(
@@ -28,7 +27,7 @@ CLASSES = {80: list(COCO_CLASSES), 20: list(VOC_CLASSES)}
 
 
 @pytest.fixture(scope='module')
-def stand_ins(tmp_path_factory):
+def stand_ins(tmp_path_factory, write_label_files):
     folder = tmp_path_factory.mktemp('labels')
     files = {n: write_label_files(folder, n, classes=CLASSES[n]) for n in CLASSES}
     for n in CLASSES:

@@ -13,14 +13,14 @@ from mmengine.runner import load_checkpoint
 from mmpretrain.registry import MODELS
 
 from mmml_plugin.models import convert_official_ssgrl
-from mmml_plugin.models.reference import LiteralSSGRLHead, write_label_files
+from mmml_plugin.models.reference import LiteralSSGRLHead
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 C, INTER, OUT = 5, 32, 48
 
 
 @pytest.fixture(scope='module')
-def official(tmp_path_factory):
+def official(tmp_path_factory, write_label_files):
     """A checkpoint as the official main.py saves it, random weights, plus its literal model."""
     folder = tmp_path_factory.mktemp('official')
     files = write_label_files(folder, C)

@@ -11,13 +11,13 @@ from mmpretrain.structures import DataSample
 
 from mmml_plugin.models import (SemanticDecouplingNeck, SSGRLHead, convert_official_ssgrl,
                                 extract_attention)
-from mmml_plugin.models.reference import LiteralSSGRLHead, write_label_files
+from mmml_plugin.models.reference import LiteralSSGRLHead
 
 C, E, D, I, OUT = 5, 12, 32, 16, 24
 
 
 @pytest.fixture(scope='module')
-def files(tmp_path_factory):
+def files(tmp_path_factory, write_label_files):
     return write_label_files(tmp_path_factory.mktemp('labels'), C, embed_dims=E)
 
 

@@ -32,7 +32,7 @@ import tempfile
 
 import numpy as np
 
-from mmml_plugin.apis.demo_pipeline import prepare_demo_data
+from mmml_plugin.datasets.demo_data import prepare_demo_data
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(ROOT, 'configs/demo/ssgrl_r18_demo.py')

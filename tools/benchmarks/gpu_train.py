@@ -27,7 +27,9 @@ Prints one JSON line:
 * ``ratios``: SSGRL / baseline time per image, literal / fused step time and memory;
 * ``logits_max_abs_diff``: AMP logits vs fp32 logits (same weights, eval mode), per model;
   ``literal_vs_fused_max_abs_diff``: the literal head vs ours in fp32 (same weights);
-* ``targets``: issue 15's targets, evaluated where the needed rows exist.
+* ``targets``: the GPU training targets (``evaluate_targets``: SSGRL step time within 1.25x of
+  the baseline under AMP, fused head >= 3x faster and <= 0.3x the literal head's peak memory, AMP
+  logits within 1e-2 of fp32, the best AMP MFU), each evaluated where the needed rows exist.
 
 ``--time-budget S`` skips what would start after S seconds (recorded as ``skipped``).
 """
@@ -35,7 +37,6 @@ import argparse
 import copy
 import json
 import os.path as osp
-import sys
 import tempfile
 import time
 from contextlib import contextmanager, nullcontext
@@ -44,6 +45,7 @@ from typing import Dict, List, Optional
 import numpy as np
 import torch
 import torch.nn as nn
+from _label_files import stand_in_label_files  # this folder (see _label_files.py)
 from mmengine.config import Config
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmpretrain.registry import MODELS
@@ -52,13 +54,9 @@ from torch.utils.flop_counter import FlopCounterMode
 
 import mmml_plugin  # noqa: F401  (registers the SSGRL modules)
 from mmml_plugin.models import convert_official_ssgrl
+from mmml_plugin.models.reference import LiteralSSGRLHead
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-try:  # the paper-literal head as a documented reference module of the package (issue 14)
-    from mmml_plugin.models.reference import LiteralSSGRLHead, write_label_files
-except ImportError:  # until then it lives beside the tests
-    sys.path.insert(0, osp.join(ROOT, 'tests', 'models'))
-    from ssgrl_reference import LiteralSSGRLHead, write_label_files  # noqa: E402
 
 CONFIGS = dict(ssgrl='configs/ssgrl/ssgrl_r101_1xb4_coco-576px.py',
                baseline='configs/resnet/resnet101_1xb4_coco-576px.py')
@@ -151,7 +149,7 @@ def build_models(names: List[str], folder: str) -> Dict[str, nn.Module]:
         model_cfg.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
         if name == 'ssgrl':
             head = model_cfg.head
-            files = write_label_files(folder, head.num_classes, head.embed_dims)
+            files = stand_in_label_files(folder, head.num_classes, head.embed_dims)
             head.update(embedding_file=files['embedding_file'], graph_file=files['graph_file'])
             head.pop('classes', None)  # the stand-in files name their classes class_0, ...
             literal_args = dict(D=head.in_channels,
@@ -468,7 +466,19 @@ def main(argv=None):
 
 
 def evaluate_targets(ok: dict, heads: list, logits_diff: dict, args) -> dict:
-    """Issue 15's targets, each ``None`` when the rows it needs were not run."""
+    """The GPU training targets, each ``None`` when the rows it needs were not run.
+
+    Args:
+        ok (dict): the finished runs, keyed by (model, dtype, batch).
+        heads (list): the head-alone rows (fused vs literal).
+        logits_diff (dict): AMP vs fp32 logits, per model and dtype.
+        args (argparse.Namespace): the command's arguments (batch sizes, dtypes).
+
+    Returns:
+        dict: ``ssgrl_over_baseline_amp_le_1.25``, ``head_speedup_ge_3``,
+        ``head_mem_ratio_le_0.3``, ``amp_logits_within_1e-2`` (booleans or ``None``) and
+        ``best_amp_mfu``.
+    """
     big = max(args.batch_sizes)
     amp = [d for d in ('bf16', 'fp16') if d in args.dtypes]
     out = {}

@@ -14,7 +14,7 @@ import json
 import torch
 from _head_timing import compare_heads  # noqa: E402 (this folder; see _head_timing.py)
 
-from mmml_plugin.models.converters import convert_official_query2label
+from mmml_plugin.models import convert_official_query2label
 from mmml_plugin.models.heads import Query2LabelHead
 from mmml_plugin.models.reference import LiteralQuery2Label
 

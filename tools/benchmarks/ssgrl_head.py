@@ -15,10 +15,11 @@ import tempfile
 import numpy as np
 import torch
 from _head_timing import compare, step  # noqa: E402 (this folder; see _head_timing.py)
+from _label_files import stand_in_label_files  # this folder (see _label_files.py)
 from torch.profiler import ProfilerActivity, profile
 
 from mmml_plugin.models import GraphInteractionHead, SSGRLHead, convert_official_ssgrl
-from mmml_plugin.models.reference import LiteralSSGRLHead, write_label_files
+from mmml_plugin.models.reference import LiteralSSGRLHead
 
 
 def parse_args():
@@ -36,7 +37,7 @@ def parse_args():
 
 def build_pair(args, folder):
     """The literal reference with random weights and our SSGRLHead holding the same weights."""
-    files = write_label_files(folder, args.classes, args.embed_dims)
+    files = stand_in_label_files(folder, args.classes, args.embed_dims)
     emb = torch.from_numpy(np.load(files['embedding_file'])['embeddings'])
     adj = torch.from_numpy(np.load(files['graph_file'])['adj'])
     ref = LiteralSSGRLHead(emb,

@@ -18,6 +18,7 @@ import tempfile
 import time
 
 import torch
+from _label_files import stand_in_label_files  # this folder (see _label_files.py)
 from mmengine.analysis import FlopAnalyzer
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
@@ -26,7 +27,6 @@ from mmpretrain.structures import DataSample
 from torch.utils.flop_counter import FlopCounterMode
 
 import mmml_plugin  # noqa: F401  (registers the SSGRL modules)
-from mmml_plugin.models.reference import write_label_files
 
 ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
 
@@ -70,7 +70,7 @@ def main():
     args = parse_args()
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as folder:
-        files = write_label_files(folder, 80)
+        files = stand_in_label_files(folder, 80)
         files.pop('classes')
         models = dict(ssgrl=build(SSGRL, files), baseline=build(BASELINE, files))
     data = dict(inputs=torch.randn(args.batch, 3, args.size, args.size),

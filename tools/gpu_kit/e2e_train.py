@@ -90,8 +90,7 @@ def main(argv=None):
         env['CUDA_VISIBLE_DEVICES'] = ''
 
     start = time.perf_counter()
-    sys.path.insert(0, ROOT)
-    from mmml_plugin.apis.demo_pipeline import prepare_demo_data
+    from mmml_plugin.datasets.demo_data import prepare_demo_data
     data_root = osp.join(out_dir, 'data')
     prepare_demo_data(data_root, args.num_train, args.num_val)
     options = [

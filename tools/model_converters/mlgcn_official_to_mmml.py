@@ -13,7 +13,7 @@
 The head's word embeddings are not in the checkpoint: the config must point at ML-GCN's own
 ``*_glove_word2vec.pkl``, imported with ``tools/misc/build_label_embeddings.py --ml-gcn`` (see
 configs/mlgcn/README.md). The mapping lives in
-:func:`mmml_plugin.models.converters.convert_official_mlgcn`.
+:func:`mmml_plugin.models.convert_official_mlgcn`.
 """
 import argparse
 import os.path as osp
@@ -22,7 +22,7 @@ import torch
 
 from mmml_plugin.datasets.class_names import class_list, source_class_order
 from mmml_plugin.engine.safe_checkpoint_loader import load_from_local_weights_only
-from mmml_plugin.models.converters import convert_official_mlgcn
+from mmml_plugin.models import convert_official_mlgcn
 
 
 def parse_args(argv=None):

@@ -9,7 +9,7 @@ The official COCO class order is the category-id order of ``instances_*.json``
 (lib/dataset/cocodataset.py), the same as this plugin's COCO dataset. A checkpoint trained with
 ``--keep_input_proj`` has ``input_proj.*`` keys: set ``model.head.input_proj=True`` then (the
 tool says so). The mapping lives in
-:func:`mmml_plugin.models.converters.convert_official_query2label`.
+:func:`mmml_plugin.models.convert_official_query2label`.
 """
 import argparse
 import os.path as osp
@@ -17,7 +17,7 @@ import os.path as osp
 import torch
 
 from mmml_plugin.engine.safe_checkpoint_loader import load_from_local_weights_only
-from mmml_plugin.models.converters import convert_official_query2label
+from mmml_plugin.models import convert_official_query2label
 
 
 def parse_args(argv=None):

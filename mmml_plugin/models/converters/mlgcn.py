@@ -24,10 +24,56 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 
-from ._common import add_bn_counters, strip_module_prefix
+from .base import OfficialConverter
 
 _FEATURES = {'0': 'conv1', '1': 'bn1', '4': 'layer1', '5': 'layer2', '6': 'layer3', '7': 'layer4'}
 _HEAD = {'gc1.weight': 'gc1.weight', 'gc2.weight': 'gc2.weight', 'A': 'correlation'}
+
+
+class MLGCNConverter(OfficialConverter):
+    """Map an official ML-GCN state dict onto ``ImageClassifier(ResNet, MLGCNHead)``.
+
+    A state dict without ``features.*`` keys converts to the head alone.
+
+    Args:
+        backbone_prefix (str): target prefix of the backbone. Defaults to 'backbone.'.
+        head_prefix (str): target prefix of the head. Defaults to 'head.'.
+        class_order (Sequence[int], optional): for each target class, its row in the official
+            files; default: the same order.
+    """
+
+    model = 'ML-GCN'
+    expected = ('Megvii-Nanjing/ML-GCN models.py GCNResnet (features.{0,1,4-7}.*, gc1.weight, '
+                'gc2.weight, A)')
+
+    def __init__(self,
+                 backbone_prefix: str = 'backbone.',
+                 head_prefix: str = 'head.',
+                 class_order: Optional[Sequence[int]] = None):
+        super().__init__(backbone_prefix, head_prefix)
+        self.class_order = class_order
+
+    def convert_keys(self, sd: Dict[str, torch.Tensor]) -> Tuple[OrderedDict, List[str]]:
+        self.check_keys([k for k in _HEAD if k not in sd], [
+            k for k in sd
+            if k not in _HEAD and not (k.startswith('features.') and k.split('.')[1] in _FEATURES)
+        ])
+        out = OrderedDict()
+        for key, value in sd.items():
+            if key.startswith('features.'):
+                _, index, rest = key.split('.', 2)
+                out[f'{self.backbone_prefix}{_FEATURES[index]}.{rest}'] = value
+        out.update((self.head_prefix + new, sd[old].float()) for old, new in _HEAD.items())
+        if self.class_order is not None:
+            order = torch.as_tensor(list(self.class_order), dtype=torch.long)
+            num_classes = sd['A'].shape[0]
+            if sorted(order.tolist()) != list(range(num_classes)):
+                raise ValueError(f'class_order must be a permutation of range({num_classes}) '
+                                 f'(the official A is {num_classes}x{num_classes}), got '
+                                 f'{order.tolist()}.')
+            key = self.head_prefix + 'correlation'
+            out[key] = out[key][order][:, order]
+        return out, []
 
 
 def convert_official_mlgcn(
@@ -35,7 +81,8 @@ def convert_official_mlgcn(
         backbone_prefix: str = 'backbone.',
         head_prefix: str = 'head.',
         class_order: Optional[Sequence[int]] = None) -> Tuple[OrderedDict, List[str]]:
-    """Map an official ML-GCN state dict onto ``ImageClassifier(ResNet, MLGCNHead)``.
+    """Map an official ML-GCN state dict onto ``ImageClassifier(ResNet, MLGCNHead)``
+    (:class:`MLGCNConverter`).
 
     Args:
         state_dict (dict): the official ``checkpoint['state_dict']`` (engine.py:209-214; a
@@ -52,29 +99,4 @@ def convert_official_mlgcn(
     Raises:
         KeyError: naming the missing / unexpected keys if this is not an ML-GCN state dict.
     """
-    sd = strip_module_prefix(state_dict)
-    missing = [k for k in _HEAD if k not in sd]
-    unknown = [
-        k for k in sd
-        if k not in _HEAD and not (k.startswith('features.') and k.split('.')[1] in _FEATURES)
-    ]
-    if missing or unknown:
-        raise KeyError(f'not an official ML-GCN state dict: missing {missing}, unexpected '
-                       f'{unknown[:10]}{" ..." if len(unknown) > 10 else ""}; expected the keys '
-                       'of Megvii-Nanjing/ML-GCN models.py GCNResnet (features.{0,1,4-7}.*, '
-                       'gc1.weight, gc2.weight, A).')
-    out = OrderedDict()
-    for key, value in sd.items():
-        if key.startswith('features.'):
-            _, index, rest = key.split('.', 2)
-            out[f'{backbone_prefix}{_FEATURES[index]}.{rest}'] = value
-    add_bn_counters(out)
-    out.update((head_prefix + new, sd[old].float()) for old, new in _HEAD.items())
-    if class_order is not None:
-        order = torch.as_tensor(list(class_order), dtype=torch.long)
-        num_classes = sd['A'].shape[0]
-        if sorted(order.tolist()) != list(range(num_classes)):
-            raise ValueError(f'class_order must be a permutation of range({num_classes}) (the '
-                             f'official A is {num_classes}x{num_classes}), got {order.tolist()}.')
-        out[head_prefix + 'correlation'] = out[head_prefix + 'correlation'][order][:, order]
-    return out, []
+    return MLGCNConverter(backbone_prefix, head_prefix, class_order)(state_dict)

@@ -28,7 +28,7 @@ from typing import Dict, List, Tuple
 
 import torch
 
-from ._common import add_bn_counters, strip_module_prefix
+from .base import OfficialConverter
 
 _RULES = [  # (official regex, plugin replacement) applied to head keys
     (r'^input_proj\.(weight|bias)$', r'input_proj.\1'),
@@ -44,13 +44,51 @@ _RULES = [  # (official regex, plugin replacement) applied to head keys
 ]
 _DROPPED = ('backbone.1.pe', )
 _BACKBONE = 'backbone.0.body.'
+_REQUIRED = ('fc.W', 'fc.b', 'query_embed.weight', 'transformer.decoder.norm.weight')
+
+
+class Query2LabelConverter(OfficialConverter):
+    """Map an official Query2Label (ResNet backbone) state dict onto
+    ``ImageClassifier(ResNet, Query2LabelHead)``.
+
+    A state dict without ``backbone.0.body.*`` keys converts to the head alone.
+
+    Args:
+        backbone_prefix (str): target prefix of the backbone. Defaults to 'backbone.'.
+        head_prefix (str): target prefix of the head. Defaults to 'head.'.
+    """
+
+    model = 'Query2Label ResNet'
+    expected = ('SlongLiu/query2labels lib/models/query2label.py with a ResNet backbone and the '
+                'default decoder without self-attention')
+
+    def convert_keys(self, sd: Dict[str, torch.Tensor]) -> Tuple[OrderedDict, List[str]]:
+        out, dropped, unknown = OrderedDict(), [], []
+        for key, value in sd.items():
+            if key.startswith(_BACKBONE):
+                out[self.backbone_prefix + key[len(_BACKBONE):]] = value
+            elif key in _DROPPED:
+                dropped.append(key)
+            elif key == 'fc.W':
+                out[self.head_prefix + 'classifier.weight'] = value.reshape(value.shape[-2:])
+            elif key == 'fc.b':
+                out[self.head_prefix + 'classifier.bias'] = value.reshape(-1)
+            else:
+                for pattern, repl in _RULES:
+                    if re.match(pattern, key):
+                        out[self.head_prefix + re.sub(pattern, repl, key)] = value
+                        break
+                else:
+                    unknown.append(key)
+        self.check_keys([k for k in _REQUIRED if k not in sd], unknown)
+        return out, dropped
 
 
 def convert_official_query2label(state_dict: Dict[str, torch.Tensor],
                                  backbone_prefix: str = 'backbone.',
                                  head_prefix: str = 'head.') -> Tuple[OrderedDict, List[str]]:
     """Map an official Query2Label (ResNet backbone) state dict onto
-    ``ImageClassifier(ResNet, Query2LabelHead)``.
+    ``ImageClassifier(ResNet, Query2LabelHead)`` (:class:`Query2LabelConverter`).
 
     Args:
         state_dict (dict): the official ``checkpoint['state_dict']`` (main_mlc.py:401-407; the
@@ -65,32 +103,4 @@ def convert_official_query2label(state_dict: Dict[str, torch.Tensor],
     Raises:
         KeyError: naming the keys that are not those of an official R101 Query2Label model.
     """
-    sd = strip_module_prefix(state_dict)
-    out, dropped, unknown = OrderedDict(), [], []
-    for key, value in sd.items():
-        if key.startswith(_BACKBONE):
-            out[backbone_prefix + key[len(_BACKBONE):]] = value
-        elif key in _DROPPED:
-            dropped.append(key)
-        elif key == 'fc.W':
-            out[head_prefix + 'classifier.weight'] = value.reshape(value.shape[-2:])
-        elif key == 'fc.b':
-            out[head_prefix + 'classifier.bias'] = value.reshape(-1)
-        else:
-            for pattern, repl in _RULES:
-                if re.match(pattern, key):
-                    out[head_prefix + re.sub(pattern, repl, key)] = value
-                    break
-            else:
-                unknown.append(key)
-    missing = [
-        k for k in ('fc.W', 'fc.b', 'query_embed.weight', 'transformer.decoder.norm.weight')
-        if k not in sd
-    ]
-    if unknown or missing:
-        raise KeyError(f'not an official Query2Label ResNet state dict: missing {missing}, '
-                       f'unexpected {unknown[:10]}{" ..." if len(unknown) > 10 else ""}; expected '
-                       'the keys of SlongLiu/query2labels lib/models/query2label.py with a ResNet '
-                       'backbone and the default decoder without self-attention.')
-    add_bn_counters(out)
-    return out, dropped
+    return Query2LabelConverter(backbone_prefix, head_prefix)(state_dict)

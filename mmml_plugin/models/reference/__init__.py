@@ -3,10 +3,9 @@ registered; imported only by tests and benchmarks): SSGRL, ML-GCN and Query2Labe
 the papers' and official code's equations step by step."""
 from .mlgcn_reference import LiteralMLGCN, literal_gen_a
 from .query2label_reference import LiteralQuery2Label, literal_sine_encoding
-from .ssgrl_reference import (LiteralGGNN, LiteralSemanticDecoupling, LiteralSSGRLHead,
-                              write_label_files)
+from .ssgrl_reference import LiteralGGNN, LiteralSemanticDecoupling, LiteralSSGRLHead
 
 __all__ = [
-    'LiteralGGNN', 'LiteralSemanticDecoupling', 'LiteralSSGRLHead', 'write_label_files',
-    'LiteralMLGCN', 'literal_gen_a', 'LiteralQuery2Label', 'literal_sine_encoding'
+    'LiteralGGNN', 'LiteralSemanticDecoupling', 'LiteralSSGRLHead', 'LiteralMLGCN', 'literal_gen_a',
+    'LiteralQuery2Label', 'literal_sine_encoding'
 ]

@@ -13,7 +13,6 @@ official one without the ``resnet_101.`` backbone (see
 """
 import math
 
-import numpy as np
 import torch
 import torch.nn as nn
 
@@ -129,37 +128,3 @@ class LiteralSSGRLHead(nn.Module):
         hT = self.graph_net(h0)
         o = torch.tanh(self.fc_output(torch.cat([hT, h0], dim=2)))  # Eq. 7
         return (o * self.classifiers.weight).sum(2) + self.classifiers.bias  # Eq. 8
-
-
-def write_label_files(folder, num_classes, embed_dims=300, seed=0, prefix='', classes=None):
-    """Stand-in label files to exercise the heads: random embeddings and a random graph.
-
-    Args:
-        folder (str): where to write ``{prefix}emb{C}.npz`` and ``{prefix}graph{C}.npz``.
-        num_classes (int): C; the classes are named ``class_0`` ... ``class_{C-1}``.
-        embed_dims (int): E. Defaults to 300.
-        seed (int): random seed. Defaults to 0.
-        prefix (str): file name prefix. Defaults to ''.
-        classes (Sequence[str], optional): the class names to store; default ``class_0`` ...
-
-    Returns:
-        dict: ``embedding_file``, ``graph_file`` and ``classes``.
-    """
-    rng = np.random.default_rng(seed)
-    if classes is None:
-        classes = [f'class_{i}' for i in range(num_classes)]
-    if len(classes) != num_classes:
-        raise ValueError(f'{len(classes)} class names for num_classes={num_classes}.')
-    classes = np.array([str(c) for c in classes])
-    counts = rng.integers(0, 20, size=(num_classes, num_classes))
-    counts = np.triu(counts) + np.triu(counts, 1).T
-    np.fill_diagonal(counts, counts.sum(1) + 1)
-    adj = (counts / counts.diagonal()[:, None]).astype(np.float32)
-    np.fill_diagonal(adj, 0)
-    emb_file = f'{folder}/{prefix}emb{num_classes}.npz'
-    graph_file = f'{folder}/{prefix}graph{num_classes}.npz'
-    np.savez(emb_file,
-             embeddings=rng.normal(size=(num_classes, embed_dims)).astype(np.float32),
-             classes=classes)
-    np.savez(graph_file, adj=adj, counts=counts.astype(np.int64), classes=classes)
-    return dict(embedding_file=emb_file, graph_file=graph_file, classes=list(classes))

@@ -23,6 +23,8 @@ from typing import Dict, List, Tuple
 
 import torch
 
+from .base import OfficialConverter
+
 _DIRECT = {
     'word_semantic.fc_1.weight': 'decoupling.img_proj.weight',
     'word_semantic.fc_2.weight': 'decoupling.word_proj.weight',
@@ -53,17 +55,59 @@ OFFICIAL_HEAD_KEYS = tuple(_DIRECT) + tuple(f'graph_net.{g}_{p}.{t}' for g in _G
                                             for t in ('weight', 'bias'))
 
 
+class SSGRLConverter(OfficialConverter):
+    """Map an official SSGRL state dict onto ``ImageClassifier(ResNet, SSGRLHead)``.
+
+    Args:
+        reset_gate (str): the ``reset_gate`` of the target head, 'official' or 'paper'.
+            Defaults to 'official'.
+        backbone_prefix (str): target prefix of the backbone. Defaults to 'backbone.'.
+        head_prefix (str): target prefix of the head. Defaults to 'head.'.
+    """
+
+    model = 'SSGRL'
+    expected = ('HCPLab-SYSU/SSGRL models.py (resnet_101.*, word_semantic.*, graph_net.*, '
+                'fc_output.*, classifiers.*)')
+
+    def __init__(self,
+                 reset_gate: str = 'official',
+                 backbone_prefix: str = 'backbone.',
+                 head_prefix: str = 'head.'):
+        if reset_gate not in _STACKED:
+            raise ValueError(f"reset_gate must be 'official' or 'paper', got {reset_gate!r}.")
+        super().__init__(backbone_prefix, head_prefix)
+        self.reset_gate = reset_gate
+
+    def convert_keys(self, sd: Dict[str, torch.Tensor]) -> Tuple[OrderedDict, List[str]]:
+        self.check_keys(
+            [k for k in OFFICIAL_HEAD_KEYS if k not in sd],
+            [k for k in sd if k not in OFFICIAL_HEAD_KEYS and not k.startswith('resnet_101.')])
+        out = OrderedDict((self.backbone_prefix + k[len('resnet_101.'):], v) for k, v in sd.items()
+                          if k.startswith('resnet_101.'))
+        out.update((self.head_prefix + new, sd[old]) for old, new in _DIRECT.items())
+        for layer, sources in _STACKED[self.reset_gate].items():
+            prefix = f'{self.head_prefix}ggnn.{layer}.'
+            out[prefix + 'weight'] = torch.cat([sd[f'graph_net.{s}.weight']
+                                                for s in sources]).t().contiguous()
+            out[prefix + 'bias'] = torch.cat([sd[f'graph_net.{s}.bias'] for s in sources])
+        dropped = [f'graph_net.fc_eq4_u.{t}'
+                   for t in ('weight', 'bias')] if self.reset_gate == 'official' else []
+        return out, dropped
+
+
 def convert_official_ssgrl(state_dict: Dict[str, torch.Tensor],
                            reset_gate: str = 'official',
                            backbone_prefix: str = 'backbone.',
                            head_prefix: str = 'head.') -> Tuple[OrderedDict, List[str]]:
-    """Map an official SSGRL state dict onto ``ImageClassifier(ResNet, SSGRLHead)``.
+    """Map an official SSGRL state dict onto ``ImageClassifier(ResNet, SSGRLHead)``
+    (:class:`SSGRLConverter`).
 
     Args:
         state_dict (dict): the official ``checkpoint['state_dict']`` (a ``module.`` prefix from
             ``DataParallel`` is accepted).
-        reset_gate (str): the ``reset_gate`` of the target head.
-        backbone_prefix, head_prefix (str): target prefixes.
+        reset_gate (str): the ``reset_gate`` of the target head. Defaults to 'official'.
+        backbone_prefix (str): target prefix of the backbone. Defaults to 'backbone.'.
+        head_prefix (str): target prefix of the head. Defaults to 'head.'.
 
     Returns:
         tuple: the converted state dict and the official keys deliberately dropped.
@@ -71,32 +115,4 @@ def convert_official_ssgrl(state_dict: Dict[str, torch.Tensor],
     Raises:
         KeyError: if an official key is missing or a key is not an SSGRL key.
     """
-    if reset_gate not in ('official', 'paper'):
-        raise ValueError(f"reset_gate must be 'official' or 'paper', got {reset_gate!r}.")
-    sd = {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state_dict.items()}
-    missing = [k for k in OFFICIAL_HEAD_KEYS if k not in sd]
-    unknown = [k for k in sd if k not in OFFICIAL_HEAD_KEYS and not k.startswith('resnet_101.')]
-    if missing or unknown:
-        raise KeyError(f'not an official SSGRL state dict: missing {missing}, unexpected '
-                       f'{unknown[:10]}{" ..." if len(unknown) > 10 else ""}; expected the '
-                       'keys of HCPLab-SYSU/SSGRL models.py (resnet_101.*, word_semantic.*, '
-                       'graph_net.*, fc_output.*, classifiers.*).')
-
-    out = OrderedDict()
-    for key, value in sd.items():
-        if key.startswith('resnet_101.'):
-            name = backbone_prefix + key[len('resnet_101.'):]
-            out[name] = value
-            if name.endswith('.running_mean') and key.replace(
-                    'running_mean', 'num_batches_tracked') not in sd:  # torch < 0.4.1 files
-                out[name.replace('running_mean', 'num_batches_tracked')] = torch.tensor(0)
-    out.update((head_prefix + new, sd[old]) for old, new in _DIRECT.items())
-
-    for layer, sources in _STACKED[reset_gate].items():
-        prefix = f'{head_prefix}ggnn.{layer}.'
-        out[prefix + 'weight'] = torch.cat([sd[f'graph_net.{s}.weight']
-                                            for s in sources]).t().contiguous()
-        out[prefix + 'bias'] = torch.cat([sd[f'graph_net.{s}.bias'] for s in sources])
-    dropped = [f'graph_net.fc_eq4_u.{t}'
-               for t in ('weight', 'bias')] if reset_gate == 'official' else []
-    return out, dropped
+    return SSGRLConverter(reset_gate, backbone_prefix, head_prefix)(state_dict)
