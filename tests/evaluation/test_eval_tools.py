@@ -36,7 +36,7 @@ def runs(repo_root, tmp_path_factory):
     from mmpretrain.registry import MODELS
 
     from mmml_plugin.apis import load_config
-    from mmml_plugin.apis.demo_pipeline import prepare_demo_data
+    from mmml_plugin.datasets.demo_data import prepare_demo_data
     tmp = tmp_path_factory.mktemp('eval_tools')
     data = prepare_demo_data(str(tmp / 'data'), num_train=8, num_val=16, image_size=64)
     options = {'data_root': data['data_root'].rstrip('/') + '/', 'model.backbone.init_cfg': None}
