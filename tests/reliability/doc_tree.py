@@ -85,7 +85,7 @@ def make_tiny_voc(root, seed=0):
 def make_glove_stand_in(path, dims=300, seed=0):
     """A GloVe-format text file with a vector for every word of the COCO and VOC class names."""
     rng = np.random.default_rng(seed)
-    words = set()
+    words = {'dryer'}  # docs/data_preparation.md's --alias "hair drier=hair dryer"
     for name in list(COCO_CLASSES) + list(VOC_CLASSES) + list(WORD_ALIASES.values()):
         words.update(str(name).replace('_', ' ').split())
     with open(path, 'w') as f:
@@ -96,6 +96,9 @@ def make_glove_stand_in(path, dims=300, seed=0):
 # Inputs the docs name but take from elsewhere: file in the clone -> how the test makes it.
 STAND_INS = {
     'glove.840B.300d.txt': 'GloVe vectors of the class words only (make_glove_stand_in)',
+    'work_dirs/demo/ssgrl/epoch_12.pth': "`make demo`'s data and SSGRL checkpoint (a short run)",
+    'ssgrl_preds.npz': 'a prediction dump (a copy of the COCO run\'s work_dirs/ssgrl_coco/preds.npz)',
+    'baseline_preds.npz': 'a second prediction dump (the same copy)',
 }
 
 
