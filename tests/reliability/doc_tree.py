@@ -48,8 +48,12 @@ def make_tiny_coco(root, num_train=10, num_val=4, seed=0):
             for k in range(8):
                 ann_id += 1
                 annotations.append(
-                    dict(id=ann_id, image_id=i + 1, category_id=COCO_CATEGORY_IDS[(8 * i + k) % 80],
-                         bbox=[2, 2, 10, 10], area=100, iscrowd=0))
+                    dict(id=ann_id,
+                         image_id=i + 1,
+                         category_id=COCO_CATEGORY_IDS[(8 * i + k) % 80],
+                         bbox=[2, 2, 10, 10],
+                         area=100,
+                         iscrowd=0))
         with open(osp.join(root, 'annotations', f'instances_{split}.json'), 'w') as f:
             json.dump(dict(images=images, annotations=annotations, categories=categories), f)
 
@@ -97,7 +101,7 @@ def make_glove_stand_in(path, dims=300, seed=0):
 STAND_INS = {
     'glove.840B.300d.txt': 'GloVe vectors of the class words only (make_glove_stand_in)',
     'work_dirs/demo/ssgrl/epoch_12.pth': "`make demo`'s data and SSGRL checkpoint (a short run)",
-    'ssgrl_preds.npz': 'a prediction dump (a copy of the COCO run\'s work_dirs/ssgrl_coco/preds.npz)',
+    'ssgrl_preds.npz': 'a prediction dump (a copy of work_dirs/ssgrl_coco/preds.npz)',
     'baseline_preds.npz': 'a second prediction dump (the same copy)',
 }
 

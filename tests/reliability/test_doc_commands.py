@@ -90,8 +90,11 @@ def shrink_options(config: str, doc_options=()):
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         if not cfg.get(loader):
             continue
-        opts.update({f'{loader}.batch_size': 64, f'{loader}.num_workers': 0,
-                     f'{loader}.persistent_workers': False})
+        opts.update({
+            f'{loader}.batch_size': 64,
+            f'{loader}.num_workers': 0,
+            f'{loader}.persistent_workers': False
+        })
         path, dataset = f'{loader}.dataset', cfg[loader].dataset
         while 'pipeline' not in dataset and 'dataset' in dataset:
             path, dataset = path + '.dataset', dataset.dataset
@@ -140,8 +143,12 @@ def run_shell(command, clone):
         shim.mkdir()
         (shim / 'python').symlink_to(sys.executable)
     env = dict(os.environ, PATH=f'{shim}{os.pathsep}{os.environ["PATH"]}')
-    proc = subprocess.run(['bash', '-c', command], cwd=clone, env=env, capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(['bash', '-c', command],
+                          cwd=clone,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
     if proc.returncode:
         raise RuntimeError(f'exit {proc.returncode}: {(proc.stdout + proc.stderr)[-2000:]}')
 
@@ -154,14 +161,18 @@ def _make_demo_outputs(clone):
     prepare_demo_data('work_dirs/demo/data', num_train=16, num_val=4)
     config = 'configs/demo/ssgrl_r18_demo.py'
     options = ['data_root=work_dirs/demo/data/', 'model.backbone.init_cfg=None']
-    run_tool(['python', 'tools/train.py', config, '--work-dir', 'work_dirs/demo/ssgrl',
-              '--no-validate', '--cfg-options', *shrink_options(config, options), *options,
-              'train_cfg.max_epochs=12', 'default_hooks.checkpoint.max_keep_ckpts=1'])
+    run_tool([
+        'python', 'tools/train.py', config, '--work-dir', 'work_dirs/demo/ssgrl', '--no-validate',
+        '--cfg-options', *shrink_options(config, options), *options, 'train_cfg.max_epochs=12',
+        'default_hooks.checkpoint.max_keep_ckpts=1'
+    ])
 
 
 def _copy_dump(name):
+
     def make(clone):
         shutil.copy('work_dirs/ssgrl_coco/preds.npz', name)
+
     return make
 
 
@@ -252,9 +263,10 @@ def test_doc_commands_name_existing_scripts_configs_and_options(doc):
         if not (REPO_ROOT / script).is_file():
             problems.append(f'{script}: no such script')
             continue
-        unknown = sorted({a.split('=')[0] for a in argv[argv.index(script) + 1:]
-                          if a.startswith('--')} - _defined_options(REPO_ROOT / script) -
-                         {'--help'})
+        unknown = sorted(
+            {a.split('=')[0]
+             for a in argv[argv.index(script) + 1:] if a.startswith('--')} -
+            _defined_options(REPO_ROOT / script) - {'--help'})
         if unknown:
             problems.append(f'{script}: unknown options {unknown}')
         config = argv[argv.index(script) + 1] if len(argv) > argv.index(script) + 1 else ''
@@ -369,8 +381,9 @@ def layout_paths(doc):
             names = [first] + [os.path.join(os.path.dirname(first), r) for r in rest]
             for name in names:
                 brace = re.match(r'(.*)\{(.*)\}(.*)', name)
-                for part in ([brace.group(1) + b + brace.group(3) for b in
-                              brace.group(2).split(',')] if brace else [name]):
+                for part in (
+                    [brace.group(1) + b + brace.group(3)
+                     for b in brace.group(2).split(',')] if brace else [name]):
                     paths.add(f'{parent}/{part}'.rstrip('/').replace('//', '/'))
             stack.append(first.rstrip('/').split('/')[0] if '{' in first else first.rstrip('/'))
     return paths
