@@ -32,7 +32,7 @@ def _image(path, rng):
     cv2.imwrite(str(path), img)
 
 
-def make_tiny_coco(root, num_train=10, num_val=4, seed=0):
+def make_tiny_coco(root, num_train=10, num_val=2, seed=0):
     """COCO-2014 layout under ``root``; image i holds categories 8i..8i+7 (mod 80)."""
     rng = np.random.default_rng(seed)
     categories = [dict(id=i, name=n) for i, n in zip(COCO_CATEGORY_IDS, COCO_CLASSES)]

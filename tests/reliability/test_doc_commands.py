@@ -139,9 +139,10 @@ def run_tool(argv):
 def run_shell(command, clone):
     """Run a command with ``bash`` in the clone, ``python`` being this interpreter."""
     shim = clone / '.bin'
-    if not shim.exists():
+    if not shim.exists():  # a script, not a link: a venv's python finds its venv by its path
         shim.mkdir()
-        (shim / 'python').symlink_to(sys.executable)
+        (shim / 'python').write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+        (shim / 'python').chmod(0o755)
     env = dict(os.environ, PATH=f'{shim}{os.pathsep}{os.environ["PATH"]}')
     proc = subprocess.run(['bash', '-c', command],
                           cwd=clone,
@@ -164,7 +165,7 @@ def _make_demo_outputs(clone):
     run_tool([
         'python', 'tools/train.py', config, '--work-dir', 'work_dirs/demo/ssgrl', '--no-validate',
         '--cfg-options', *shrink_options(config, options), *options, 'train_cfg.max_epochs=12',
-        'default_hooks.checkpoint.max_keep_ckpts=1'
+        'default_hooks.checkpoint.interval=12'
     ])
 
 
@@ -195,6 +196,7 @@ def ran(tmp_path_factory):
             if command in NOT_RUN or command in results:
                 continue
             argv = argv_of(command)
+            cpu = time.process_time()
             try:
                 for path, make in MAKERS.items():
                     if make and path in command and not os.path.exists(path):
@@ -209,6 +211,7 @@ def ran(tmp_path_factory):
             except Exception as e:  # noqa: B902  (reported with the command below)
                 tail = ''.join(traceback.format_exception(e)[-3:])
                 results[command] = f'{doc}: {command}\n    -> {tail}'
+            print(f'[doc command] {time.process_time() - cpu:7.2f} s CPU: {command}')
     finally:
         os.chdir(old_cwd)
     return clone, results
