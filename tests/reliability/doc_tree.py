@@ -32,8 +32,9 @@ def _image(path, rng):
     cv2.imwrite(str(path), img)
 
 
-def make_tiny_coco(root, num_train=10, num_val=2, seed=0):
-    """COCO-2014 layout under ``root``; image i holds categories 8i..8i+7 (mod 80)."""
+def make_tiny_coco(root, num_train=10, num_val=3, seed=0):
+    """COCO-2014 layout under ``root``; image i holds categories 8i..8i+7 (mod 80): the val
+    images hold `person` and `dog`, which getting_started.md plots."""
     rng = np.random.default_rng(seed)
     categories = [dict(id=i, name=n) for i, n in zip(COCO_CATEGORY_IDS, COCO_CLASSES)]
     os.makedirs(osp.join(root, 'annotations'), exist_ok=True)
