@@ -17,6 +17,16 @@ default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook'),
                      epoch_seed=dict(type='EpochSeedHook'),
                      sync_buffers=dict(type='SyncBuffersHook'))
 
+# One VOC tree for the classifiers and the detector: data/voc/ is the VOCdevkit folder
+# (data/voc/VOC2007, data/voc/VOC2012; docs/data_preparation.md) instead of mmdet's
+# data/VOCdevkit/. `--cfg-options data_root=...` moves all three datasets.
+data_root = 'data/voc/'
+train_dataloader = dict(dataset=dict(dataset=dict(datasets=[
+    dict(d, data_root=data_root) for d in _base_.train_dataloader.dataset.dataset.datasets
+])))
+val_dataloader = dict(dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
+
 val_evaluator = [
     dict(type='VOCMetric', metric='mAP', eval_mode='11points'),
     dict(type='DetectionMultiLabelMetric'),

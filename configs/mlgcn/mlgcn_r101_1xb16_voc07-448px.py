@@ -8,11 +8,13 @@ _base_ = [
 ]
 image_size = 448  # README demo command (the script's default is 224, demo_voc2007_gcn.py:9)
 
-# ImageNet initialisation: torchvision's ResNet-101, as mlgcn_r101_1xb16_coco-448px.py
+# ImageNet initialisation: torchvision's ResNet-101, as mlgcn_r101_1xb16_coco-448px.py.
+# The official label files (configs/mlgcn/README.md) live under the dataset's data_root, so
+# `--cfg-options data_root=...` moves them with the images.
 model = dict(backbone=dict(init_cfg=dict(checkpoint='torchvision://resnet101', prefix=None)),
              head=dict(num_classes=20,
-                       embedding_file='data/voc/label_embeddings_mlgcn.npz',
-                       graph_file='data/voc/label_graph_mlgcn.npz'))
+                       embedding_file=_base_.data_root + 'label_embeddings_mlgcn.npz',
+                       graph_file=_base_.data_root + 'label_graph_mlgcn.npz'))
 # decoding as Voc2007Classification (voc.py:253): Image.open(path).convert('RGB'), no EXIF rotation
 load_image = dict(type='LoadImageChecked', imdecode_backend='pillow', ignore_orientation=True)
 train_pipeline = [

@@ -11,6 +11,7 @@ _base_ = ['./voc07_multilabel_576px.py']
 data_root = 'data/voc/VOC2012/'
 label_graph_file = data_root + 'label_graph_voc12trainval.npz'
 label_embedding_file = data_root + 'label_embeddings_glove.npz'
+holdout_list = data_root + 'holdout_trainval_10pct_seed0.txt'
 voc_devkit_comp = 1  # comp1: trained on VOC data only (comp2: outside data, e.g. COCO init)
 train_dataloader = dict(dataset=dict(data_root=data_root, split='trainval'))
 val_dataloader = None
