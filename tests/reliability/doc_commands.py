@@ -28,6 +28,16 @@ OFFICIAL = ("converts a file of the official repositories (ML-GCN's .pkl, SSGRL'
             'shipped; the converters are tested on the real files in tests/datasets/')
 TEMPLATE = 'a template (CONFIG / CHECKPOINT placeholders, [optional] options)'
 DDP = ('two processes: tests/reliability/test_distributed.py runs 2-process CPU training')
+OWN_DATA = ('the walk-through of docs/own_data.md: tests/datasets/test_own_data.py runs these '
+            'commands in order on the generated example set (1 epoch each)')
+RESCORE = ('works on the prediction files of the CONFIG / CKPT template commands beside it; '
+           'tests/evaluation/test_eval_tools.py runs the same tools on a real test run\'s files')
+DEMO_OUTPUT = ("needs `make demo`'s data and checkpoints (work_dirs/demo/); "
+               'tests/apis/test_browse_dataset.py and tests/apis/test_export.py run these tools on '
+               'generated data')
+CLS_ONLY = 'the classification-only install: tools/ci/cls_only_install.sh runs it in CI'
+FULL_SIZE = ('counts full-size ResNet-101 models (minutes on 2 cores); tests/apis/test_flops.py '
+             'runs the tool on small configs and checks the counts')
 BACKBONE = ('needs the official ResNet-101 file (pretrain_model/resnet101.pth.tar, not shipped); '
             'the init_cfg keys are checked here')
 
@@ -45,12 +55,18 @@ _NOT_RUN_BY_REASON = {
     ENV: [
         'source .venv/bin/activate',
         'bash tools/setup_env.sh',
-        'python3.11 -m venv .venv-cls && source .venv-cls/bin/activate',
+        'python3.11 -m venv ~/.venvs/mmml_cls && source ~/.venvs/mmml_cls/bin/activate',
         'pip install torch==2.14.1 torchvision==0.29.1',
-        'pip install mmcv-lite==2.1.0 mmengine==0.10.7 mmpretrain==1.2.0',
+        'pip install mmcv-lite==2.1.0',
+        'pip install -r requirements/export.txt',
+        'pip install -r requirements/tests.txt',
         'pip install -e .',
     ],
     BENCH: [
+        '.venv/bin/python tools/benchmarks/metric.py --path evaluator --dtype float64',
+        'python tools/benchmarks/onnx_runtime.py --size 224 --repeats 3',
+        'OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 /usr/bin/time -v python /tmp/x/mlgcn_onehot.py '
+        '/tmp/x/mlgcn_onehot 320 1000 5',
         '.venv/bin/python tools/benchmarks/metric.py',
         '.venv/bin/python tools/benchmarks/metric.py --repeat 5',
         '.venv/bin/python tools/benchmarks/metric.py --dtype float64',
@@ -110,6 +126,68 @@ _NOT_RUN_BY_REASON = {
         'data/coco/label_embeddings_ssgrl.npz',
         'python tools/misc/build_label_embeddings.py --ssgrl-vectors voc07_vector.npy '
         '--classes voc --out data/voc/VOC2007/label_embeddings_ssgrl_voc07.npz',
+    ],
+    OWN_DATA: [
+        'python -c "from mmml_plugin.datasets.own_data_example import write_own_data_example as '
+        'w; w(\'data/my_data\')"',
+        'python tools/misc/build_label_embeddings.py --glove data/my_data/word_vectors.txt '
+        '--config configs/own_data/ssgrl_r18_1xb8_csv-224px.py --out '
+        'data/my_data/label_embeddings.npz',
+        'python tools/misc/build_label_embeddings.py --one-hot --config '
+        'configs/own_data/ssgrl_r18_1xb8_csv-224px.py --out '
+        'data/my_data/label_embeddings_onehot.npz',
+        'python tools/misc/build_label_graph.py --config '
+        'configs/own_data/ssgrl_r18_1xb8_csv-224px.py --out data/my_data/label_graph.npz',
+        'python tools/train.py configs/own_data/mlgcn_r18_1xb8_json-224px.py --work-dir '
+        'work_dirs/own_mlgcn --cfg-options '
+        'model.head.embedding_file=data/my_data/label_embeddings_onehot.npz '
+        'model.head.embed_dims=10',
+        'python tools/train.py configs/own_data/query2label_r18_1xb8_csv-224px.py --work-dir '
+        'work_dirs/own_q2l',
+        'python tools/train.py configs/own_data/ssgrl_r18_1xb8_csv-224px.py --work-dir '
+        'work_dirs/own_ssgrl',
+    ],
+    RESCORE: [
+        'python tools/test.py CONFIG CKPT --out test.npz',
+        'python tools/test.py CONFIG CKPT --split val --out val.npz',
+        'python tools/test.py CONFIG CKPT --out preds.npz',
+        'python tools/test.py CONFIG CKPT --cfg-options test_evaluator.thr=thresholds.json',
+        'python tools/analysis_tools/eval_metric.py test.npz --ap-mode voc --thr 0.3 --topk none',
+        'python tools/analysis_tools/eval_metric.py test.npz --thr thresholds.json',
+        'python tools/analysis_tools/eval_metric.py preds.npz',
+        'python tools/analysis_tools/eval_metric.py preds.npz --ap-mode voc sklearn --thr 0.3 '
+        '--topk none',
+        'python tools/analysis_tools/eval_metric.py preds.npz --classes person dog '
+        '--empty-images drop',
+        'python tools/analysis_tools/eval_metric.py preds.npz --thr thresholds.json --out '
+        'metrics.json',
+        'python tools/analysis_tools/tune_thresholds.py val.npz --out thresholds.json --compare '
+        'test.npz',
+        'python tools/analysis_tools/tune_thresholds.py val.npz --method precision --precision '
+        '0.9 --out p90.json',
+        'python tools/analysis_tools/analyze_results.py preds.npz --out-dir errors/ --num 8 '
+        '[--thr 0.5 | --topk 3] [--classes person dog] [--config CONFIG --checkpoint CHECKPOINT]',
+    ],
+    DEMO_OUTPUT: [
+        'python tools/analysis_tools/browse_dataset.py configs/demo/ssgrl_r18_demo.py --out-dir '
+        'browse/ --phase train --num 8 --cfg-options data_root=work_dirs/demo/data/',
+        'python tools/model_converters/pytorch2onnx.py configs/demo/ssgrl_r18_demo.py '
+        'work_dirs/demo/ssgrl/epoch_N.pth --out ssgrl_demo.onnx --verify --cfg-options '
+        'data_root=work_dirs/demo/data/',
+    ],
+    CLS_ONLY: [
+        'python -m pytest -m "not det" tests/models tests/evaluation tests/datasets '
+        'tests/apis/test_inference.py',
+    ],
+    FULL_SIZE: [
+        'python tools/analysis_tools/get_flops.py configs/ssgrl/ssgrl_r101_1xb4_coco-576px.py '
+        'configs/ssgrl/ssgrl-wo-sd_r101_1xb4_coco-576px.py '
+        'configs/ssgrl/ssgrl-wo-si_r101_1xb4_coco-576px.py '
+        'configs/mlgcn/mlgcn_r101_1xb16_coco-448px.py '
+        'configs/query2label/query2label_r101_1xb64_coco-448px.py '
+        'configs/resnet/resnet101_1xb4_coco-576px.py --stand-in-label-files',
+        'python tools/analysis_tools/get_flops.py configs/ssgrl/ssgrl_r101_1xb4_coco-576px.py '
+        'configs/demo/ssgrl_r18_demo.py --stand-in-label-files',
     ],
     BACKBONE: [
         'python tools/train.py configs/ssgrl/ssgrl_r101_1xb4_coco-576px.py --cfg-options '

@@ -137,8 +137,9 @@ def test_dump_records_the_headline_ap_mode_and_plots_default_to_it(scores_target
 
 
 def test_the_dump_of_a_test_run_records_its_metric_headline_mode(scores_targets, tmp_path):
-    """``tools/test.py --out preds.npz`` takes the first MultiLabelMAP's headline mode into the dump, and
-    the per-class AP read back by default averages to that metric's mAP (not the sklearn one)."""
+    """``tools/test.py --out preds.npz`` takes the first MultiLabelMAP's headline mode into the
+    dump, and the per-class AP read back by default averages to that metric's mAP (not the
+    sklearn one)."""
     from mmml_plugin.evaluation import MultiLabelMAP, prediction_dump
     scores, targets = scores_targets
     metric = MultiLabelMAP(ap_mode=['voc', 'sklearn'])
