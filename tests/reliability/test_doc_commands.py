@@ -158,7 +158,7 @@ def run_shell(command, clone):
 def _make_demo_outputs(clone):
     """What `make demo` leaves that getting_started's inference examples read: the demo data
     and an SSGRL checkpoint named as the demo's last epoch (here a 12-batch run)."""
-    from mmml_plugin.apis.demo_pipeline import prepare_demo_data
+    from mmml_plugin.datasets.demo_data import prepare_demo_data
     prepare_demo_data('work_dirs/demo/data', num_train=16, num_val=4)
     config = 'configs/demo/ssgrl_r18_demo.py'
     options = ['data_root=work_dirs/demo/data/', 'model.backbone.init_cfg=None']
