@@ -166,7 +166,7 @@ _NOT_RUN_BY_REASON = {
         'python tools/analysis_tools/tune_thresholds.py val.npz --method precision --precision '
         '0.9 --out p90.json',
         'python tools/analysis_tools/analyze_results.py preds.npz --out-dir errors/ --num 8 '
-        '[--thr 0.5 | --topk 3] [--classes person dog] [--config CONFIG --checkpoint CHECKPOINT]',
+        '--topk 3 --classes person dog --config CONFIG --checkpoint CHECKPOINT',
     ],
     DEMO_OUTPUT: [
         'python tools/analysis_tools/browse_dataset.py configs/demo/ssgrl_r18_demo.py --out-dir '
