@@ -3,6 +3,7 @@ which hold under ``tools/train.py``/``tools/test.py`` and under ``mim train/test
 import copy
 import datetime
 import logging
+import time
 from typing import Optional
 
 import torch
@@ -23,6 +24,29 @@ from .hooks.split_classes_hook import SplitClassesHook
 from .model_classes import fill_model_classes
 from .schedule_change import warn_on_schedule_change
 from .work_dir import latest_checkpoint, work_dir_lock
+
+_USED_TIMESTAMPS = set()
+
+
+def unique_timestamp(timestamp: str) -> str:
+    """``timestamp`` (``%Y%m%d_%H%M%S``), or the next second's if a runner of this process took it.
+
+    mmengine names a run's logger, visualizer and message hub ``<config>_<timestamp>`` and gets
+    existing instances by name: a second runner of the same config built within the same second
+    in one process (tests, notebooks, the demo's stages) would write its logs and scalars into the
+    first run's folder. Waiting for the next second keeps mmengine's timestamp format.
+
+    Args:
+        timestamp (str): the timestamp mmengine chose.
+
+    Returns:
+        str: a timestamp no other runner of this process has.
+    """
+    while timestamp in _USED_TIMESTAMPS:
+        time.sleep(1.0 - time.time() % 1.0 + 1e-3)
+        timestamp = time.strftime('%Y%m%d_%H%M%S', time.localtime())
+    _USED_TIMESTAMPS.add(timestamp)
+    return timestamp
 
 
 @RUNNERS.register_module()
@@ -55,6 +79,8 @@ class MMMLRunner(Runner):
       a second training on the same work dir is refused while the first runs, and one whose
       validation split lists other classes than its training split is refused
       (:class:`~mmml_plugin.engine.hooks.SplitClassesHook`);
+    * two runners of one process never share a timestamp (:func:`unique_timestamp`), so their
+      logs and scalars never mix;
     * every dataloader fits the machine: ``num_workers`` at most the CPUs this process may use,
       ``pin_memory`` only with CUDA
       (:func:`~mmml_plugin.engine.dataloader_fit.fit_dataloader_to_machine`).
@@ -80,6 +106,8 @@ class MMMLRunner(Runner):
                 dist_cfg['timeout'] = datetime.timedelta(seconds=dist_cfg['timeout'])
             init_cpu_dist(self.launcher, **dist_cfg)
         super().setup_env(env_cfg)
+        if not self.distributed:
+            self._timestamp = unique_timestamp(self._timestamp)
 
     def wrap_model(self, model_wrapper_cfg, model):
         if (self.distributed and model_wrapper_cfg is None and not torch.cuda.is_available()

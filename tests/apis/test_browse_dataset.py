@@ -8,13 +8,11 @@ import runpy
 import sys
 
 import pytest
+from foundation.voc_data import VOC_CLASSES, make_tiny_voc
 from PIL import Image
 
 from mmml_plugin.apis.browse_dataset import browse_dataset
 from mmml_plugin.visualization.labelled_image import label_text, labelled_image_figure
-
-sys.path.insert(0, osp.join(osp.dirname(__file__), '..', 'foundation'))
-from voc_data import VOC_CLASSES, make_tiny_voc  # noqa: E402
 
 
 @pytest.fixture(scope='module')

@@ -12,26 +12,32 @@ import pytest
 from mmml_plugin.evaluation.results_io import load_prediction_arrays
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-sys.path.insert(0, osp.join(REPO, 'tools'))
-import test as test_tool  # noqa: E402  (tools/test.py)
 
-import train as train_tool  # noqa: E402  (tools/train.py)
+
+@pytest.fixture(scope='module')
+def tools_test(load_tool):
+    return load_tool('test.py')  # tools/test.py, loaded from its file
+
+
+@pytest.fixture(scope='module')
+def tools_train(load_tool):
+    return load_tool('train.py')
 
 
 def _options(options):
     return ['--cfg-options', *[f'{k}={v}' for k, v in options.items()]]
 
 
-def _test(demo_run, tmp_path, *args):
-    return test_tool.main([
+def _test(tools_test, demo_run, tmp_path, *args):
+    return tools_test.main([
         demo_run['config'], demo_run['checkpoint'], '--work-dir',
         str(tmp_path / 'test'), *args, *_options(demo_run['options'])
     ])
 
 
-def test_out_writes_the_predictions_by_default(demo_run, tmp_path, capsys):
+def test_out_writes_the_predictions_by_default(tools_test, demo_run, tmp_path, capsys):
     preds = tmp_path / 'preds.npz'
-    metrics, _ = _test(demo_run, tmp_path, '--out', str(preds))
+    metrics, _ = _test(tools_test, demo_run, tmp_path, '--out', str(preds))
     arrays = load_prediction_arrays(str(preds))
     reference = load_prediction_arrays(demo_run['preds'])
     assert arrays['scores'].shape == reference['scores'].shape
@@ -41,18 +47,19 @@ def test_out_writes_the_predictions_by_default(demo_run, tmp_path, capsys):
     assert not (tmp_path / 'results.json').exists()
 
 
-def test_out_item_metrics_writes_the_metrics_json(demo_run, tmp_path, capsys):
+def test_out_item_metrics_writes_the_metrics_json(tools_test, demo_run, tmp_path, capsys):
     out = tmp_path / 'metrics.json'
-    metrics, checkpoint = _test(demo_run, tmp_path, '--out', str(out), '--out-item', 'metrics')
+    metrics, checkpoint = _test(tools_test, demo_run, tmp_path, '--out', str(out), '--out-item',
+                                'metrics')
     data = json.loads(out.read_text())
     assert data['metrics']['multi-label/mAP'] == pytest.approx(metrics['multi-label/mAP'])
     assert data['checkpoint'] == checkpoint
     assert ': deprecated:' not in capsys.readouterr().err  # the tool's own notice
 
 
-def test_former_spellings_work_and_say_what_replaces_them(demo_run, tmp_path, capsys):
+def test_former_spellings_work_and_say_what_replaces_them(tools_test, demo_run, tmp_path, capsys):
     preds, out = tmp_path / 'old_preds.npz', tmp_path / 'old.json'
-    _test(demo_run, tmp_path, '--out', str(out), '--dump', str(preds))
+    _test(tools_test, demo_run, tmp_path, '--out', str(out), '--dump', str(preds))
     err = capsys.readouterr().err
     assert f'--dump {preds} is now --out {preds} --out-item pred' in err
     assert 'pass --out-item metrics' in err
@@ -65,14 +72,14 @@ def test_former_spellings_work_and_say_what_replaces_them(demo_run, tmp_path, ca
     (['--out', 'preds.pkl', '--out-item', 'pred'], '.npz'),
     (['--out-item', 'metrics'], 'needs --out'),
 ])
-def test_wrong_outputs_are_refused_before_testing(tmp_path, args, message):
+def test_wrong_outputs_are_refused_before_testing(tools_test, tmp_path, args, message):
     with pytest.raises(ValueError, match=message):
-        test_tool.main([osp.join(REPO, 'configs/demo/ssgrl_r18_demo.py'), 'x.pth', *args])
+        tools_test.main([osp.join(REPO, 'configs/demo/ssgrl_r18_demo.py'), 'x.pth', *args])
 
 
-def test_no_validate_trains_without_a_validation_loop(demo_run, tmp_path):
+def test_no_validate_trains_without_a_validation_loop(tools_train, demo_run, tmp_path):
     work = tmp_path / 'work'
-    train_tool.main([
+    tools_train.main([
         demo_run['config'], '--work-dir',
         str(work), '--no-validate', *_options(demo_run['options'])
     ])

@@ -87,3 +87,17 @@ def test_runner_builds_every_dataloader_to_fit_the_machine():
              sampler=dict(type='DefaultSampler', shuffle=False)))
     assert loader.num_workers == available_cpus()
     assert loader.pin_memory == torch.cuda.is_available()
+
+
+def test_runners_of_one_process_never_share_a_timestamp():
+    """mmengine names a run's logger and visualizer after the config and the second it started:
+    a second runner in the same second reused the first one's and wrote its scalars into the
+    first run's folder. The runner takes the next second instead."""
+    import time
+
+    from mmml_plugin.engine.mmml_runner import unique_timestamp
+    now = time.strftime('%Y%m%d_%H%M%S', time.localtime())
+    first = unique_timestamp(now)
+    second = unique_timestamp(now)
+    assert first == now or first > now
+    assert second > first and len(second) == len(first)

@@ -12,10 +12,11 @@ classes.
 """
 import argparse
 import os.path as osp
-import sys
+import runpy
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from _light_imports import light_import  # noqa: E402  (numpy/matplotlib only: starts in < 1 s)
+# numpy/matplotlib only: starts in < 1 s (the helper beside this script, loaded from its file)
+light_import = runpy.run_path(osp.join(osp.dirname(osp.abspath(__file__)),
+                                       '_light_imports.py'))['light_import']
 
 results_io = light_import('mmml_plugin.evaluation.results_io')
 DEFAULT_AP_MODE, recorded_ap_mode = results_io.DEFAULT_AP_MODE, results_io.recorded_ap_mode

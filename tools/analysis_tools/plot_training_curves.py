@@ -5,10 +5,11 @@
 """
 import argparse
 import os.path as osp
-import sys
+import runpy
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from _light_imports import light_import  # noqa: E402  (numpy/matplotlib only: starts in < 1 s)
+# numpy/matplotlib only: starts in < 1 s (the helper beside this script, loaded from its file)
+light_import = runpy.run_path(osp.join(osp.dirname(osp.abspath(__file__)),
+                                       '_light_imports.py'))['light_import']
 
 plot_training_curves = light_import(
     'mmml_plugin.visualization.training_curves').plot_training_curves
