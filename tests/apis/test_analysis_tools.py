@@ -3,15 +3,12 @@ write PNGs of the expected size, and the benchmark table shows the metric's own 
 
 The tools run in this process (``runpy``, as ``python tools/analysis_tools/X.py ARGS`` would), which
 spares each one the seconds of importing the OpenMMLab stack again."""
-import contextlib
-import io
 import json
-import runpy
-import sys
 
 import numpy as np
 import pytest
 import yaml
+from foundation.utils import run_tool_here
 from PIL import Image
 
 from mmml_plugin.apis.model_zoo import benchmark_table
@@ -20,20 +17,6 @@ from mmml_plugin.evaluation.results_io import (load_per_class_ap, load_predictio
                                                load_predictions, load_run_metrics)
 from mmml_plugin.visualization.label_graph import default_heat_map_size
 from mmml_plugin.visualization.per_class_ap import default_bar_chart_size
-
-
-def _tool(repo_root, name, *args):
-    """Run ``python tools/analysis_tools/<name> ARGS`` in this process; returns what it
-    printed."""
-    script = str(repo_root / 'tools' / 'analysis_tools' / name)
-    argv, sys.argv = sys.argv, [script, *map(str, args)]
-    out = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out):
-            runpy.run_path(script, run_name='__main__')
-    finally:
-        sys.argv = argv
-    return out.getvalue()
 
 
 def _size(path):
@@ -64,37 +47,37 @@ def test_dump_scored_here_equals_the_metric(demo_run, demo_data):
 
 def test_per_class_ap_tool(demo_run, demo_data, repo_root, tmp_path):
     out = tmp_path / 'ap.png'
-    _tool(repo_root, 'plot_per_class_ap.py', demo_run['preds'], '--class-names',
-          demo_data['graph_file'], '--out', out)
+    run_tool_here('analysis_tools/plot_per_class_ap.py', demo_run['preds'], '--class-names',
+                  demo_data['graph_file'], '--out', out)
     assert _size(out) == default_bar_chart_size(10)
     out2 = tmp_path / 'ap_dump_names.png'  # the dump carries its class names
-    _tool(repo_root, 'plot_per_class_ap.py', demo_run['preds'], '--out', out2)
+    run_tool_here('analysis_tools/plot_per_class_ap.py', demo_run['preds'], '--out', out2)
     assert _size(out2) == default_bar_chart_size(10)
 
 
 def test_pr_curves_tool(demo_run, demo_data, repo_root, tmp_path):
     out = tmp_path / 'pr.png'
-    _tool(repo_root, 'plot_pr_curves.py', demo_run['preds'], '--class-names',
-          demo_data['graph_file'], '--classes', demo_data['classes'][0], '3', '--out', out)
+    run_tool_here('analysis_tools/plot_pr_curves.py', demo_run['preds'], '--class-names',
+                  demo_data['graph_file'], '--classes', demo_data['classes'][0], '3', '--out', out)
     assert _size(out) == (640, 480)
 
 
 def test_label_graph_tool(demo_data, repo_root, tmp_path):
     out = tmp_path / 'graph.png'
-    _tool(repo_root, 'plot_label_graph.py', demo_data['graph_file'], '--out', out)
+    run_tool_here('analysis_tools/plot_label_graph.py', demo_data['graph_file'], '--out', out)
     assert _size(out) == default_heat_map_size(10)
 
 
 def test_training_curves_tool(demo_run, repo_root, tmp_path):
     out = tmp_path / 'curves.png'
-    _tool(repo_root, 'plot_training_curves.py', demo_run['work_dir'], '--out', out)
+    run_tool_here('analysis_tools/plot_training_curves.py', demo_run['work_dir'], '--out', out)
     assert _size(out) == (2 * 420, 360)  # loss and mAP panels
 
 
 def test_compare_runs_tool(demo_run, demo_data, repo_root, tmp_path):
     out = tmp_path / 'compare.png'
-    _tool(repo_root, 'compare_runs.py', demo_run['preds'], demo_run['preds'], '--names', 'SSGRL',
-          'again', '--class-names', demo_data['graph_file'], '--out', out)
+    run_tool_here('analysis_tools/compare_runs.py', demo_run['preds'], demo_run['preds'], '--names',
+                  'SSGRL', 'again', '--class-names', demo_data['graph_file'], '--out', out)
     assert _size(out) == default_bar_chart_size(10)
 
 
@@ -131,8 +114,8 @@ def test_benchmark_table_shows_the_metric_output(demo_run, demo_zoo, repo_root):
         assert float(pub) == published[name]
         assert float(diff) == pytest.approx(value - published[name], abs=0.005)
     # the CLI prints the same table; a work dir gives the last validation's numbers
-    assert _tool(repo_root, 'benchmark_table.py', demo_run['results_json'], '--model-index',
-                 model_index) == table
+    assert run_tool_here('analysis_tools/benchmark_table.py', demo_run['results_json'],
+                         '--model-index', model_index) == table
     last_val = load_run_metrics(demo_run['work_dir'])
     test_mAP = _metric(demo_run['metrics'], 'mAP')
     assert _metric(last_val, 'mAP') == pytest.approx(test_mAP, abs=1e-4)

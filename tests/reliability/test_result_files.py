@@ -4,18 +4,16 @@ odd metrics JSON, a class file that contradicts a dump and an out-of-range ``--c
 clear errors naming the file and the field.
 
 The tools run in this process (``runpy``, as ``python tools/analysis_tools/X.py ARGS`` would)."""
-import contextlib
 import io
 import json
 import os.path as osp
-import runpy
-import sys
 import tracemalloc
 import zipfile
 
 import numpy as np
 import pytest
 import yaml
+from foundation.utils import run_tool_here
 
 from mmml_plugin.apis.model_zoo import benchmark_table
 from mmml_plugin.evaluation.results_io import (dump_class_names, load_aligned_per_class_ap,
@@ -26,19 +24,6 @@ from mmml_plugin.visualization import plot_pr_curves
 
 CLASSES = ['cat', 'dog', 'car', 'bus', 'cow']
 PERM = [3, 0, 4, 1, 2]  # another class order: bus, cat, cow, dog, car
-
-
-def _tool(repo_root, name, *args):
-    """Run ``python tools/analysis_tools/<name> ARGS`` here and return what it printed."""
-    script = str(repo_root / 'tools' / 'analysis_tools' / name)
-    argv, sys.argv = sys.argv, [script, *map(str, args)]
-    out = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out):
-            runpy.run_path(script, run_name='__main__')
-    finally:
-        sys.argv = argv
-    return out.getvalue()
 
 
 @pytest.fixture(scope='module')
@@ -72,8 +57,8 @@ def test_same_predictions_in_two_class_orders_compare_equal(two_orders, repo_roo
     np.testing.assert_array_equal(ap_a, ap_b)
     assert len(notes) == 1
     assert 'reordered.npz' in notes[0] and 'aligned by class name' in notes[0]
-    out = _tool(repo_root, 'compare_runs.py', orig, reordered, '--names', 'orig', 'reordered',
-                '--out', tmp_path / 'compare.png')
+    out = run_tool_here('analysis_tools/compare_runs.py', orig, reordered, '--names', 'orig',
+                        'reordered', '--out', tmp_path / 'compare.png')
     assert 'aligned by class name' in out and osp.isfile(tmp_path / 'compare.png')
 
 
@@ -90,7 +75,7 @@ def test_different_class_sets_are_refused(preds, two_orders, repo_root, tmp_path
     assert 'orig.npz' in message and 'other.npz' in message
     assert "only in {}: ['sheep']".format(other) in message and "['cow']" in message
     with pytest.raises(ValueError, match='hold different classes'):
-        _tool(repo_root, 'compare_runs.py', orig, other, '--out', tmp_path / 'x.png')
+        run_tool_here('analysis_tools/compare_runs.py', orig, other, '--out', tmp_path / 'x.png')
     assert not osp.exists(tmp_path / 'x.png')
 
 
@@ -200,7 +185,8 @@ def test_pr_curves_class_index_out_of_range_names_the_valid_range(two_orders, pr
                                                                   tmp_path):
     orig, _ = two_orders
     with pytest.raises(ValueError) as err:
-        _tool(repo_root, 'plot_pr_curves.py', orig, '--classes', '99', '--out', tmp_path / 'x.png')
+        run_tool_here('analysis_tools/plot_pr_curves.py', orig, '--classes', '99', '--out',
+                      tmp_path / 'x.png')
     message = str(err.value)
     assert message.startswith(orig) and 'class index 99 (--classes) is out of range' in message
     assert 'valid indices are 0 to 4' in message
@@ -253,7 +239,7 @@ def test_benchmark_table_refuses_odd_json_naming_file_and_field(tmp_path, zoo, r
                        match=r'string.json: metric "multi-label/mAP" is "61.5" \(str\)'):
         benchmark_table([as_string], zoo)
     with pytest.raises(ValueError, match='string.json: metric "multi-label/mAP"'):
-        _tool(repo_root, 'benchmark_table.py', as_string, '--model-index', zoo)
+        run_tool_here('analysis_tools/benchmark_table.py', as_string, '--model-index', zoo)
     as_bool = _results(tmp_path, 'bool.json', {'multi-label/mAP': True})
     with pytest.raises(ValueError, match=r'bool.json: metric "multi-label/mAP" is true \(bool\)'):
         benchmark_table([as_bool], zoo)
