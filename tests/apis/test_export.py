@@ -7,11 +7,8 @@ float32 scores tie; the export dependencies stay optional; ``pytorch2onnx.py`` e
 
 Models are built from the real configs with a small backbone (ResNet-18, width 16), small head
 widths and random weights, at the demo's 115 px input."""
-import contextlib
-import io
 import os
 import os.path as osp
-import runpy
 import shutil
 import subprocess
 import sys
@@ -20,6 +17,7 @@ import mmcv
 import numpy as np
 import pytest
 import torch
+from foundation.utils import run_tool_here
 from mmengine.dataset import Compose
 from mmpretrain.registry import TRANSFORMS
 
@@ -200,36 +198,16 @@ def test_pytorch2onnx_tool_exports_and_verifies_a_checkpoint(repo_root, demo_dat
     meta = {'dataset_meta': {'classes': list(DEMO_CLASSES)}}
     torch.save({'state_dict': model.state_dict(), 'meta': meta}, checkpoint)
     out_file = str(tmp_path / 'demo.onnx')
-    script = str(repo_root / 'tools/model_converters/pytorch2onnx.py')
-    argv, sys.argv = sys.argv, [
-        script, config, checkpoint, '--out', out_file, '--verify', '--cfg-options',
-        f"data_root={options['data_root']}", 'model.backbone.init_cfg=None'
-    ]
-    printed = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(printed):
-            runpy.run_path(script, run_name='__main__')
-    finally:
-        sys.argv = argv
+    printed = run_tool_here('model_converters/pytorch2onnx.py', config, checkpoint, '--out',
+                            out_file, '--verify', '--cfg-options',
+                            f"data_root={options['data_root']}", 'model.backbone.init_cfg=None')
     meta = read_onnx_metadata(out_file)
     assert meta['classes'] == list(DEMO_CLASSES) and meta['input_size'] == [115, 115]
-    lines = [line for line in printed.getvalue().splitlines() if line.startswith('batch')]
-    assert len(lines) == 2, printed.getvalue()
+    lines = [line for line in printed.splitlines() if line.startswith('batch')]
+    assert len(lines) == 2, printed
     for line in lines:
         scores = float(line.split('scores ')[1].split(',')[0])
         assert scores <= TOLERANCE
-
-
-def _run_pytorch2onnx(repo_root, *args):
-    script = str(repo_root / 'tools/model_converters/pytorch2onnx.py')
-    argv, sys.argv = sys.argv, [script, *map(str, args)]
-    printed = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(printed):
-            runpy.run_path(script, run_name='__main__')
-    finally:
-        sys.argv = argv
-    return printed.getvalue()
 
 
 def test_pytorch2onnx_bakes_a_thresholds_file_into_a_labels_output(repo_root, demo_data, tmp_path):
@@ -248,8 +226,8 @@ def test_pytorch2onnx_bakes_a_thresholds_file_into_a_labels_output(repo_root, de
     good = save_thresholds(str(tmp_path / 'thr.json'), thresholds, DEMO_CLASSES)
     out_file = str(tmp_path / 'thr.onnx')
     options = ['--cfg-options', f'data_root={root}', 'model.backbone.init_cfg=None']
-    printed = _run_pytorch2onnx(repo_root, config, checkpoint, '--out', out_file, '--verify',
-                                '--thresholds', good, *options)
+    printed = run_tool_here('model_converters/pytorch2onnx.py', config, checkpoint, '--out',
+                            out_file, '--verify', '--thresholds', good, *options)
     assert read_onnx_metadata(out_file)['thresholds'] == pytest.approx(thresholds.tolist())
     session = onnx_session(out_file)
     assert [o.name for o in session.get_outputs()] == ['scores', 'logits', 'labels']
@@ -260,5 +238,5 @@ def test_pytorch2onnx_bakes_a_thresholds_file_into_a_labels_output(repo_root, de
     swapped = save_thresholds(str(tmp_path / 'swapped.json'), thresholds,
                               [*DEMO_CLASSES[1:], DEMO_CLASSES[0]])
     with pytest.raises(ClassOrderError, match='swapped.json'):
-        _run_pytorch2onnx(repo_root, config, checkpoint, '--out', str(tmp_path / 'x.onnx'),
-                          '--thresholds', swapped, *options)
+        run_tool_here('model_converters/pytorch2onnx.py', config, checkpoint, '--out',
+                      str(tmp_path / 'x.onnx'), '--thresholds', swapped, *options)

@@ -11,6 +11,7 @@ import mmcv
 import numpy as np
 import pytest
 import torch
+from foundation.tiny_models import shrink_to_demo
 from mmengine.config import Config
 
 from mmml_plugin.apis import MultiLabelInferencer, init_model, load_config, select_labels
@@ -29,19 +30,7 @@ def tiny_config(name: str, repo_root, demo) -> Config:
     options = {'data_root': demo['data_root'].rstrip('/') + '/', 'model.backbone.init_cfg': None}
     cfg = load_config(str(repo_root / CONFIGS[name]), options)
     if name in ('mlgcn', 'query2label'):
-        cfg.model.backbone.update(depth=18, base_channels=16)
-        head = cfg.model.head
-        head.num_classes = len(demo['classes'])
-        if head.type == 'MLGCNHead':
-            head.update(classes=demo['classes'],
-                        embedding_file=demo['embedding_file'],
-                        graph_file=demo['graph_file'],
-                        in_channels=128,
-                        embed_dims=50,
-                        hidden_channels=16)
-        else:
-            head.update(in_channels=128, embed_dims=128, feedforward_channels=32)
-        cfg.data_preprocessor.num_classes = head.num_classes
+        shrink_to_demo(cfg, demo)
         for t in cfg.test_dataloader.dataset.pipeline:
             if t['type'] == 'Warp':
                 t['size'] = 64

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 import torchvision
+from foundation.tiny_models import shrink_to_demo
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.runner import Runner
@@ -205,21 +206,11 @@ def test_mmpretrain_init_variant_differs_only_in_the_checkpoint(path):
 def _shrink(cfg, demo, work_dir):
     """Demo data, 32 px, a narrow ResNet-18 (128 channels at 2x2), one epoch."""
     cfg.work_dir = work_dir
-    cfg.model.backbone.update(depth=18, base_channels=16, init_cfg=None)
-    head = cfg.model.head
-    head.num_classes = len(demo['classes'])
-    if head.type == 'MLGCNHead':
-        head.update(classes=demo['classes'],
-                    embedding_file=demo['embedding_file'],
-                    graph_file=demo['graph_file'],
-                    in_channels=128,
-                    embed_dims=50,
-                    hidden_channels=16)
-    else:
-        head.update(in_channels=128, embed_dims=128, feedforward_channels=32)
+    cfg.model.backbone.init_cfg = None
+    shrink_to_demo(cfg, demo)
+    if cfg.model.head.type != 'MLGCNHead':
         for scheduler in cfg.param_scheduler:
             scheduler.total_steps = 1
-    cfg.data_preprocessor.num_classes = head.num_classes
     for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg[name]
         # the demo data is COCO-format: it has no VOC difficult labels
